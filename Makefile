@@ -1,0 +1,38 @@
+# Every target creates .venv and installs the project on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEV_CORPUS ?= ../shared/corpus/dev.jsonl
+
+.PHONY: install demo test test-fast eval bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)  ## serve demo/ on 127.0.0.1, run one cycle into a fresh SQLite file, print alerts and a search
+	$(BIN)/python -m demo
+
+test: $(STAMP)  ## the whole suite, PostgreSQL included
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+eval: $(STAMP)  ## detection figures on the labelled dev corpus
+	$(BIN)/python -m detect.evaluate $(DEV_CORPUS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.bench_detect
+	$(BIN)/python -m bench.bench_crawl
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,218 @@
+"""The schema of config.toml: loading, environment overrides and clear errors.
+
+Every key is declared here with its default; an unknown key is an error (a typo
+must not silently fall back to a default). `load_config` raises `ConfigError`
+whose message names each bad key as a dotted path, e.g. `feeds[2].interval`.
+Secrets never live in the file: the Slack token is read from the environment
+variable named by `slack.token_env`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_CONFIG_PATH = "config.toml"
+DATABASE_URL_ENV = "BEATWIRE_DATABASE_URL"
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class ConfigError(Exception):
+    """config.toml is missing, unreadable or invalid; the message names the key."""
+
+
+def parse_duration(value: object) -> int:
+    """Seconds from an int or a string like "90", "15m", "2h", "1d"."""
+    if isinstance(value, bool):
+        raise ValueError("expected seconds or a duration like '15m'")
+    if isinstance(value, (int, float)):
+        return int(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration (use seconds or e.g. '15m', '2h')")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
+
+
+Duration = Annotated[int, BeforeValidator(parse_duration), Field(gt=0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite:///beatwire.db"
+
+
+class SlackConfig(_Section):
+    api_url: str = "https://slack.com/api/"
+    token_env: str = "SLACK_BOT_TOKEN"
+    channel: str = "#beatwire"
+    also_reported_replies: bool = True
+    digest_cron: str | None = "0 8 * * *"
+    timeout: Duration = 15
+    max_attempts: int = Field(default=12, ge=1)
+
+    @field_validator("api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value:
+            from apscheduler.triggers.cron import CronTrigger
+
+            CronTrigger.from_crontab(value)
+        return value
+
+    def token(self) -> str | None:
+        """The bot token from the environment, or None (console sink)."""
+        return os.environ.get(self.token_env) or None
+
+
+class CrawlerConfig(_Section):
+    allow_private_addresses: bool = False
+    user_agent: str = "Beatwire/0.1 (+media monitoring; contact: ops@example.org)"
+    download_timeout: Duration = 20
+    max_download_bytes: int = Field(default=10_000_000, gt=0)
+    concurrent_requests: int = Field(default=16, gt=0)
+    concurrent_per_domain: int = Field(default=2, gt=0)
+    obey_robots_txt: bool = True
+    max_entries_per_feed: int = Field(default=100, gt=0)
+    max_article_age_days: int = Field(default=30, gt=0)
+    extract_timeout: Duration = 10
+
+
+class SchedulerConfig(_Section):
+    tick: Duration = 5
+    default_interval: Duration = 900
+    batch_size: int = Field(default=50, gt=0)
+    max_backoff: Duration = 86400
+    dead_after_failures: int = Field(default=10, gt=0)
+
+
+class DetectConfig(_Section):
+    query: str | None = None
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+
+    @field_validator("query")
+    @classmethod
+    def _query_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            from detect.query import QueryError, parse_query
+
+            try:
+                parse_query(value)
+            except QueryError as exc:
+                raise ValueError(f"query does not parse: {exc}") from None
+        return value
+
+
+class FeedConfig(_Section):
+    name: str = Field(min_length=1)
+    url: str
+    kind: Literal["feed", "html"] = "feed"
+    agency: str | None = None
+    interval: Duration | None = None
+    enabled: bool = True
+    item_selector: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("only http:// and https:// feeds are fetched")
+        return value
+
+    @model_validator(mode="after")
+    def _html_needs_selector(self) -> FeedConfig:
+        if self.kind == "html" and not self.item_selector:
+            raise ValueError("kind = 'html' needs item_selector (CSS for article links)")
+        return self
+
+
+class Config(_Section):
+    database: DatabaseConfig = DatabaseConfig()
+    slack: SlackConfig = SlackConfig()
+    crawler: CrawlerConfig = CrawlerConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    detect: DetectConfig = DetectConfig()
+    feeds: list[FeedConfig] = []
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_names(cls, feeds: list[FeedConfig]) -> list[FeedConfig]:
+        seen: set[str] = set()
+        for feed in feeds:
+            if feed.name in seen:
+                raise ValueError(f"feed name {feed.name!r} appears twice")
+            seen.add(feed.name)
+        return feeds
+
+    def feed_interval(self, feed: FeedConfig) -> int:
+        """Seconds between polls of `feed`."""
+        return feed.interval or self.scheduler.default_interval
+
+
+def _key_path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def describe_errors(error: ValidationError) -> str:
+    """One line per problem, each starting with the dotted key."""
+    lines = []
+    for item in error.errors():
+        msg = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{_key_path(item['loc'])}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_config(data: dict, *, source: str = "config") -> Config:
+    """Validate a parsed TOML document, applying environment overrides."""
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source} is invalid:\n{describe_errors(exc)}") from None
+    url = os.environ.get(DATABASE_URL_ENV)
+    if url:
+        config = config.model_copy(
+            update={"database": config.database.model_copy(update={"url": url})}
+        )
+    return config
+
+
+def load_config(path: str | os.PathLike) -> Config:
+    """Read and validate config.toml; raise ConfigError naming the bad key."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, source=str(path))
