@@ -83,3 +83,8 @@ def sessions(engine):
     from db.engine import make_sessionmaker
 
     return make_sessionmaker(engine)
+
+
+# The local servers (real HTTP on 127.0.0.1) are fixtures defined beside them.
+from servers.fake_slack import fake_slack  # noqa: E402,F401
+from servers.feed_site import feed_site  # noqa: E402,F401
