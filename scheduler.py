@@ -1,0 +1,257 @@
+"""The daemon: a few named APScheduler jobs on Scrapy's asyncio reactor.
+
+Each job claims its work from the database, so any number of workers can run
+side by side and a killed worker loses nothing:
+
+- poll_due_feeds   claim feeds whose next poll has come, hand them to the crawl
+- deliver_alerts   post pending outbox rows (also kicked when new ones commit)
+- send_digest      the daily digest (cron from config; one worker per cluster)
+- check_feed_health  log feeds that keep failing (one worker per cluster)
+- reload_config    on SIGHUP or a changed file: validate, then apply; a bad
+                   file keeps the old config running
+
+`run --once` calls the same functions in order and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from datetime import timedelta
+from pathlib import Path
+from typing import Callable
+
+from config import Config, ConfigError, load_config
+from db.locks import cluster_job
+from db.models import utcnow
+
+log = logging.getLogger("beatwire.scheduler")
+
+FEED_LEASE = timedelta(minutes=10)
+STOP_GRACE_SECONDS = 5.0
+
+
+class Daemon:
+    """The running jobs and the state they share (config, crawl, sink)."""
+
+    def __init__(self, config_path: str | None, config: Config, *, now_fn: Callable = utcnow):
+        from alerts import make_sink
+        from db.engine import make_engine, make_sessionmaker
+        from detect import Detector
+
+        self.config_path = config_path
+        self.config = config
+        self.now_fn = now_fn
+        self.engine = make_engine(config.database.url)
+        self.sessions = make_sessionmaker(self.engine)
+        self.detector = _make_detector(Detector, config)
+        self.sink = make_sink(config.slack)
+        self.crawl = None
+        self.stopping = asyncio.Event()
+        self._delivering = asyncio.Lock()
+        self._config_mtime = _mtime(config_path)
+
+    async def start(self) -> None:
+        """Upgrade the schema, sync feeds from config and start the crawl."""
+        from crawler.service import CrawlService
+        from db.migrate import upgrade
+
+        upgrade(self.config.database.url)
+        self._sync_feeds()
+        self.crawl = await CrawlService.start(
+            self.config, self.sessions, self.detector, on_new_alerts=self.kick_delivery
+        )
+
+    def _sync_feeds(self) -> None:
+        from db.engine import transaction
+        from db.feeds import sync_feeds
+
+        with transaction(self.sessions) as session:
+            sync_feeds(session, self.config, self.now_fn())
+
+    # -- jobs -------------------------------------------------------------
+
+    async def poll_due_feeds(self, only: list[int] | None = None) -> int:
+        """Claim due feeds in batches and submit them to the crawl; return how many."""
+        from db.claims import claim_due_feeds
+
+        claimed = 0
+        while not self.stopping.is_set():
+            with self.sessions() as session:
+                feeds = claim_due_feeds(
+                    session, now=self.now_fn(), limit=self.config.scheduler.batch_size,
+                    lease=FEED_LEASE, only=only,
+                )
+            if not feeds:
+                break
+            self.crawl.submit(feeds)
+            claimed += len(feeds)
+            if only is not None:
+                only = [i for i in only if i not in {f.id for f in feeds}]
+        return claimed
+
+    async def deliver_alerts(self):
+        """Post pending alerts; runs in a thread because slack_sdk blocks."""
+        from alerts.outbox import deliver_pending
+
+        async with self._delivering:
+            return await asyncio.to_thread(
+                deliver_pending, self.sessions, self.sink, now_fn=self.now_fn
+            )
+
+    def kick_delivery(self) -> None:
+        """Deliver soon: called by the crawl when new alert rows are committed."""
+        if not self.stopping.is_set():
+            asyncio.get_running_loop().create_task(self.deliver_alerts())
+
+    async def send_digest(self) -> None:
+        """Queue the daily digest (once per cluster) and deliver it."""
+        from alerts.digest import enqueue_digest
+
+        with self.sessions() as session, session.begin():
+            if not cluster_job(session, "send_digest"):
+                return
+            enqueue_digest(session, now=self.now_fn(), channel=self.config.slack.channel)
+        await self.deliver_alerts()
+
+    async def check_feed_health(self) -> None:
+        """Log each dead feed (failing many polls in a row) once per check."""
+        from db.feeds import feed_health
+
+        with self.sessions() as session, session.begin():
+            if not cluster_job(session, "check_feed_health"):
+                return
+            health = feed_health(
+                session, self.now_fn(),
+                dead_after_failures=self.config.scheduler.dead_after_failures,
+            )
+        for feed in health:
+            if feed.dead or feed.status == "gone":
+                log.warning("feed unhealthy feed=%s status=%s failures=%d last_error=%s",
+                            feed.name, feed.status, feed.consecutive_failures, feed.last_error)
+
+    async def reload_config(self, force: bool = False) -> bool:
+        """Re-read the config file if it changed; apply it only if it is valid."""
+        mtime = _mtime(self.config_path)
+        if not self.config_path or (not force and mtime == self._config_mtime):
+            return False
+        self._config_mtime = mtime
+        try:
+            new = load_config(self.config_path)
+        except ConfigError as exc:
+            log.error("config reload rejected, keeping the running config: %s", exc)
+            return False
+        self._apply(new)
+        log.info("config reloaded path=%s feeds=%d", self.config_path, len(new.feeds))
+        return True
+
+    def _apply(self, new: Config) -> None:
+        from alerts import make_sink
+        from detect import Detector
+
+        old, self.config = self.config, new
+        if new.database != old.database:
+            log.warning("database.url changed: takes effect at restart")
+        if new.detect != old.detect:
+            self.detector = _make_detector(Detector, new)
+        if new.slack != old.slack:
+            self.sink = make_sink(new.slack)
+        self._sync_feeds()
+        self.crawl.update_config(new, detector=self.detector)
+
+    # -- lifecycle --------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Poll every enabled feed once, process everything, deliver, return 0."""
+        from sqlalchemy import select
+
+        from db.models import Feed
+
+        with self.sessions() as session:
+            ids = list(session.scalars(select(Feed.id).where(Feed.enabled.is_(True))))
+        await self.poll_due_feeds(only=ids)
+        await self.crawl.wait_idle()
+        # A thread reply waits for its parent's post: a second round sends it.
+        for _ in range(3):
+            report = await self.deliver_alerts()
+            if not report.sent:
+                break
+        return 0
+
+    async def run_forever(self) -> int:
+        """Run the jobs until SIGTERM/SIGINT, then stop within seconds."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        jobs = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
+        self._add_jobs(jobs)
+        jobs.start()
+        self._install_signals()
+        log.info("beatwire running feeds=%d", len(self.config.feeds))
+        await self.stopping.wait()
+        jobs.shutdown(wait=False)
+        return 0
+
+    def _add_jobs(self, jobs) -> None:
+        from apscheduler.triggers.cron import CronTrigger
+
+        every = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
+        jobs.add_job(self.poll_due_feeds, "interval", seconds=self.config.scheduler.tick,
+                     id="poll_due_feeds", next_run_time=utcnow(), **every)
+        jobs.add_job(self.deliver_alerts, "interval", seconds=15, id="deliver_alerts", **every)
+        jobs.add_job(self.check_feed_health, "interval", minutes=30, id="check_feed_health", **every)
+        jobs.add_job(self.reload_config, "interval", seconds=5, id="reload_config", **every)
+        if self.config.slack.digest_cron:
+            jobs.add_job(self.send_digest, CronTrigger.from_crontab(self.config.slack.digest_cron,
+                                                                     timezone="UTC"),
+                         id="send_digest", **every)
+
+    def _install_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda: loop.create_task(self.reload_config(force=True))
+        )
+
+    async def close(self) -> None:
+        """Stop the crawl (in-flight work is released for re-claiming) and the engine."""
+        self.stopping.set()
+        if self.crawl is not None:
+            try:
+                await asyncio.wait_for(self.crawl.stop(), STOP_GRACE_SECONDS)
+            except asyncio.TimeoutError:
+                log.warning("crawl did not stop in %.0fs; leases will expire", STOP_GRACE_SECONDS)
+        self.engine.dispose()
+
+
+def _make_detector(detector_cls, config: Config):
+    kwargs = {"threshold": config.detect.threshold}
+    if config.detect.query:
+        kwargs["query"] = config.detect.query
+    return detector_cls(**kwargs)
+
+
+def _mtime(path: str | None) -> float | None:
+    try:
+        return os.stat(path).st_mtime if path else None
+    except OSError:
+        return None
+
+
+def run(config_path: str | None, config: Config, *, once: bool = False) -> int:
+    """Run the daemon (or one cycle) on Scrapy's reactor; return the exit code."""
+    from crawler.runtime import run as run_on_reactor
+
+    async def main() -> int:
+        daemon = Daemon(config_path, config)
+        try:
+            await daemon.start()
+            return await (daemon.run_once() if once else daemon.run_forever())
+        finally:
+            await daemon.close()
+
+    if config_path:
+        config_path = str(Path(config_path))
+    return run_on_reactor(main)
