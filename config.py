@@ -216,3 +216,33 @@ def load_config(path: str | os.PathLike) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return parse_config(data, source=str(path))
+
+
+def add_feed(path: str | os.PathLike, **fields) -> None:
+    """Append a [[feeds]] table to the config file, keeping its comments.
+
+    The edited document is validated before it is written, so a bad feed
+    never reaches the file a running daemon reloads.
+    """
+    import tomlkit
+
+    path = Path(path)
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        doc = tomlkit.document()
+    except tomlkit.exceptions.ParseError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    table = tomlkit.table()
+    for key, value in fields.items():
+        if value is not None:
+            table[key] = value
+    feeds = doc.get("feeds")
+    if feeds is None:
+        feeds = tomlkit.aot()
+        doc["feeds"] = feeds
+    feeds.append(table)
+    parse_config(doc.unwrap(), source=str(path))
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,377 @@
+"""The `beatwire` command: run the daemon, classify text, search and export the
+archive, manage feeds and alerts, upgrade the database.
+
+Exit status: 0 success, 1 a command failed, 2 bad config or usage.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from dataclasses import asdict
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
+
+SEARCH_FIELDS = ("published", "agency", "state", "stance", "speaker", "quote", "url", "sources")
+
+
+class ConfigLoader:
+    """Loads config.toml once, on the first command that needs it."""
+
+    def __init__(self, path: str, explicit: bool):
+        self.path, self.explicit = path, explicit
+        self._config: Config | None = None
+
+    def get(self, *, required: bool = True) -> Config:
+        if self._config is None:
+            if not required and not self.explicit and not Path(self.path).exists():
+                self._config = Config()
+            else:
+                try:
+                    self._config = load_config(self.path)
+                except ConfigError as exc:
+                    click.echo(f"beatwire: {exc}", err=True)
+                    sys.exit(2)
+        return self._config
+
+
+def with_sessions(func):
+    """Pass a sessionmaker on the configured (migrated) database as `sessions`."""
+
+    @wraps(func)
+    @click.pass_obj
+    def wrapper(loader: ConfigLoader, *args, **kwargs):
+        from db.engine import make_engine, make_sessionmaker
+        from db.migrate import upgrade
+
+        url = loader.get().database.url
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            return func(make_sessionmaker(engine), *args, **kwargs)
+        finally:
+            engine.dispose()
+
+    return wrapper
+
+
+def output_format(func):
+    """The --format option shared by search and export."""
+    return click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+                        default="table", show_default=True, help="Output format.")(func)
+
+
+def search_filters(func):
+    """The filter options shared by search and export."""
+    options = [
+        click.option("--agency", help="Agency name contains this (case-insensitive)."),
+        click.option("--state", help="Two-letter state, e.g. CA."),
+        click.option("--stance", type=click.Choice(["refuses", "cooperates", "mixed"])),
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD."),
+        click.option("--limit", type=int, default=100, show_default=True),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", envvar="BEATWIRE_CONFIG", default=None,
+              help=f"Path to config.toml (env BEATWIRE_CONFIG; default ./{DEFAULT_CONFIG_PATH}).")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
+    """Beatwire: find law-enforcement statements on immigration enforcement.
+
+    Example:
+
+        beatwire --config config.toml run --once
+    """
+    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx.obj = ConfigLoader(config_path or DEFAULT_CONFIG_PATH, explicit=config_path is not None)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Poll every enabled feed once, deliver, exit.")
+@click.pass_obj
+def run(loader: ConfigLoader, once: bool) -> None:
+    """Run the daemon until SIGTERM/SIGINT (or one cycle with --once).
+
+    SIGHUP, or saving the config file, reloads the config.
+
+    Example:
+
+        beatwire --config config.toml run
+    """
+    import scheduler
+
+    config = loader.get()
+    sys.exit(scheduler.run(loader.path, config, once=once))
+
+
+@main.command()
+@click.pass_obj
+def classify(loader: ConfigLoader) -> None:
+    """Classify JSON Lines from stdin ({"id", "text", ...}), one JSON line out each.
+
+    Needs no database and no network.
+
+    Example:
+
+        echo '{"id": 1, "text": "The sheriff said he will not honor ICE detainers."}' \\
+          | beatwire classify
+    """
+    from detect import Detector
+    from detect.classify import main as classify_main
+
+    config = loader.get(required=False)
+    kwargs = {"threshold": config.detect.threshold}
+    if config.detect.query:
+        kwargs["query"] = config.detect.query
+    classify_main(sys.stdin, sys.stdout, Detector(**kwargs))
+
+
+def _since(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+@main.command()
+@click.argument("query", default="")
+@search_filters
+@output_format
+@with_sessions
+def search(sessions, query, agency, state, stance, since, limit, fmt) -> None:
+    """Full-text search of archived statements (quote, speaker, agency, article).
+
+    Example:
+
+        beatwire search "detainer" --state CA --stance refuses --format csv
+    """
+    from db.search import search as search_archive
+
+    with sessions() as session:
+        hits = search_archive(session, query, agency=agency, state=state, stance=stance,
+                              since=_since(since), limit=limit)
+    click.echo(render_hits(hits, fmt), nl=False)
+
+
+@main.command()
+@search_filters
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="csv",
+              show_default=True, help="Output format.")
+@with_sessions
+def export(sessions, agency, state, stance, since, limit, fmt) -> None:
+    """Export archived statements (filters as in search) as CSV or JSON.
+
+    Example:
+
+        beatwire export --since 2026-01-01 --format json > statements.json
+    """
+    from db.search import search as search_archive
+
+    with sessions() as session:
+        hits = search_archive(session, "", agency=agency, state=state, stance=stance,
+                              since=_since(since), limit=limit)
+    click.echo(render_hits(hits, fmt), nl=False)
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def render_hits(hits, fmt: str) -> str:
+    """Search hits as a table, a JSON list, or CSV."""
+    rows = [{k: _jsonable(v) for k, v in asdict(hit).items()} for hit in hits]
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else SEARCH_FIELDS,
+                                extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({k: (json.dumps(v) if isinstance(v, list) else v)
+                          for k, v in row.items()} for row in rows)
+        return buffer.getvalue()
+    return _table(rows)
+
+
+def _table(rows: list[dict]) -> str:
+    if not rows:
+        return "no statements found\n"
+    lines = []
+    for row in rows:
+        quote = row["quote"] if len(row["quote"]) <= 160 else row["quote"][:157] + "..."
+        lines.append(f"{(row['published'] or '')[:10]:10}  {row['stance'] or '-':10}  "
+                     f"{row['agency'] or '?'} ({row['state'] or '--'})  "
+                     f"{row['speaker'] or '(the agency)'}  x{row['sources']}\n"
+                     f"    \u201c{quote}\u201d\n    {row['url']}")
+    return "\n".join(lines) + "\n"
+
+
+@main.group()
+def feeds() -> None:
+    """Inspect, test and add feeds."""
+
+
+@feeds.command("list")
+@with_sessions
+def feeds_list(sessions) -> None:
+    """Each feed's health: status, last poll, failures, next poll.
+
+    Example:
+
+        beatwire feeds list
+    """
+    from db.engine import transaction
+    from db.feeds import feed_health, sync_feeds
+    from db.models import utcnow
+
+    loader = click.get_current_context().find_object(ConfigLoader)
+    with transaction(sessions) as session:
+        sync_feeds(session, loader.get(), utcnow())
+        health = feed_health(session, utcnow(),
+                             dead_after_failures=loader.get().scheduler.dead_after_failures)
+    for feed in health:
+        status = "DEAD" if feed.dead else feed.status
+        click.echo(f"{feed.name:30} {status:12} failures={feed.consecutive_failures:<3} "
+                   f"last_poll={_when(feed.last_polled_at)} next={_when(feed.next_poll_at)}"
+                   f"{'' if feed.enabled else ' (disabled)'}")
+        if feed.last_error and feed.status in ("error", "gone"):
+            click.echo(f"    last error: {feed.last_error}")
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "never"
+
+
+@feeds.command("test")
+@click.argument("url")
+@click.option("--kind", type=click.Choice(["feed", "html"]), default="feed", show_default=True)
+@click.option("--item-selector", help="CSS selector for article links (kind html).")
+@click.option("--agency", help="Treat the feed as this agency's own voice.")
+@click.pass_obj
+def feeds_test(loader: ConfigLoader, url, kind, item_selector, agency) -> None:
+    """Fetch one feed now and show what would be stored and alerted; writes nothing.
+
+    Example:
+
+        beatwire feeds test https://example.org/news/feed/
+    """
+    from crawler.dryrun import dry_run
+
+    sys.exit(dry_run(loader.get(required=False), url, kind=kind,
+                     item_selector=item_selector, agency=agency, out=sys.stdout))
+
+
+@feeds.command("add")
+@click.argument("name")
+@click.argument("url")
+@click.option("--kind", type=click.Choice(["feed", "html"]), default="feed", show_default=True)
+@click.option("--agency", help="The feed is this agency's own voice.")
+@click.option("--interval", help='Seconds or a duration like "15m".')
+@click.option("--item-selector", help="CSS selector for article links (kind html).")
+@click.pass_obj
+def feeds_add(loader: ConfigLoader, name, url, kind, agency, interval, item_selector) -> None:
+    """Add a [[feeds]] table to config.toml, keeping its comments; validates first.
+
+    A running daemon picks the change up by itself.
+
+    Example:
+
+        beatwire feeds add "Springfield PD" https://springfield.example/news/rss --agency "Springfield Police Department"
+    """
+    from config import add_feed
+
+    try:
+        add_feed(loader.path, name=name, url=url, kind=kind, agency=agency,
+                 interval=interval, item_selector=item_selector)
+    except ConfigError as exc:
+        click.echo(f"beatwire: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"added feed {name!r} to {loader.path}")
+
+
+@main.group()
+def alerts() -> None:
+    """Inspect and retry alerts in the outbox."""
+
+
+@alerts.command("list")
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]))
+@click.option("--limit", type=int, default=50, show_default=True)
+@with_sessions
+def alerts_list(sessions, status, limit) -> None:
+    """The newest outbox rows with their status and last error.
+
+    Example:
+
+        beatwire alerts list --status failed
+    """
+    from sqlalchemy import select
+
+    from db.models import Alert
+
+    query = select(Alert).order_by(Alert.id.desc()).limit(limit)
+    if status:
+        query = query.where(Alert.status == status)
+    with sessions() as session:
+        for alert in session.scalars(query):
+            click.echo(f"{alert.id:6} {alert.key:24} {alert.status:8} attempts={alert.attempts}"
+                       f" {alert.last_error or ''}".rstrip())
+
+
+@alerts.command("retry")
+@click.argument("alert_ids", nargs=-1, type=int, required=True)
+@with_sessions
+def alerts_retry(sessions, alert_ids) -> None:
+    """Put failed alerts back in the queue (e.g. after fixing the channel).
+
+    Example:
+
+        beatwire alerts retry 12 13
+    """
+    from sqlalchemy import update
+
+    from db.engine import transaction
+    from db.models import Alert, utcnow
+
+    with transaction(sessions) as session:
+        result = session.execute(
+            update(Alert).where(Alert.id.in_(alert_ids), Alert.status == "failed")
+            .values(status="pending", next_attempt_at=utcnow(), last_error=None)
+        )
+    click.echo(f"requeued {result.rowcount} alert(s)")
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command()
+@click.pass_obj
+def upgrade(loader: ConfigLoader) -> None:
+    """Create or migrate the archive schema to the latest version.
+
+    Example:
+
+        BEATWIRE_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/beatwire beatwire db upgrade
+    """
+    from db.migrate import upgrade as upgrade_schema
+
+    upgrade_schema(loader.get().database.url)
+    click.echo("database is at the latest schema")
+
+
+if __name__ == "__main__":
+    main()
