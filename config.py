@@ -65,7 +65,6 @@ class SlackConfig(_Section):
     also_reported_replies: bool = True
     digest_cron: str | None = "0 8 * * *"
     timeout: Duration = 15
-    max_attempts: int = Field(default=12, ge=1)
 
     @field_validator("api_url")
     @classmethod

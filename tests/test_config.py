@@ -1,0 +1,103 @@
+"""config.toml validation: errors name the key, defaults apply, env overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import Config, ConfigError, add_feed, load_config, parse_config, parse_duration
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "text, key, problem",
+    [
+        ("[[feeds]]\nname = 'a'\nurl = 'ftp://x/feed'\n", "feeds[0].url", "http"),
+        ("[[feeds]]\nname = 'a'\n", "feeds[0].url", "required"),
+        ("[[feeds]]\nname = 'a'\nurl = 'https://x/f'\ninterval = 'soon'\n",
+         "feeds[0].interval", "not a duration"),
+        ("[[feeds]]\nname = 'a'\nurl = 'https://x/f'\nkind = 'html'\n",
+         "feeds[0]", "item_selector"),
+        ("[[feeds]]\nname = 'a'\nurl = 'https://x/a'\n[[feeds]]\nname = 'a'\nurl = 'https://x/b'\n",
+         "feeds", "appears twice"),
+        ("[slack]\nchanel = '#x'\n", "slack.chanel", "unknown key"),
+        ("[slack]\napi_url = 'slack.com/api'\n", "slack.api_url", "http"),
+        ("[slack]\ndigest_cron = 'every day'\n", "slack.digest_cron", ""),
+        ("[detect]\nthreshold = 1.5\n", "detect.threshold", "less than or equal"),
+        ("[crawler]\nallow_private_addresses = 'yes please'\n",
+         "crawler.allow_private_addresses", "boolean"),
+        ("[scheduler]\ntick = 0\n", "scheduler.tick", "greater than 0"),
+    ],
+    ids=["ftp-url", "missing-url", "bad-interval", "html-without-selector", "duplicate-name",
+         "typo-key", "api-url-not-http", "bad-cron", "threshold-range", "bool-type", "zero-tick"],
+)
+def test_invalid_config_names_the_key(tmp_path, text, key, problem):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    message = str(err.value)
+    assert f"{key}:" in message
+    assert problem in message
+
+
+def test_invalid_query_is_a_config_error_on_its_key(tmp_path):
+    with pytest.raises(ConfigError, match=r"detect\.query: .*does not parse"):
+        load_config(write(tmp_path, '[detect]\nquery = "(ICE AND"\n'))
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [("[slack\n", "not valid TOML"), (None, "no such config file")],
+    ids=["broken-toml", "missing-file"],
+)
+def test_unreadable_config(tmp_path, text, problem):
+    path = write(tmp_path, text) if text is not None else tmp_path / "absent.toml"
+    with pytest.raises(ConfigError, match=problem):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    "value, seconds",
+    [(90, 90), ("90", 90), ("15m", 900), ("2h", 7200), ("1d", 86400), (" 5 s ", 5)],
+)
+def test_durations(value, seconds):
+    assert parse_duration(value) == seconds
+
+
+def test_defaults_and_feed_interval(tmp_path):
+    config = load_config(write(tmp_path, "[[feeds]]\nname = 'a'\nurl = 'https://x/f'\n"
+                                         "[[feeds]]\nname = 'b'\nurl = 'https://x/g'\ninterval = '1m'\n"))
+    assert config.database.url == "sqlite:///beatwire.db"
+    assert config.crawler.allow_private_addresses is False
+    assert [config.feed_interval(f) for f in config.feeds] == [900, 60]
+
+
+def test_database_url_env_override(monkeypatch):
+    monkeypatch.setenv("BEATWIRE_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    assert parse_config({}).database.url == "postgresql+psycopg://u@h/db"
+
+
+def test_token_comes_from_the_named_env_var(monkeypatch):
+    monkeypatch.setenv("MY_TOKEN", "xoxb-secret")
+    slack = parse_config({"slack": {"token_env": "MY_TOKEN"}}).slack
+    assert slack.token() == "xoxb-secret"
+    assert "xoxb-secret" not in repr(Config.model_validate({"slack": {"token_env": "MY_TOKEN"}}))
+
+
+def test_shipped_config_is_valid():
+    config = load_config("config.toml")
+    assert config.feeds and all(f.url.startswith("https://") for f in config.feeds)
+
+
+def test_add_feed_keeps_comments_and_validates(tmp_path):
+    path = write(tmp_path, "# operators' note\n[slack]\nchannel = '#x'  # keep me\n")
+    add_feed(path, name="Springfield PD", url="https://springfield.example/rss", agency="Springfield PD")
+    text = path.read_text()
+    assert "# operators' note" in text and "# keep me" in text
+    assert load_config(path).feeds[0].agency == "Springfield PD"
+    with pytest.raises(ConfigError, match=r"feeds\[1\]\.url"):
+        add_feed(path, name="bad", url="file:///etc/passwd")
+    assert "file:///etc/passwd" not in path.read_text()
