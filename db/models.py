@@ -3,6 +3,12 @@ statements, agencies and the alert outbox.
 
 This is the documented schema analysts query with plain SQL; docs/schema is
 this file. Times are stored as timezone-aware UTC.
+
+Full-text search lives beside these tables and is created by the migrations only:
+on SQLite, FTS5 tables `articles_fts(title, text)`, `statements_fts(quote, speaker,
+agency_as_written)` and `agencies_fts(name, place)` (external content, rowid = the row's id,
+kept in sync by triggers); on PostgreSQL, a generated `search_vector tsvector` column over the
+same columns in each of those tables, with a GIN index. db/search.py queries both.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -124,7 +131,9 @@ class FeedEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
     entry_key: Mapped[str] = mapped_column(String(64))  # sha256 of guid or link
-    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -132,7 +141,11 @@ class Agency(Base):
     """A canonical agency, with the stance of its latest archived statement."""
 
     __tablename__ = "agencies"
-    __table_args__ = (UniqueConstraint("name", "state"),)
+    __table_args__ = (
+        UniqueConstraint("name", "state"),
+        # NULLs are distinct in the constraint above; this also covers agencies with no state.
+        Index("ux_agencies_name_state", "name", text("coalesce(state, '')"), unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
@@ -150,6 +163,8 @@ class Statement(Base):
     """
 
     __tablename__ = "statements"
+    # Novelty looks up an agency's recent primary statements, newest first.
+    __table_args__ = (Index("ix_statements_agency_created", "agency_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
@@ -187,7 +202,9 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Idempotency key: "statement:<id>", "also:<statement id>", "digest:<date>".
     key: Mapped[str] = mapped_column(String(100), unique=True)
-    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    statement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
     # statement | also_reported | digest
     kind: Mapped[str] = mapped_column(String(20), default="statement")
     channel: Mapped[str] = mapped_column(String(200))
