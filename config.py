@@ -106,6 +106,8 @@ class SchedulerConfig(_Section):
     batch_size: int = Field(default=50, gt=0)
     max_backoff: Duration = 86400
     dead_after_failures: int = Field(default=10, gt=0)
+    # How long a claimed feed or alert stays ours; a dead worker's claims expire after it.
+    lease: Duration = 600
 
 
 class DetectConfig(_Section):

@@ -29,7 +29,6 @@ from db.models import utcnow
 
 log = logging.getLogger("beatwire.scheduler")
 
-FEED_LEASE = timedelta(minutes=10)
 STOP_GRACE_SECONDS = 5.0
 
 
@@ -52,6 +51,10 @@ class Daemon:
         self.stopping = asyncio.Event()
         self._delivering = asyncio.Lock()
         self._config_mtime = _mtime(config_path)
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.config.scheduler.lease)
 
     async def start(self) -> None:
         """Upgrade the schema, sync feeds from config and start the crawl."""
@@ -82,7 +85,7 @@ class Daemon:
             with self.sessions() as session:
                 feeds = claim_due_feeds(
                     session, now=self.now_fn(), limit=self.config.scheduler.batch_size,
-                    lease=FEED_LEASE, only=only,
+                    lease=self.lease, only=only,
                 )
             if not feeds:
                 break
@@ -98,7 +101,7 @@ class Daemon:
 
         async with self._delivering:
             return await asyncio.to_thread(
-                deliver_pending, self.sessions, self.sink, now_fn=self.now_fn
+                deliver_pending, self.sessions, self.sink, now_fn=self.now_fn, lease=self.lease
             )
 
     def kick_delivery(self) -> None:
