@@ -1,0 +1,238 @@
+"""Feeds: config sync, poll records, back-off arithmetic, Retry-After, 410, health."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from db.claims import claim_due_feeds
+from db.feeds import (
+    clean_error,
+    feed_health,
+    next_poll_after_failure,
+    record_failure,
+    record_not_modified,
+    record_success,
+    sync_feeds,
+)
+from db.models import Feed, FetchLog
+
+LEASE = timedelta(minutes=10)
+
+
+def _feeds(sessions) -> dict[str, Feed]:
+    with sessions() as session:
+        return {f.name: f for f in session.scalars(select(Feed))}
+
+
+def _logs(sessions, feed_id) -> list[FetchLog]:
+    with sessions() as session:
+        return list(session.scalars(select(FetchLog).where(FetchLog.feed_id == feed_id)))
+
+
+# --- sync ------------------------------------------------------------------------------------
+
+
+def test_sync_adds_feeds_with_config_fields(sessions, make_config, clock):
+    config = make_config(
+        {"name": "lapd", "url": "https://lapd.example/rss", "agency": "LAPD", "interval": "5m"},
+        {"name": "list", "url": "https://news.example/", "kind": "html", "item_selector": "a.x"},
+        default_interval=600)
+    with sessions.begin() as session:
+        result = sync_feeds(session, config, clock())
+    assert result.added == ("lapd", "list")
+    feeds = _feeds(sessions)
+    assert (feeds["lapd"].agency, feeds["lapd"].interval_seconds) == ("LAPD", 300)
+    assert (feeds["list"].kind, feeds["list"].item_selector) == ("html", "a.x")
+    assert feeds["list"].interval_seconds == 600
+    assert feeds["lapd"].status == "never" and feeds["lapd"].next_poll_at == clock()
+
+
+def test_sync_disables_feeds_removed_from_config(sessions, make_config, clock):
+    with sessions.begin() as session:
+        sync_feeds(session, make_config({"name": "a", "url": "https://a.example/"},
+                                        {"name": "b", "url": "https://b.example/"}), clock())
+    with sessions.begin() as session:
+        result = sync_feeds(session, make_config({"name": "a", "url": "https://a.example/"}),
+                            clock())
+    assert result.disabled == ("b",)
+    assert not _feeds(sessions)["b"].enabled and _feeds(sessions)["a"].enabled
+
+
+def test_sync_keeps_polling_state_when_url_unchanged(sessions, make_config, clock):
+    config = make_config({"name": "a", "url": "https://a.example/"})
+    with sessions.begin() as session:
+        sync_feeds(session, config, clock())
+    feed_id = _feeds(sessions)["a"].id
+    with sessions.begin() as session:
+        record_success(session, feed_id, now=clock(), http_status=200, etag='"v1"',
+                       last_modified=None, entries=3, new_articles=1)
+    with sessions.begin() as session:
+        result = sync_feeds(session, make_config({"name": "a", "url": "https://a.example/",
+                                                  "interval": 60}), clock())
+    feed = _feeds(sessions)["a"]
+    assert result.changed == ("a",)
+    assert (feed.etag, feed.status, feed.interval_seconds) == ('"v1"', "ok", 60)
+
+
+def test_sync_new_url_resets_validators_and_gone(sessions, make_config, clock):
+    with sessions.begin() as session:
+        sync_feeds(session, make_config({"name": "a", "url": "https://a.example/"}), clock())
+    feed_id = _feeds(sessions)["a"].id
+    with sessions.begin() as session:
+        record_success(session, feed_id, now=clock(), http_status=200, etag='"v1"',
+                       last_modified="Sat, 01 Mar 2025 10:00:00 GMT", entries=1, new_articles=0)
+        record_failure(session, feed_id, now=clock(), error="HTTP 410", http_status=410,
+                       gone=True)
+    with sessions.begin() as session:
+        sync_feeds(session, make_config({"name": "a", "url": "https://a.example/new"}), clock())
+    feed = _feeds(sessions)["a"]
+    assert (feed.url, feed.etag, feed.last_modified) == ("https://a.example/new", None, None)
+    assert feed.status == "never" and feed.consecutive_failures == 0
+
+
+# --- poll records ----------------------------------------------------------------------------
+
+
+def test_success_records_validators_log_and_releases_lease(sessions, make_feed, clock):
+    feed_id = make_feed(interval=900, claimed_until=clock() + LEASE, consecutive_failures=3)
+    with sessions.begin() as session:
+        record_success(session, feed_id, now=clock(), http_status=200, etag='"abc"',
+                       last_modified="Sat, 01 Mar 2025 10:00:00 GMT", entries=12,
+                       new_articles=2, duration_ms=40)
+    feed = _feeds(sessions)["feed-1"]
+    assert (feed.status, feed.consecutive_failures, feed.claimed_until) == ("ok", 0, None)
+    assert feed.etag == '"abc"' and feed.last_success_at == clock()
+    assert feed.next_poll_at == clock() + timedelta(seconds=900)
+    [entry] = _logs(sessions, feed_id)
+    assert (entry.outcome, entry.http_status, entry.entries, entry.new_articles,
+            entry.duration_ms) == ("ok", 200, 12, 2, 40)
+
+
+def test_not_modified_keeps_validators(sessions, make_feed, clock):
+    feed_id = make_feed(etag='"abc"', status="ok", claimed_until=clock() + LEASE)
+    with sessions.begin() as session:
+        record_not_modified(session, feed_id, now=clock(), duration_ms=5)
+    feed = _feeds(sessions)["feed-1"]
+    assert (feed.status, feed.etag, feed.claimed_until) == ("not_modified", '"abc"', None)
+    assert [(e.outcome, e.http_status) for e in _logs(sessions, feed_id)] == [
+        ("not_modified", 304)]
+
+
+@pytest.mark.parametrize("failures, max_backoff, expected", [
+    (1, 86400, 600),
+    (2, 86400, 1200),
+    (4, 86400, 4800),
+    (10, 86400, 86400),
+    (3, 1000, 1000),
+    (500, 86400, 86400),
+], ids=["first", "second", "fourth", "capped", "small-cap", "huge-count"])
+def test_backoff_arithmetic(clock, failures, max_backoff, expected):
+    due = next_poll_after_failure(clock(), 600, failures, max_backoff)
+    assert due == clock() + timedelta(seconds=expected)
+
+
+@pytest.mark.parametrize("retry_after, expected", [
+    (3600, 3600),
+    (10, 600),
+    (timedelta(hours=2), 7200),
+    ("at+3h", 10800),
+    (10**12, 7 * 86400),
+    (-50, 600),
+], ids=["seconds-later", "seconds-sooner", "timedelta", "http-date", "absurd", "negative"])
+def test_retry_after_is_a_floor(clock, retry_after, expected):
+    if retry_after == "at+3h":
+        retry_after = clock() + timedelta(hours=3)
+    due = next_poll_after_failure(clock(), 600, 1, 86400, retry_after)
+    assert due == clock() + timedelta(seconds=expected)
+
+
+def test_failures_back_off_exponentially(sessions, make_feed, clock):
+    feed_id = make_feed(interval=60)
+    delays = []
+    for _ in range(4):
+        with sessions.begin() as session:
+            feed = record_failure(session, feed_id, now=clock(), error="HTTP 500",
+                                  http_status=500, max_backoff=300)
+            delays.append((feed.next_poll_at - clock()).total_seconds())
+    assert delays == [60, 120, 240, 300]
+    feed = _feeds(sessions)["feed-1"]
+    assert (feed.status, feed.consecutive_failures, feed.last_error) == ("error", 4, "HTTP 500")
+    assert [e.outcome for e in _logs(sessions, feed_id)] == ["error"] * 4
+
+
+def test_failure_honours_retry_after(sessions, make_feed, clock):
+    feed_id = make_feed(interval=60)
+    with sessions.begin() as session:
+        feed = record_failure(session, feed_id, now=clock(), error="HTTP 429", http_status=429,
+                              retry_after=1800)
+    assert feed.next_poll_at == clock() + timedelta(seconds=1800)
+
+
+def test_gone_feed_is_never_claimed_again(sessions, make_feed, clock):
+    feed_id = make_feed(claimed_until=clock() + LEASE)
+    with sessions.begin() as session:
+        record_failure(session, feed_id, now=clock(), error="HTTP 410 Gone", http_status=410,
+                       gone=True)
+    with sessions() as session:
+        later = clock() + timedelta(days=30)
+        assert claim_due_feeds(session, now=later, limit=10, lease=LEASE) == []
+        assert claim_due_feeds(session, now=later, limit=10, lease=LEASE, only=[feed_id]) == []
+    assert _logs(sessions, feed_id)[0].outcome == "gone"
+
+
+def test_success_after_failures_resets_count(sessions, make_feed, clock):
+    feed_id = make_feed()
+    with sessions.begin() as session:
+        record_failure(session, feed_id, now=clock(), error="timeout")
+        record_success(session, feed_id, now=clock(), http_status=200, etag=None,
+                       last_modified=None, entries=0, new_articles=0)
+    feed = _feeds(sessions)["feed-1"]
+    assert (feed.consecutive_failures, feed.last_error, feed.status) == (0, None, "ok")
+
+
+# --- error text ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw, absent", [
+    ("GET https://user:hunter2@feeds.example/rss failed", "hunter2"),
+    ("404 for https://x.example/rss?token=s3cr3t&page=2", "s3cr3t"),
+    ("401 Authorization: Bearer abc.def.ghi", "abc.def.ghi"),
+    ("slack said xoxb-1234-5678-abcdef", "xoxb-1234"),
+], ids=["userinfo", "query-token", "bearer", "slack-token"])
+def test_errors_never_keep_secrets(raw, absent):
+    assert absent not in clean_error(raw)
+
+
+def test_errors_are_one_short_line():
+    text = clean_error("Traceback:\n  line 1\n" + "x" * 5000)
+    assert "\n" not in text and len(text) <= 300
+
+
+def test_stored_error_is_cleaned(sessions, make_feed, clock):
+    feed_id = make_feed()
+    with sessions.begin() as session:
+        record_failure(session, feed_id, now=clock(), error="boom https://u:pw@h.example/\n" * 50)
+    feed = _feeds(sessions)["feed-1"]
+    assert ":pw@" not in feed.last_error and len(feed.last_error) <= 300
+
+
+# --- health ----------------------------------------------------------------------------------
+
+
+def test_feed_health_flags_dead_feeds(sessions, make_feed, clock):
+    make_feed("fine")
+    failing = make_feed("failing")
+    gone = make_feed("gone")
+    make_feed("off", enabled=False, consecutive_failures=50)
+    with sessions.begin() as session:
+        for _ in range(3):
+            record_failure(session, failing, now=clock(), error="HTTP 500", http_status=500)
+        record_failure(session, gone, now=clock(), error="HTTP 410", http_status=410, gone=True)
+    with sessions() as session:
+        health = {h.name: h for h in feed_health(session, clock(), dead_after_failures=3)}
+    assert [name for name, h in health.items() if h.dead] == ["failing", "gone"]
+    assert health["gone"].status == "gone" and health["failing"].consecutive_failures == 3
+    assert health["fine"].last_error is None
