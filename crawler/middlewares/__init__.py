@@ -1,0 +1,1 @@
+"""Beatwire's downloader middlewares, one module per behaviour (order: crawler.settings)."""
