@@ -1,0 +1,103 @@
+"""The sink contract: where alert messages go, and the errors a sink may raise.
+
+A sink posts one `OutgoingMessage` and answers with a `Posted` (channel id, ts). It raises
+`TransientError` (try again later; the outbox backs off), `PermanentError` (this alert
+fails, the others go on) or `AuthError` (the credentials are bad: delivery pauses).
+Implementations live one per module (`slack.py`, `console.py`) and are named in `SINKS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from config import SlackConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message to post: a plain fallback `text`, Block Kit `blocks`, maybe in a thread."""
+
+    alert_key: str
+    channel: str
+    text: str
+    blocks: list | None = None
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a message landed: the channel's id and the message's ts."""
+
+    channel_id: str
+    ts: str
+
+
+class SinkError(Exception):
+    """Base of the errors a sink raises; messages never carry secrets."""
+
+
+class TransientError(SinkError):
+    """Try again later. `maybe_delivered` is set when the message may have been accepted
+    (timeout, connection dropped, 5xx), so the next attempt must look for it first."""
+
+    def __init__(self, reason: str, retry_after: float | None = None, *, maybe_delivered: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.maybe_delivered = maybe_delivered
+
+
+class PermanentError(SinkError):
+    """This message can never be delivered as it is (channel_not_found, msg_too_long, ...)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class AuthError(SinkError):
+    """The credentials are refused (invalid_auth, token_revoked, ...): pause all delivery."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class Sink(Protocol):
+    """Where alerts are posted."""
+
+    name: str
+
+    def post(self, message: OutgoingMessage) -> Posted:
+        """Post `message`; raise TransientError, PermanentError or AuthError on failure."""
+
+    def find_posted(self, alert_key: str, channel: str, thread_ts: str | None = None) -> Posted | None:
+        """The message already posted for `alert_key` (in the thread `thread_ts`), if any."""
+
+
+# Sink name -> "module:Class"; each class builds itself with `from_config(slack_config)`.
+SINKS: dict[str, str] = {
+    "slack": "alerts.slack:SlackSink",
+    "console": "alerts.console:ConsoleSink",
+}
+
+
+def load_sink_class(name: str) -> type:
+    """The sink class registered as `name`."""
+    module_name, _, class_name = SINKS[name].partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def make_sink(slack_config: SlackConfig) -> Sink:
+    """Slack when its token is in the environment, otherwise the console (saying so once)."""
+    name = "slack" if slack_config.token() else "console"
+    if name == "console":
+        log.warning("slack token missing: environment variable %s is not set; "
+                    "alerts go to the console sink (stdout)", slack_config.token_env)
+    return load_sink_class(name).from_config(slack_config)

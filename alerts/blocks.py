@@ -1,0 +1,263 @@
+"""Block Kit formatting of alerts: a statement, an "also reported by" thread reply, a digest.
+
+Everything scraped is hostile until made inert here, in this order:
+1. `clean`: control and bidi-override characters dropped, whitespace collapsed to one space
+   (so no scraped text starts a line: no forged blockquotes or lists);
+2. `escape`: `&`, `<`, `>` become entities, so `<!channel>`, `<@U123>`, `<#C1>` and
+   `<https://x|forged>` show as text; `* _ ~ \\`` become look-alikes so nothing turns bold,
+   italic, struck or code;
+3. `truncate`: cut to the field's budget (never inside an entity) with an ellipsis.
+Links are built only here (`link`): http(s) only, the URL percent-encoded so `|`, `<`, `>`
+and spaces cannot end it early. Block Kit limits (header 150, section 3,000, 10 context
+elements, 50 blocks) hold for any input; the source link gets its own block so no
+amount of text can cut it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+ELLIPSIS = "…"
+HEADER_MAX = 150
+SECTION_MAX = 3000
+CONTEXT_MAX = 2000
+CONTEXT_ELEMENTS_MAX = 10
+BLOCKS_MAX = 50
+FALLBACK_MAX = 3000
+URL_MAX = 2000
+QUOTE_MAX = 2500
+FIELD_MAX = 300
+DIGEST_QUOTE_MAX = 300
+
+PAST = {"refuses": "refused", "cooperates": "cooperated", "mixed": "was mixed"}
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"\s+")
+_LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message's plain fallback text and its blocks."""
+
+    text: str
+    blocks: list
+
+
+# -- making scraped text inert -----------------------------------------------------------
+
+
+def clean(text: object) -> str:
+    """One line of visible text: controls dropped, whitespace collapsed."""
+    return _SPACES.sub(" ", _INVISIBLE.sub("", str(text or ""))).strip()
+
+
+def escape(text: object) -> str:
+    """Scraped text made inert for mrkdwn (entities, look-alikes for formatting marks)."""
+    return clean(text).translate(_ENTITIES).translate(_LOOKALIKES)
+
+
+def escape_plain(text: object) -> str:
+    """Scraped text for plain_text fields (no formatting there, entities still escaped)."""
+    return clean(text).translate(_ENTITIES)
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis, never splitting an entity."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(ELLIPSIS)]
+    amp = cut.rfind("&", max(0, len(cut) - 6))
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut.rstrip() + ELLIPSIS
+
+
+def inert(text: object, limit: int) -> str:
+    """escape, then truncate."""
+    return truncate(escape(text), limit)
+
+
+def safe_url(url: object) -> str | None:
+    """`url` ready to sit inside `<...|...>`, or None unless it is a plain http(s) URL."""
+    url = clean(url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    encoded = quote(url, safe=_URL_SAFE).replace("&", "&amp;")
+    return encoded if len(encoded) <= URL_MAX else None
+
+
+def link(url: object, label: object, limit: int = FIELD_MAX) -> str:
+    """A mrkdwn link to an http(s) URL with an inert label; just the label otherwise."""
+    text = inert(label, limit).replace("|", "¦") or "link"
+    target = safe_url(url)
+    return f"<{target}|{text}>" if target else text
+
+
+def outlet(url: object) -> str:
+    """The source's domain, e.g. latimes.com (raw, escape before use)."""
+    host = urlsplit(clean(url)).hostname or ""
+    return host.removeprefix("www.") or "source"
+
+
+# -- blocks ------------------------------------------------------------------------------
+
+
+def header(text: str) -> dict:
+    return {"type": "header",
+            "text": {"type": "plain_text", "text": truncate(text, HEADER_MAX) or ELLIPSIS, "emoji": False}}
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_MAX)}}
+
+
+def context(*parts: str) -> dict:
+    elements = [{"type": "mrkdwn", "text": truncate(p, CONTEXT_MAX)} for p in parts if p]
+    return {"type": "context", "elements": elements[:CONTEXT_ELEMENTS_MAX]}
+
+
+# -- statement alerts --------------------------------------------------------------------
+
+
+def agency_name(statement) -> str:
+    agency = statement.agency
+    return (agency.name if agency else None) or statement.agency_as_written or "Unknown agency"
+
+
+def place(statement) -> str:
+    agency = statement.agency
+    if agency is None:
+        return ""
+    return ", ".join(part for part in (agency.place, agency.state) if part)
+
+
+def stance_label(stance: str | None) -> str:
+    return stance or "stance unclear"
+
+
+def stance_change(statement) -> str | None:
+    """"Stance change: previously refused, now cooperates", when the agency turned."""
+    before, now = statement.previous_stance, statement.stance
+    if not before or before == now:
+        return None
+    return f"Stance change: previously {PAST.get(before, before)}, now {stance_label(now)}"
+
+
+def speaker_line(statement) -> str:
+    who = inert(statement.speaker, FIELD_MAX) or "Unnamed spokesperson"
+    title = inert(statement.speaker_title, FIELD_MAX)
+    return f"*{who}*, {title}" if title else f"*{who}*"
+
+
+def details(statement) -> str:
+    where = inert(place(statement), FIELD_MAX)
+    agency = inert(agency_name(statement), FIELD_MAX) + (f" ({where})" if where else "")
+    return "\n".join([f"*Speaker:* {speaker_line(statement)}", f"*Agency:* {agency}",
+                      f"*Stance:* {stance_label(statement.stance)}"])
+
+
+def cue_text(cue: object) -> str:
+    if isinstance(cue, dict):
+        cue = cue.get("text") or cue.get("cue") or cue.get("label") or ""
+    return str(cue)
+
+
+def why(statement) -> str:
+    cues = [inert(cue_text(c), 200) for c in (statement.cues or [])[:10]]
+    return "*Why:* " + " · ".join(c for c in cues if c) if any(cues) else ""
+
+
+def published(article) -> str:
+    when = article.published if article is not None else None
+    return when.strftime("%Y-%m-%d") if when else "date unknown"
+
+
+def source_parts(article) -> list[str]:
+    url = article.url if article is not None else ""
+    title = inert(article.title, FIELD_MAX) if article is not None else ""
+    return [link(url, outlet(url)), published(article), f"“{title}”" if title else ""]
+
+
+def statement_blocks(statement) -> list:
+    blocks = [header(escape_plain(f"{agency_name(statement)} — {stance_label(statement.stance)}")),
+              section(f">“{inert(statement.quote, QUOTE_MAX)}”"),
+              section(details(statement))]
+    change = stance_change(statement)
+    if change:
+        blocks.append(section(f":rotating_light: {change}"))
+    if why(statement):
+        blocks.append(context(why(statement)))
+    blocks.append(context(*source_parts(statement.article)))
+    return blocks
+
+
+def statement_text(statement) -> str:
+    """The plain fallback: who, which way, the quote (cut to fit), the source link."""
+    change = stance_change(statement)
+    head = f"{inert(agency_name(statement), FIELD_MAX)} {stance_label(statement.stance)}"
+    head += f" ({change})" if change else ""
+    tail = f" — {speaker_line(statement)}. Source: " + " · ".join(source_parts(statement.article)[:2])
+    room = FALLBACK_MAX - len(head) - len(tail) - 4
+    return f"{head}: “{inert(statement.quote, max(room, 20))}”{tail}"
+
+
+def render_statement(alert) -> Rendered:
+    return Rendered(statement_text(alert.statement), statement_blocks(alert.statement))
+
+
+def render_also_reported(alert) -> Rendered:
+    """The thread reply when another outlet re-reports an alerted statement."""
+    article = alert.statement.article
+    url = article.url if article is not None else ""
+    text = "Also reported by " + " · ".join(p for p in source_parts(article) if p)
+    return Rendered(truncate(f"Also reported by {link(url, outlet(url))}", FALLBACK_MAX), [section(text)])
+
+
+# -- digests -----------------------------------------------------------------------------
+
+
+def digest_item(item: dict) -> str:
+    head = f"*{inert(item.get('agency') or 'Unknown agency', FIELD_MAX)}* — {stance_label(item.get('stance'))}"
+    if item.get("previous_stance") and item.get("previous_stance") != item.get("stance"):
+        head += f" (previously {PAST.get(item['previous_stance'], item['previous_stance'])})"
+    who = inert(item.get("speaker") or "", FIELD_MAX)
+    quote_line = f">“{inert(item.get('quote'), DIGEST_QUOTE_MAX)}”" + (f" — {who}" if who else "")
+    return f"{head}\n{quote_line}\n{link(item.get('url'), outlet(item.get('url')))}"
+
+
+def digest_summary(payload: dict) -> str:
+    counts = payload.get("counts") or {}
+    parts = [f"{n} {stance_label(s if s != 'unclear' else None)}" for s, n in sorted(counts.items())]
+    return f"*{payload.get('total', 0)} new statements* ({', '.join(parts)})"
+
+
+def render_digest(alert) -> Rendered:
+    """The daily digest from the payload `digest.enqueue_digest` prepared."""
+    payload = alert.payload or {}
+    items = payload.get("items") or []
+    room = BLOCKS_MAX - 3
+    blocks = [header(f"Beatwire digest — {escape_plain(payload.get('date', ''))}"),
+              section(digest_summary(payload))]
+    blocks += [section(digest_item(item)) for item in items[:room]]
+    hidden = payload.get("total", len(items)) - min(len(items), room)
+    if hidden > 0:
+        blocks.append(context(f"…and {hidden} more in the archive"))
+    text = f"Beatwire digest — {escape(payload.get('date', ''))}: {digest_summary(payload)}"
+    return Rendered(truncate(text, FALLBACK_MAX), blocks)
+
+
+RENDERERS = {
+    "statement": render_statement,
+    "also_reported": render_also_reported,
+    "digest": render_digest,
+}
+
+
+def render(alert) -> Rendered:
+    """The message for an outbox row, by its kind."""
+    return RENDERERS[alert.kind](alert)

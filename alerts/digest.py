@@ -1,0 +1,90 @@
+"""The daily digest: one outbox row summarising the period's new statements.
+
+The row's key is `digest:<date>` (UTC date of `now`), so a second call the same day, or a
+second worker, adds nothing. Only primary statements count (re-reports are sources of an
+earlier statement, not news). The payload holds raw text; `blocks.render_digest` escapes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from db.models import Alert, Statement
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS = 100
+QUOTE_CHARS = 400
+
+
+def digest_key(now: datetime) -> str:
+    return f"digest:{now.date().isoformat()}"
+
+
+def new_statements(session: Session, since: datetime, until: datetime) -> list[Statement]:
+    """Primary statements archived in [since, until), oldest first."""
+    query = (select(Statement)
+             .where(Statement.duplicate_of_id.is_(None), Statement.created_at >= since,
+                    Statement.created_at < until)
+             .options(selectinload(Statement.agency), selectinload(Statement.article))
+             .order_by(Statement.created_at, Statement.id))
+    return list(session.scalars(query))
+
+
+def summarise(statements: list[Statement], *, now: datetime, since: datetime) -> dict:
+    """The digest payload: counts by stance and the first MAX_ITEMS statements."""
+    counts = Counter(s.stance or "unclear" for s in statements)
+    return {
+        "date": now.date().isoformat(),
+        "since": since.isoformat(),
+        "until": now.isoformat(),
+        "total": len(statements),
+        "counts": dict(counts),
+        "stance_changes": sum(1 for s in statements if s.previous_stance
+                              and s.previous_stance != s.stance),
+        "items": [_item(s) for s in statements[:MAX_ITEMS]],
+    }
+
+
+def _item(statement: Statement) -> dict:
+    agency = statement.agency
+    article = statement.article
+    return {
+        "statement_id": statement.id,
+        "agency": (agency.name if agency else None) or statement.agency_as_written,
+        "state": agency.state if agency else None,
+        "stance": statement.stance,
+        "previous_stance": statement.previous_stance,
+        "speaker": statement.speaker,
+        "quote": (statement.quote or "")[:QUOTE_CHARS],
+        "url": article.url if article else None,
+        "published": article.published.isoformat() if article and article.published else None,
+    }
+
+
+def enqueue_digest(session: Session, *, now: datetime, channel: str,
+                   period: timedelta = timedelta(days=1)) -> Alert | None:
+    """Add today's digest alert (flushed, not committed); None if it exists or nothing is new."""
+    key = digest_key(now)
+    if session.scalar(select(Alert.id).where(Alert.key == key)) is not None:
+        return None
+    since = now - period
+    statements = new_statements(session, since, now)
+    if not statements:
+        log.info("digest skipped, nothing new: alert=%s", key)
+        return None
+    alert = Alert(key=key, kind="digest", channel=channel, next_attempt_at=now,
+                  payload=summarise(statements, now=now, since=since))
+    try:
+        with session.begin_nested():  # another worker may have added it since our check
+            session.add(alert)
+    except IntegrityError:
+        return None
+    log.info("digest queued: alert=%s statements=%d channel=%s", key, len(statements), channel)
+    return alert

@@ -1,0 +1,218 @@
+"""Delivering the outbox: claim pending alerts, post each once, record Slack's ts.
+
+One alert's life, each step committed before the next begins, so a kill -9 anywhere
+leaves a state the next round handles:
+
+    pending --claim (lease)--> "sending" committed, attempts+1 --post--> sent (ts recorded)
+
+A row found in `sending` (a crash or a lost response after the post may have reached
+Slack) is first looked up with `sink.find_posted`; only if it is not there is it posted
+again. Every write after the claim is fenced on the lease we took (`claimed_until`), so a
+second worker that re-claimed an expired lease wins and we step back.
+
+Failures: TransientError -> back to pending (or kept `sending` when the post may have
+landed) with back-off, never dropped; PermanentError -> failed, one log line, the rest go
+on; AuthError -> the row is put back as it was, the round stops and reports `paused`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.base import AuthError, OutgoingMessage, PermanentError, Posted, Sink, TransientError
+from alerts.blocks import render
+from db.claims import claim_pending_alerts
+from db.models import Alert, utcnow
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = timedelta(seconds=15)
+BACKOFF_CAP = timedelta(minutes=15)
+PARENT_WAIT = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one round did."""
+
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    paused: bool = False
+
+
+class PauseState:
+    """Remembers an auth pause so it is logged once when it starts and once when it ends."""
+
+    def __init__(self) -> None:
+        self.code: str | None = None
+
+    def pause(self, sink: Sink, code: str) -> None:
+        if self.code is None:
+            log.error("slack delivery paused: sink=%s code=%s; the token is refused. Set a valid "
+                      "token in the environment and restart; alerts wait in the outbox", sink.name, code)
+        self.code = code
+
+    def resume(self, sink: Sink) -> None:
+        if self.code is not None:
+            log.warning("slack delivery resumed: sink=%s", sink.name)
+        self.code = None
+
+
+PAUSE = PauseState()
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
+    """Exponential back-off after `attempts` tries, capped, but never sooner than Retry-After."""
+    delay = min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+    return max(delay, timedelta(seconds=retry_after or 0))
+
+
+def deliver_pending(sessions: sessionmaker, sink: Sink, *, now_fn=utcnow, limit: int = 50,
+                    lease: timedelta = timedelta(minutes=2), pause: PauseState = PAUSE) -> DeliveryReport:
+    """Claim up to `limit` due alerts and deliver each through `sink`."""
+    with sessions() as session:
+        claims = [(a.id, a.claimed_until) for a in
+                  claim_pending_alerts(session, now=now_fn(), limit=limit, lease=lease)]
+    tally: Counter[str] = Counter()
+    for index, (alert_id, token) in enumerate(claims):
+        with sessions() as session:
+            delivery = _Delivery(session, sink, token, now_fn, lease)
+            outcome = delivery.run(alert_id)
+        tally[outcome] += 1
+        if outcome == "paused":
+            pause.pause(sink, delivery.auth_code)
+            _release(sessions, claims[index + 1:])
+            break
+    if tally["sent"]:
+        pause.resume(sink)
+    return DeliveryReport(tally["sent"], tally["failed"], tally["retried"], bool(tally["paused"]))
+
+
+class _Delivery:
+    """One claimed alert taken to its next state; every write fenced on our lease."""
+
+    def __init__(self, session: Session, sink: Sink, token: datetime, now_fn, lease: timedelta):
+        self.session, self.sink, self.token = session, sink, token
+        self.now_fn, self.lease = now_fn, lease
+        self.alert: Alert | None = None
+        self.auth_code = ""
+
+    def run(self, alert_id: int) -> str:
+        self.alert = self.session.get(Alert, alert_id, populate_existing=True)
+        if self.alert is None or self.alert.claimed_until != self.token:
+            return "skipped"  # deleted, or our lease ran out and another worker has it
+        before = {"status": self.alert.status, "attempts": self.alert.attempts}
+        try:
+            return self.attempt()
+        except AuthError as exc:
+            # Refused credentials post nothing: put the row back exactly as it was.
+            self.auth_code = exc.code
+            self.fenced(claimed_until=None, **before)
+            return "paused"
+
+    def attempt(self) -> str:
+        problem = _parent_problem(self.alert)
+        if problem == "wait":
+            return self.reschedule(self.now_fn() + PARENT_WAIT, "parent not posted yet")
+        if problem == "failed":
+            return self.fail("parent_failed")
+        try:
+            message = _message(self.alert)
+        except Exception as exc:  # a row that cannot render now will not render later
+            return self.fail(f"render_error: {type(exc).__name__}")
+        try:
+            return self.post_once(message)
+        except PermanentError as exc:
+            return self.fail(exc.code)
+
+    def post_once(self, message: OutgoingMessage) -> str:
+        alert = self.alert
+        if alert.status == "sending":
+            try:
+                found = self.sink.find_posted(alert.key, alert.channel, message.thread_ts)
+            except TransientError as exc:
+                return self.retry_later(exc, "sending")
+            if found is not None:
+                log.info("alert found already posted, not posting again: alert=%s channel=%s",
+                         alert.key, alert.channel)
+                return self.mark_sent(found)
+        # Committed before posting: from here a crash means "maybe posted", checked next time.
+        if not self.fenced(status="sending", attempts=alert.attempts + 1,
+                           claimed_until=self.now_fn() + self.lease):
+            return "skipped"
+        alert.attempts += 1
+        try:
+            posted = self.sink.post(message)
+        except TransientError as exc:
+            return self.retry_later(exc, "sending" if exc.maybe_delivered else "pending")
+        return self.mark_sent(posted)
+
+    def mark_sent(self, posted: Posted) -> str:
+        # Not fenced: the message is in Slack, a fact to record whoever holds the row now.
+        self.session.execute(update(Alert).where(Alert.id == self.alert.id).values(
+            status="sent", slack_ts=posted.ts, slack_channel_id=posted.channel_id,
+            sent_at=self.now_fn(), claimed_until=None, last_error=None))
+        self.session.commit()
+        log.info("alert sent: alert=%s statement_id=%s channel=%s ts=%s", self.alert.key,
+                 self.alert.statement_id, self.alert.channel, posted.ts)
+        return "sent"
+
+    def fail(self, code: str) -> str:
+        self.fenced(status="failed", last_error=code, claimed_until=None)
+        log.error("alert failed: alert=%s statement_id=%s channel=%s code=%s", self.alert.key,
+                  self.alert.statement_id, self.alert.channel, code)
+        return "failed"
+
+    def retry_later(self, exc: TransientError, status: str) -> str:
+        """Back to the queue with back-off; "sending" when the post may have landed."""
+        when = self.now_fn() + backoff(self.alert.attempts, exc.retry_after)
+        self.fenced(status=status, next_attempt_at=when, claimed_until=None, last_error=exc.reason)
+        log.warning("alert delayed: alert=%s channel=%s reason=%s attempts=%d retry_at=%s",
+                    self.alert.key, self.alert.channel, exc.reason, self.alert.attempts,
+                    when.isoformat())
+        return "retried"
+
+    def reschedule(self, when: datetime, reason: str) -> str:
+        self.fenced(next_attempt_at=when, claimed_until=None)
+        log.info("alert waiting: alert=%s reason=%s", self.alert.key, reason)
+        return "waiting"
+
+    def fenced(self, **values) -> bool:
+        """Update the alert only while our lease holds, and commit; follows a renewed lease."""
+        result = self.session.execute(update(Alert).where(
+            Alert.id == self.alert.id, Alert.claimed_until == self.token).values(**values))
+        self.session.commit()
+        if result.rowcount == 1 and "claimed_until" in values:
+            self.token = values["claimed_until"]
+        return result.rowcount == 1
+
+
+def _parent_problem(alert: Alert) -> str | None:
+    if alert.kind != "also_reported":
+        return None
+    parent = alert.parent
+    if parent is None or parent.status == "failed":
+        return "failed"
+    return None if parent.slack_ts else "wait"
+
+
+def _message(alert: Alert) -> OutgoingMessage:
+    rendered = render(alert)
+    thread_ts = alert.parent.slack_ts if alert.kind == "also_reported" else None
+    return OutgoingMessage(alert.key, alert.channel, rendered.text, rendered.blocks, thread_ts)
+
+
+def _release(sessions: sessionmaker, claims: list) -> None:
+    """Give back leases we will not use this round (after an auth pause)."""
+    with sessions() as session:
+        for alert_id, token in claims:
+            session.execute(update(Alert).where(Alert.id == alert_id, Alert.claimed_until == token)
+                            .values(claimed_until=None))
+        session.commit()

@@ -1,0 +1,77 @@
+"""Fixtures for the alerts suite: a clock, committed outbox rows, a Slack sink on the fake."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import pytest
+from alert_builders import T0, alert_row, statement_row
+
+from alerts.outbox import PauseState
+from alerts.slack import SlackSink
+from db.models import Alert, Statement
+
+
+@pytest.fixture
+def clock():
+    """An injected clock: `clock()` is now, `clock.advance(seconds)` moves it on."""
+
+    class Clock:
+        now = T0
+
+        def __call__(self) -> datetime:
+            return self.now
+
+        def advance(self, seconds: float) -> datetime:
+            self.now += timedelta(seconds=seconds)
+            return self.now
+
+    return Clock()
+
+
+@pytest.fixture
+def add_alert(sessions):
+    """Insert (committed) an alert, by default for a fresh statement; returns its id."""
+
+    def build(statement: Statement | None = None, **fields) -> int:
+        with sessions.begin() as session:
+            if statement is None and fields.get("kind", "statement") != "digest":
+                statement = statement_row()
+            alert = alert_row(statement, **fields)
+            session.add(alert)
+            session.flush()
+            return alert.id
+
+    return build
+
+
+@pytest.fixture
+def load_alerts(sessions):
+    """All alert rows, by id, freshly read."""
+
+    def load() -> dict[int, Alert]:
+        with sessions() as session:
+            return {a.id: a for a in session.query(Alert).order_by(Alert.id)}
+
+    return load
+
+
+@pytest.fixture
+def slack_sink(fake_slack):
+    """A real SlackSink (slack_sdk over HTTP) pointed at the fake, with a short timeout."""
+    return SlackSink(fake_slack.token, api_url=fake_slack.url, timeout=1)
+
+
+@pytest.fixture
+def pause():
+    """A fresh pause memory per test (the module keeps one per process)."""
+    return PauseState()
+
+
+@pytest.fixture
+def no_token_in_logs(caplog, fake_slack):
+    """Fails the test if the fake's token shows up in any log record."""
+    caplog.set_level(logging.DEBUG)
+    yield caplog
+    assert fake_slack.token not in caplog.text
