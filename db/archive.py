@@ -1,0 +1,261 @@
+"""The archive: articles stored once, their statements, novelty, stance changes, outbox rows.
+
+`store_article` adds an article, its statements and their alert rows to the caller's session
+without committing: the caller commits them in one transaction (the outbox principle), so an
+alert exists exactly when its statement does.
+
+Rules, in the order they are applied:
+
+1. An article is stored once, keyed by the sha256 of its canonical URL, whatever feed carries
+   it. Seen again (from any feed) it is only linked to that feed's entry. Two workers storing
+   it at once: the unique url_hash lets one insert win; the other gets `already_stored`.
+   (INSERT … ON CONFLICT DO NOTHING rather than a SAVEPOINT: pysqlite releases a savepoint
+   opened before any other write as a COMMIT, which would break the one-transaction rule.)
+2. Within one article, a quote identical or near-identical to one already taken is dropped.
+3. Novelty: a statement whose quote is `detect.novelty.same_quote` as an earlier primary
+   statement (not itself a duplicate) of the same agency — any agency for statements with
+   none — is stored as a duplicate of that first one: no new alert, but (with also_reported)
+   an `also_reported` alert threaded under the first statement's alert. Only the last
+   NOVELTY_WINDOW of primaries, at most NOVELTY_CANDIDATES of them, are compared.
+4. Otherwise it is a new primary statement with a `statement` alert. If the agency's last
+   archived stance differs from this one, `previous_stance` records it (a stance change);
+   the agency's `last_stance` becomes this stance.
+
+On PostgreSQL the article's agencies are row-locked (in id order, so workers cannot deadlock)
+before novelty is decided, so two workers cannot both file the same quote as new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from crawler.items import ArticleItem
+from db.engine import is_postgres
+from db.models import Agency, Alert, Article, FeedEntry, Statement, utcnow
+
+if TYPE_CHECKING:
+    from detect.model import Agency as FoundAgency
+    from detect.model import Statement as FoundStatement
+
+log = logging.getLogger(__name__)
+
+NOVELTY_WINDOW = timedelta(days=365)
+NOVELTY_CANDIDATES = 500
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What `store_article` added: ids of the article, its statements and alert rows."""
+
+    article_id: int
+    already_stored: bool
+    new_statement_ids: tuple[int, ...] = ()
+    duplicate_statement_ids: tuple[int, ...] = ()
+    alert_ids: tuple[int, ...] = ()
+
+
+@dataclass
+class _Batch:
+    """What one article has added so far (mutable while storing, then frozen)."""
+
+    article_id: int
+    kept: list[Statement] = field(default_factory=list)
+    new: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    alerts: list[int] = field(default_factory=list)
+
+    def result(self) -> StoreResult:
+        return StoreResult(self.article_id, False, tuple(self.new), tuple(self.duplicates),
+                           tuple(self.alerts))
+
+
+def url_hash(url: str) -> str:
+    """The archive key of an (already canonical) article URL."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _insert_ignoring_conflict(session: Session, model, values: dict) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new id, or None if it existed."""
+    dialect = postgresql if is_postgres(session) else sqlite
+    statement = dialect.insert(model).values(**values).on_conflict_do_nothing()
+    return session.scalar(statement.returning(model.id))
+
+
+# --- entries and articles --------------------------------------------------------------------
+
+
+def entry_seen(session: Session, feed_id: int, entry_key: str) -> bool:
+    """True if this feed's entry was seen before (its article need not be stored)."""
+    query = select(FeedEntry.id).where(FeedEntry.feed_id == feed_id,
+                                       FeedEntry.entry_key == entry_key)
+    return session.scalar(query) is not None
+
+
+def article_by_url(session: Session, canonical_url: str) -> Article | None:
+    """The archived article at this canonical URL, if any."""
+    return session.scalar(select(Article).where(Article.url_hash == url_hash(canonical_url)))
+
+
+def link_entry(session: Session, feed_id: int, entry_key: str, article_id: int | None) -> None:
+    """Record that a feed's entry points at an article; repeating it changes nothing."""
+    values = {"feed_id": feed_id, "entry_key": entry_key, "article_id": article_id,
+              "seen_at": utcnow()}
+    if _insert_ignoring_conflict(session, FeedEntry, values) is None and article_id is not None:
+        # Seen earlier without an article (e.g. the page failed): point it at one now.
+        session.execute(update(FeedEntry).where(
+            FeedEntry.feed_id == feed_id, FeedEntry.entry_key == entry_key,
+            FeedEntry.article_id.is_(None)).values(article_id=article_id))
+
+
+def _insert_article(session: Session, item: ArticleItem, now: datetime) -> int | None:
+    return _insert_ignoring_conflict(session, Article, {
+        "url": item.url, "url_hash": url_hash(item.url), "title": item.title or "",
+        "published": item.published, "text": item.text or "", "text_source": item.text_source,
+        "feed_id": item.feed_id, "fetched_at": now,
+    })
+
+
+def store_article(session: Session, item: ArticleItem, statements: Sequence[FoundStatement],
+                  *, channel: str, also_reported: bool = True,
+                  now: datetime | None = None) -> StoreResult:
+    """Add an article with its statements and alert rows to the session; the caller commits."""
+    now = now or utcnow()
+    existing = article_by_url(session, item.url)
+    article_id = None if existing else _insert_article(session, item, now)
+    if article_id is None:
+        # Stored before, or by another worker a moment ago (its insert won the unique key).
+        article_id = existing.id if existing else article_by_url(session, item.url).id
+        link_entry(session, item.feed_id, item.entry_key, article_id)
+        log.debug("article already stored url=%s feed=%s", item.url, item.feed)
+        return StoreResult(article_id, already_stored=True)
+    link_entry(session, item.feed_id, item.entry_key, article_id)
+    batch = _Batch(article_id)
+    agencies = _agencies(session, statements)
+    for found in statements:
+        agency = agencies.get(_agency_key(found.agency)) if found.agency else None
+        _store_statement(session, batch, found, agency, channel, also_reported, now)
+    log.info("article stored url=%s feed=%s statements=%d alerts=%d", item.url, item.feed,
+             len(batch.new) + len(batch.duplicates), len(batch.alerts))
+    return batch.result()
+
+
+# --- agencies --------------------------------------------------------------------------------
+
+
+def _agency_key(found: FoundAgency) -> tuple[str, str]:
+    return found.name, found.state or ""
+
+
+def _agencies(session: Session, statements: Sequence[FoundStatement]
+              ) -> dict[tuple[str, str], Agency]:
+    """Get or create every agency named in `statements`, locked for this transaction."""
+    found = {_agency_key(s.agency): s.agency for s in statements if s.agency is not None}
+    # Sorted, so concurrent workers take the same rows in the same order.
+    rows = {key: _get_or_create_agency(session, found[key]) for key in sorted(found)}
+    if rows and is_postgres(session):
+        ids = sorted(row.id for row in rows.values())
+        # populate_existing: see last_stance as committed by whoever held the lock before us.
+        session.scalars(select(Agency).where(Agency.id.in_(ids)).order_by(Agency.id)
+                        .with_for_update().execution_options(populate_existing=True)).all()
+    return rows
+
+
+def _find_agency(session: Session, name: str, state: str | None) -> Agency | None:
+    return session.scalar(select(Agency).where(
+        Agency.name == name, func.coalesce(Agency.state, "") == (state or "")))
+
+
+def _get_or_create_agency(session: Session, found: FoundAgency) -> Agency:
+    agency = _find_agency(session, found.name, found.state)
+    if agency is None:
+        _insert_ignoring_conflict(session, Agency, {
+            "name": found.name, "kind": found.kind, "place": found.place, "state": found.state})
+        agency = _find_agency(session, found.name, found.state)
+    return agency
+
+
+# --- statements ------------------------------------------------------------------------------
+
+
+def _store_statement(session: Session, batch: _Batch, found: FoundStatement,
+                     agency: Agency | None, channel: str, also_reported: bool,
+                     now: datetime) -> None:
+    from detect.novelty import normalize_quote, same_quote
+
+    if any(same_quote(found.quote, kept.quote) for kept in batch.kept):
+        return  # the same quote twice in one article is one statement
+    first = _first_reported(session, agency, found.quote, batch.article_id, now)
+    row = _statement_row(found, agency, normalize_quote(found.quote), batch.article_id, now)
+    row.duplicate_of_id = first.id if first else None
+    if first is None:
+        _note_stance(row, agency)
+    session.add(row)
+    session.flush()
+    batch.kept.append(row)
+    (batch.duplicates if first else batch.new).append(row.id)
+    alert = _alert_for(session, row, first, channel, also_reported, now)
+    if alert is not None:
+        batch.alerts.append(alert.id)
+    log.info("statement stored statement_id=%d agency=%s duplicate_of=%s", row.id,
+             agency.name if agency else None, row.duplicate_of_id)
+
+
+def _statement_row(found: FoundStatement, agency: Agency | None, quote_key: str,
+                   article_id: int, now: datetime) -> Statement:
+    return Statement(
+        article_id=article_id, agency_id=agency.id if agency else None,
+        agency_as_written=found.agency.as_written if found.agency else None,
+        speaker=found.speaker, speaker_title=found.speaker_title, quote=found.quote,
+        quote_key=quote_key, kind=found.kind, stance=found.stance, score=float(found.score),
+        cues=list(found.cues), created_at=now,
+    )
+
+
+def _first_reported(session: Session, agency: Agency | None, quote: str, article_id: int,
+                    now: datetime) -> Statement | None:
+    """The earliest recent primary statement with the same quote (same agency), if any."""
+    from detect.novelty import same_quote
+
+    query = (select(Statement)
+             .where(Statement.duplicate_of_id.is_(None), Statement.article_id != article_id,
+                    Statement.created_at >= now - NOVELTY_WINDOW)
+             .order_by(Statement.id.desc()).limit(NOVELTY_CANDIDATES))
+    if agency is not None:
+        query = query.where(Statement.agency_id == agency.id)
+    candidates = reversed(session.scalars(query).all())
+    return next((c for c in candidates if same_quote(quote, c.quote)), None)
+
+
+def _note_stance(row: Statement, agency: Agency | None) -> None:
+    """Record a stance change against the agency's last archived stance, then update it."""
+    if agency is None or row.stance is None:
+        return
+    if agency.last_stance is not None and agency.last_stance != row.stance:
+        row.previous_stance = agency.last_stance
+    agency.last_stance = row.stance
+
+
+def _alert_for(session: Session, row: Statement, first: Statement | None, channel: str,
+               also_reported: bool, now: datetime) -> Alert | None:
+    """The outbox row for a statement: a new alert, a thread reply, or none."""
+    if first is None:
+        alert = Alert(key=f"statement:{row.id}", statement_id=row.id, kind="statement",
+                      channel=channel, next_attempt_at=now, created_at=now)
+    elif also_reported:
+        parent = session.scalar(select(Alert.id).where(Alert.key == f"statement:{first.id}"))
+        alert = Alert(key=f"also:{row.id}", statement_id=row.id, kind="also_reported",
+                      channel=channel, parent_alert_id=parent, next_attempt_at=now,
+                      created_at=now)
+    else:
+        return None
+    session.add(alert)
+    session.flush()
+    return alert
