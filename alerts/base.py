@@ -46,7 +46,8 @@ class TransientError(SinkError):
     """Try again later. `maybe_delivered` is set when the message may have been accepted
     (timeout, connection dropped, 5xx), so the next attempt must look for it first."""
 
-    def __init__(self, reason: str, retry_after: float | None = None, *, maybe_delivered: bool = False):
+    def __init__(self, reason: str, retry_after: float | None = None, *,
+                 maybe_delivered: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
@@ -77,7 +78,8 @@ class Sink(Protocol):
     def post(self, message: OutgoingMessage) -> Posted:
         """Post `message`; raise TransientError, PermanentError or AuthError on failure."""
 
-    def find_posted(self, alert_key: str, channel: str, thread_ts: str | None = None) -> Posted | None:
+    def find_posted(self, alert_key: str, channel: str,
+                    thread_ts: str | None = None) -> Posted | None:
         """The message already posted for `alert_key` (in the thread `thread_ts`), if any."""
 
 

@@ -32,7 +32,9 @@ FIELD_MAX = 300
 DIGEST_QUOTE_MAX = 300
 
 PAST = {"refuses": "refused", "cooperates": "cooperated", "mixed": "was mixed"}
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0/C1 controls (terminal escapes too), zero-width and bidi-override characters.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f"
+                        "\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
 _LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -108,8 +110,8 @@ def outlet(url: object) -> str:
 
 
 def header(text: str) -> dict:
-    return {"type": "header",
-            "text": {"type": "plain_text", "text": truncate(text, HEADER_MAX) or ELLIPSIS, "emoji": False}}
+    text = truncate(text, HEADER_MAX) or ELLIPSIS
+    return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": False}}
 
 
 def section(text: str) -> dict:
@@ -201,7 +203,8 @@ def statement_text(statement) -> str:
     change = stance_change(statement)
     head = f"{inert(agency_name(statement), FIELD_MAX)} {stance_label(statement.stance)}"
     head += f" ({change})" if change else ""
-    tail = f" — {speaker_line(statement)}. Source: " + " · ".join(source_parts(statement.article)[:2])
+    source = " · ".join(source_parts(statement.article)[:2])
+    tail = f" — {speaker_line(statement)}. Source: {source}"
     room = FALLBACK_MAX - len(head) - len(tail) - 4
     return f"{head}: “{inert(statement.quote, max(room, 20))}”{tail}"
 
@@ -215,14 +218,16 @@ def render_also_reported(alert) -> Rendered:
     article = alert.statement.article
     url = article.url if article is not None else ""
     text = "Also reported by " + " · ".join(p for p in source_parts(article) if p)
-    return Rendered(truncate(f"Also reported by {link(url, outlet(url))}", FALLBACK_MAX), [section(text)])
+    fallback = truncate(f"Also reported by {link(url, outlet(url))}", FALLBACK_MAX)
+    return Rendered(fallback, [section(text)])
 
 
 # -- digests -----------------------------------------------------------------------------
 
 
 def digest_item(item: dict) -> str:
-    head = f"*{inert(item.get('agency') or 'Unknown agency', FIELD_MAX)}* — {stance_label(item.get('stance'))}"
+    agency = inert(item.get("agency") or "Unknown agency", FIELD_MAX)
+    head = f"*{agency}* — {stance_label(item.get('stance'))}"
     if item.get("previous_stance") and item.get("previous_stance") != item.get("stance"):
         head += f" (previously {PAST.get(item['previous_stance'], item['previous_stance'])})"
     who = inert(item.get("speaker") or "", FIELD_MAX)
@@ -232,7 +237,8 @@ def digest_item(item: dict) -> str:
 
 def digest_summary(payload: dict) -> str:
     counts = payload.get("counts") or {}
-    parts = [f"{n} {stance_label(s if s != 'unclear' else None)}" for s, n in sorted(counts.items())]
+    parts = [f"{n} {stance_label(None if s == 'unclear' else s)}"
+             for s, n in sorted(counts.items())]
     return f"*{payload.get('total', 0)} new statements* ({', '.join(parts)})"
 
 

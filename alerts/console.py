@@ -40,14 +40,17 @@ class ConsoleSink:
         out.flush()
         return Posted(message.channel, ts)
 
-    def find_posted(self, alert_key: str, channel: str, thread_ts: str | None = None) -> Posted | None:
+    def find_posted(self, alert_key: str, channel: str,
+                    thread_ts: str | None = None) -> Posted | None:
         """The console keeps no history: a re-sent alert is printed again."""
         return None
 
 
 def format_message(message: OutgoingMessage, ts: str) -> str:
     """A readable rendering of one message."""
-    where = f"{message.channel} (thread {message.thread_ts})" if message.thread_ts else message.channel
+    where = message.channel
+    if message.thread_ts:
+        where += f" (thread {message.thread_ts})"
     lines = [_RULE, f"[{message.alert_key}] → {where}  ts={ts}"]
     lines += block_lines(message.blocks) if message.blocks else [plain(message.text)]
     return "\n".join(lines)

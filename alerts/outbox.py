@@ -56,7 +56,8 @@ class PauseState:
     def pause(self, sink: Sink, code: str) -> None:
         if self.code is None:
             log.error("slack delivery paused: sink=%s code=%s; the token is refused. Set a valid "
-                      "token in the environment and restart; alerts wait in the outbox", sink.name, code)
+                      "token in the environment and restart; alerts wait in the outbox",
+                      sink.name, code)
         self.code = code
 
     def resume(self, sink: Sink) -> None:
@@ -75,7 +76,8 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
 
 
 def deliver_pending(sessions: sessionmaker, sink: Sink, *, now_fn=utcnow, limit: int = 50,
-                    lease: timedelta = timedelta(minutes=2), pause: PauseState = PAUSE) -> DeliveryReport:
+                    lease: timedelta = timedelta(minutes=2),
+                    pause: PauseState = PAUSE) -> DeliveryReport:
     """Claim up to `limit` due alerts and deliver each through `sink`."""
     with sessions() as session:
         claims = [(a.id, a.claimed_until) for a in
@@ -147,7 +149,6 @@ class _Delivery:
         if not self.fenced(status="sending", attempts=alert.attempts + 1,
                            claimed_until=self.now_fn() + self.lease):
             return "skipped"
-        alert.attempts += 1
         try:
             posted = self.sink.post(message)
         except TransientError as exc:
@@ -185,7 +186,8 @@ class _Delivery:
         return "waiting"
 
     def fenced(self, **values) -> bool:
-        """Update the alert only while our lease holds, and commit; follows a renewed lease."""
+        """Update the alert only while our lease holds, and commit; follows a renewed lease.
+        (An ORM update: the loaded row is synchronised with the values written.)"""
         result = self.session.execute(update(Alert).where(
             Alert.id == self.alert.id, Alert.claimed_until == self.token).values(**values))
         self.session.commit()

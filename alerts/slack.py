@@ -64,7 +64,8 @@ class SlackSink:
         self._channel_ids[message.channel] = response["channel"]
         return Posted(response["channel"], response["ts"])
 
-    def find_posted(self, alert_key: str, channel: str, thread_ts: str | None = None) -> Posted | None:
+    def find_posted(self, alert_key: str, channel: str,
+                    thread_ts: str | None = None) -> Posted | None:
         """The message carrying `alert_key`, looked for in recent history (bounded pages)."""
         channel_id = self._resolve(channel)
         for message in self._recent(channel_id, thread_ts):

@@ -27,7 +27,8 @@ def statement_row(**fields) -> Statement:
                         "deportation efforts.",
                   quote_key=f"quote-{n}", speaker="Charlie Beck", speaker_title="Chief of Police",
                   agency_as_written="LAPD", stance="refuses", score=0.92,
-                  cues=['refuses: "not going to work in conjunction"', "mentions: Homeland Security"],
+                  cues=['refuses: "not going to work in conjunction"',
+                        "mentions: Homeland Security"],
                   kind="quote")
     values.update(fields)
     return Statement(agency=agency, article=article, **values)

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from alert_builders import T0, alert_row, statement_row
+from sqlalchemy import select
 
 from alerts.outbox import PauseState
 from alerts.slack import SlackSink
-from db.models import Alert, Statement
+from db.models import Agency, Alert, Statement
 
 
 @pytest.fixture
@@ -38,12 +39,37 @@ def add_alert(sessions):
         with sessions.begin() as session:
             if statement is None and fields.get("kind", "statement") != "digest":
                 statement = statement_row()
+            if statement is not None and statement.agency is not None:
+                statement.agency = _existing_agency(session, statement.agency)
             alert = alert_row(statement, **fields)
             session.add(alert)
             session.flush()
             return alert.id
 
     return build
+
+
+@pytest.fixture
+def add_statement(sessions):
+    """Insert (committed) a statement built by `statement_row(**fields)`; returns its id."""
+
+    def build(**fields) -> int:
+        with sessions.begin() as session:
+            statement = statement_row(**fields)
+            if statement.agency is not None:
+                statement.agency = _existing_agency(session, statement.agency)
+            session.add(statement)
+            session.flush()
+            return statement.id
+
+    return build
+
+
+def _existing_agency(session, agency: Agency) -> Agency:
+    """The stored agency with the same name and state (they are unique), else `agency`."""
+    found = session.scalar(select(Agency).where(Agency.name == agency.name,
+                                                Agency.state == agency.state))
+    return found or agency
 
 
 @pytest.fixture

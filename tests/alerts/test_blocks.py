@@ -146,7 +146,8 @@ def test_statement_alert_content():
 
 def test_agency_falls_back_to_as_written_and_unknown_parts():
     statement = statement_row(agency=None, speaker=None, speaker_title=None, cues=[],
-                              article=Article(url="notaurl", url_hash="h", title="", published=None))
+                              article=Article(url="notaurl", url_hash="h", title="",
+                                              published=None))
     texts = "\n".join(all_texts(blocks.statement_blocks(statement)))
     assert "LAPD — refuses" in texts and "Unnamed spokesperson" in texts
     assert "date unknown" in texts and "Why" not in texts
@@ -162,14 +163,15 @@ def test_also_reported_reply_names_the_outlet_with_a_link():
 
 
 def digest_payload(n: int) -> dict:
-    items = [{"agency": f"<!channel> Agency {i}", "stance": "refuses", "previous_stance": "cooperates",
-              "speaker": "*Chief*", "quote": "q" * 1000, "url": f"https://news.example/{i}"}
+    items = [{"agency": f"<!channel> Agency {i}", "stance": "refuses",
+              "previous_stance": "cooperates", "speaker": "*Chief*", "quote": "q" * 1000, "url": f"https://news.example/{i}"}
              for i in range(min(n, 100))]
     return {"date": "2025-03-01", "total": n, "counts": {"refuses": n}, "items": items}
 
 
 @pytest.mark.parametrize("n, shown, more", [(1, 1, None), (47, 47, None), (48, 47, 1),
-                                            (500, 47, 453)], ids=["one", "fits", "one-over", "many"])
+                                            (500, 47, 453)],
+                         ids=["one", "fits", "one-over", "many"])
 def test_digest_stays_within_fifty_blocks(n, shown, more):
     rendered = blocks.render(alert_row(None, kind="digest", payload=digest_payload(n)))
     items = [b for b in rendered.blocks[2:] if b["type"] == "section"]

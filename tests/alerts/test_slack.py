@@ -7,8 +7,14 @@ import traceback
 
 import pytest
 
-from alerts.base import (AuthError, OutgoingMessage, PermanentError, Posted, TransientError,
-                         make_sink)
+from alerts.base import (
+    AuthError,
+    OutgoingMessage,
+    PermanentError,
+    Posted,
+    TransientError,
+    make_sink,
+)
 from alerts.console import ConsoleSink
 from alerts.slack import SlackSink
 from config import SlackConfig
@@ -63,7 +69,8 @@ FAULTS = {
     "token-revoked": (lambda f: f.fail_with("token_revoked"), AuthError, {"code": "token_revoked"}),
     "account-inactive": (lambda f: f.fail_with("account_inactive"), AuthError,
                          {"code": "account_inactive"}),
-    "timeout": (lambda f: f.slow(1.6), TransientError, {"reason": "timeout", "maybe_delivered": True}),
+    "timeout": (lambda f: f.slow(1.6), TransientError,
+                {"reason": "timeout", "maybe_delivered": True}),
     "accept-then-drop": (lambda f: f.accept_then_drop(), TransientError, {"maybe_delivered": True}),
     "connection-refused": (lambda f: f.stop(), TransientError,
                            {"reason": "connection refused", "maybe_delivered": False}),

@@ -109,7 +109,8 @@ class FakeSlack:
     def fail_http(self, status: int = 500, *, times: int = 1, method: str | None = None) -> None:
         self.faults.append(Fault("status", times, method, status=status))
 
-    def rate_limit(self, retry_after: float = 1, *, times: int = 1, method: str | None = None) -> None:
+    def rate_limit(self, retry_after: float = 1, *, times: int = 1,
+                   method: str | None = None) -> None:
         self.faults.append(Fault("status", times, method, status=429, retry_after=retry_after))
 
     def fail_with(self, error: str, *, times: int = 1, method: str | None = None) -> None:
@@ -137,6 +138,13 @@ class FakeSlack:
 
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
+
+    def wait_posted(self, count: int, timeout: float = 5.0) -> list[Message]:
+        """Wait until `count` messages are posted (a slow fault answers after the client left)."""
+        deadline = time.monotonic() + timeout
+        while len(self.posted) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.posted
 
     def posted_keys(self) -> list[str]:
         """The alert keys carried in posted messages' metadata, in posting order."""
@@ -176,8 +184,9 @@ class FakeSlack:
         problem = check_message(args)
         if problem:
             return {"ok": False, "error": problem}
-        message = Message(channel_id, self._next_ts(), args.get("text") or "", _as_json(args.get("blocks")),
-                          args.get("thread_ts"), _as_json(args.get("metadata")), args)
+        message = Message(channel_id, self._next_ts(), args.get("text") or "",
+                          _as_json(args.get("blocks")), args.get("thread_ts"),
+                          _as_json(args.get("metadata")), args)
         self.posted.append(message)
         return {"ok": True, "channel": channel_id, "ts": message.ts,
                 "message": _message_json(message, with_metadata=True)}
@@ -187,8 +196,8 @@ class FakeSlack:
         ts = args.get("message_ts", "")
         if not any(m.channel == channel_id and m.ts == ts for m in self.posted):
             return {"ok": False, "error": "message_not_found"}
-        return {"ok": True, "channel": channel_id,
-                "permalink": f"https://fake.slack.test/archives/{channel_id}/p{ts.replace('.', '')}"}
+        permalink = f"https://fake.slack.test/archives/{channel_id}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel_id, "permalink": permalink}
 
     def history(self, args: dict) -> dict:
         channel_id = args.get("channel")
@@ -203,7 +212,8 @@ class FakeSlack:
         channel_id, ts = args.get("channel"), args.get("ts")
         if channel_id not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
-        thread = [m for m in self.posted if m.channel == channel_id and (m.ts == ts or m.thread_ts == ts)]
+        thread = [m for m in self.posted
+                  if m.channel == channel_id and ts in (m.ts, m.thread_ts)]
         if not thread:
             return {"ok": False, "error": "thread_not_found"}
         return _page(thread, args)
@@ -286,7 +296,8 @@ def _page(messages: list[Message], args: dict) -> dict:
     more = start + limit < len(messages)
     with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
     return {"ok": True, "messages": [_message_json(m, with_metadata=with_metadata) for m in chunk],
-            "has_more": more, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
 
 def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
