@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -19,3 +19,18 @@ class ArticleItem:
     entry_key: str  # sha256 of the entry's GUID or link, unique per feed
     text_source: str = "page"  # "page" (trafilatura) or "summary" (feed fallback)
     agency_voice: str | None = None  # the feed's configured agency, if it is that agency's own
+
+
+@dataclass(frozen=True)
+class PageItem:
+    """An entry on its way through the pipelines.
+
+    `article.text` starts as the feed summary (text_source "summary");
+    extraction replaces it with the page's main text when there is one;
+    detection fills `statements`; storage writes it all in one transaction.
+    """
+
+    article: ArticleItem
+    poll_id: int
+    html: str | None = field(default=None, repr=False)  # the fetched page, if any
+    statements: tuple = ()

@@ -53,7 +53,9 @@ def scrapy_settings(config: Config, *, log_level: str = "INFO") -> dict:
         "COOKIES_ENABLED": False,
         "HTTPPROXY_ENABLED": False,
         "HTTPCACHE_ENABLED": False,
+        # No control servers on a daemon that reads strangers' feeds.
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": log_level,
         "LOGSTATS_INTERVAL": 0,
         # Feed polls repeat and the scheduler decides what is due: no dupefilter.

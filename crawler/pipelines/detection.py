@@ -1,0 +1,44 @@
+"""Detection: statements in the article text (detect/, in a thread, with a timeout).
+
+A detection that fails or runs over its time drops the entry as failed: it
+is not archived, so the next poll (which refetches the feed) tries it again
+rather than archiving it without its statements.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from scrapy.exceptions import DropItem
+
+from crawler.pipelines import context_of, live_item
+from crawler.workers import TaskTimeout
+
+log = logging.getLogger(__name__)
+
+
+class DetectionPipeline:
+    """Fills `statements` with what the detector finds in the article."""
+
+    def __init__(self, context):
+        self.context = context
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(context_of(crawler))
+
+    async def process_item(self, item):
+        item = live_item(self.context, item)
+        article = item.article
+        detector = self.context.detector
+        try:
+            statements = await self.context.detectors.run(
+                self.context.extract_timeout, detector.find_statements, article.text,
+                title=article.title, agency_voice=article.agency_voice)
+        except TaskTimeout:
+            raise DropItem(f"detection timed out url={article.url}") from None
+        except Exception as exc:
+            log.exception("detection failed url=%s", article.url)
+            raise DropItem(f"detection failed url={article.url}: {exc}") from None
+        return replace(item, statements=tuple(statements))

@@ -1,0 +1,192 @@
+"""Feed polls in flight: what each is waiting for, and recording how it ended.
+
+A poll is open from `submit` until its outcome is written: the feed request,
+then every new entry (article fetch, extraction, detection, storage). Every
+poll ends in exactly one record (success, not modified, failure), written in
+one transaction that also releases the feed's lease. A poll whose entries
+failed to store records success without the new validators, so the next poll
+fetches the whole feed again and retries them instead of getting a 304.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from dataclasses import dataclass, field
+
+from db.claims import release_feed
+from db.feeds import record_failure, record_not_modified, record_success
+from db.models import Feed, utcnow
+
+log = logging.getLogger(__name__)
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class FeedSnapshot:
+    """The fields of a claimed Feed row that one poll needs."""
+
+    id: int
+    name: str
+    url: str
+    kind: str
+    agency: str | None
+    item_selector: str | None
+    etag: str | None
+    last_modified: str | None
+
+    @classmethod
+    def of(cls, feed: Feed) -> FeedSnapshot:
+        """Copy a Feed row (it may belong to a closed session)."""
+        return cls(feed.id, feed.name, feed.url, feed.kind or "feed", feed.agency,
+                   feed.item_selector, feed.etag, feed.last_modified)
+
+
+@dataclass(eq=False)
+class Poll:
+    """One poll of one feed, and its counts so far."""
+
+    feed: FeedSnapshot
+    id: int = field(default_factory=lambda: next(_ids))
+    started: float = field(default_factory=time.monotonic)
+    pending: int = 0  # entries dispatched and not yet finished
+    listed: bool = False  # the feed document is handled and every entry dispatched
+    closed: bool = False  # outcome being recorded, or abandoned: ignore late results
+    entries: int = 0
+    new_articles: int = 0
+    failed_entries: int = 0
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def duration_ms(self) -> int:
+        """Milliseconds since the poll began."""
+        return int((time.monotonic() - self.started) * 1000)
+
+
+class PollTracker:
+    """Open polls by id, and the records that close them."""
+
+    def __init__(self, db, max_backoff):
+        self.db = db
+        self.max_backoff = max_backoff  # callable: the live config's value
+        self.polls: dict[int, Poll] = {}
+        self._feeds: set[int] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._records: set[asyncio.Task] = set()
+
+    def open(self, feed: FeedSnapshot) -> Poll | None:
+        """A new poll of `feed`, or None when that feed is already being polled."""
+        if feed.id in self._feeds:
+            return None
+        poll = Poll(feed)
+        self.polls[poll.id] = poll
+        self._feeds.add(feed.id)
+        self._idle.clear()
+        return poll
+
+    def get(self, poll_id: int | None) -> Poll | None:
+        """The open poll with this id (None once it is closed or abandoned)."""
+        poll = self.polls.get(poll_id)
+        return poll if poll is not None and not poll.closed else None
+
+    def in_flight(self) -> int:
+        """Polls not yet recorded."""
+        return len(self.polls)
+
+    def entry_started(self, poll: Poll) -> None:
+        """One more entry of `poll` is on its way."""
+        poll.pending += 1
+
+    def entry_finished(self, poll: Poll, *, failed: bool = False) -> None:
+        """An entry of `poll` is stored (or given up: `failed`)."""
+        poll.pending -= 1
+        poll.failed_entries += int(failed)
+        self._maybe_succeed(poll)
+
+    def listed(self, poll: Poll, *, http_status: int, etag: str | None,
+               last_modified: str | None, entries: int) -> None:
+        """The feed document is handled and all its new entries dispatched."""
+        poll.listed = True
+        poll.http_status, poll.etag, poll.last_modified = http_status, etag, last_modified
+        poll.entries = entries
+        self._maybe_succeed(poll)
+
+    def _maybe_succeed(self, poll: Poll) -> None:
+        if poll.closed or not poll.listed or poll.pending > 0:
+            return
+        keep = poll.failed_entries == 0
+        self._close(poll, record_success, http_status=poll.http_status,
+                    etag=poll.etag if keep else None,
+                    last_modified=poll.last_modified if keep else None,
+                    entries=poll.entries, new_articles=poll.new_articles)
+        log.info("feed polled feed=%s status=%s entries=%d new_articles=%d failed_entries=%d",
+                 poll.feed.name, poll.http_status, poll.entries, poll.new_articles,
+                 poll.failed_entries)
+
+    def not_modified(self, poll: Poll) -> None:
+        """The feed answered 304."""
+        self._close(poll, record_not_modified)
+        log.info("feed not modified feed=%s", poll.feed.name)
+
+    def failed(self, poll: Poll, error: str, *, http_status: int | None = None,
+               retry_after: float | None = None, gone: bool = False) -> None:
+        """The poll failed; the feed backs off (at least Retry-After)."""
+        if poll.closed:
+            return
+        self._close(poll, record_failure, error=error, http_status=http_status,
+                    retry_after=retry_after, gone=gone, max_backoff=self.max_backoff())
+
+    def _close(self, poll: Poll, record, **fields) -> None:
+        poll.closed = True
+        task = asyncio.get_running_loop().create_task(self._record(poll, record, fields))
+        self._records.add(task)
+        task.add_done_callback(self._records.discard)
+
+    async def _record(self, poll: Poll, record, fields: dict) -> None:
+        try:
+            await self.db.run(record, poll.feed.id, now=utcnow(),
+                              duration_ms=poll.duration_ms(), **fields)
+        except Exception:
+            log.exception("recording poll failed feed=%s (its lease will expire)",
+                          poll.feed.name)
+        finally:
+            self._forget(poll)
+
+    def _forget(self, poll: Poll) -> None:
+        if self.polls.pop(poll.id, None) is not None:
+            self._feeds.discard(poll.feed.id)
+        if not self.polls:
+            self._idle.set()
+
+    async def abandon_all(self) -> int:
+        """Drop every open poll and release its lease (it is re-claimed later)."""
+        abandoned = [poll for poll in self.polls.values() if not poll.closed]
+        for poll in abandoned:
+            poll.closed = True
+            self._forget(poll)
+        if abandoned:
+            await self.db.run(_release_all, [poll.feed.id for poll in abandoned])
+            log.info("polls abandoned count=%d", len(abandoned))
+        return len(abandoned)
+
+    async def drain(self, timeout: float) -> None:
+        """Give records already under way up to `timeout` seconds to commit."""
+        if self._records:
+            await asyncio.wait(set(self._records), timeout=timeout)
+
+    async def wait_idle(self, timeout: float | None = None) -> bool:
+        """True once no poll is open; False if `timeout` seconds pass first."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+
+def _release_all(session, feed_ids: list[int]) -> None:
+    for feed_id in feed_ids:
+        release_feed(session, feed_id)

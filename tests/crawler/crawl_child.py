@@ -1,0 +1,119 @@
+"""Runs CrawlService in a fresh process for one test (see conftest.py for why).
+
+Reads a JSON job on stdin: {"config": {...config.toml as a dict...},
+"actions": [...], "detector": "real" | "none", "ssrf_exempt": ["127.0.0.1:PORT"]}
+and prints one line "RESULT <json>" with what each action saw. Actions:
+
+    {"do": "cycle", "feeds": ["name", ...] | null, "timeout": 60}
+        sync feeds from config, claim them (all enabled if null), submit, wait idle
+    {"do": "submit_then_stop", "feeds": [...], "after": 1.0}
+        submit, wait `after` seconds, then stop the service and time the stop
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[2])]
+
+import crawler.runtime  # noqa: E402  (the reactor first)
+
+
+class NoStatements:
+    """A detector that finds nothing: for crawl tests that do not test detection."""
+
+    def find_statements(self, text, *, title="", agency_voice=None):
+        return []
+
+
+def _detector(kind: str, config):
+    if kind == "none":
+        return NoStatements()
+    from detect import Detector
+
+    kwargs = {"threshold": config.detect.threshold}
+    if config.detect.query:
+        kwargs["query"] = config.detect.query
+    return Detector(**kwargs)
+
+
+def _claim(sessions, config, names):
+    from sqlalchemy import select
+
+    from db.claims import claim_due_feeds
+    from db.engine import transaction
+    from db.feeds import sync_feeds
+    from db.models import Feed, utcnow
+
+    with transaction(sessions) as session:
+        sync_feeds(session, config, utcnow())
+    with sessions() as session:
+        query = select(Feed.id).where(Feed.enabled.is_(True))
+        if names is not None:
+            query = query.where(Feed.name.in_(names))
+        ids = list(session.scalars(query))
+        return claim_due_feeds(session, now=utcnow(), limit=100_000,
+                               lease=timedelta(minutes=10), only=ids)
+
+
+async def _cycle(service, sessions, config, action) -> dict:
+    feeds = _claim(sessions, config, action.get("feeds"))
+    started = time.monotonic()
+    service.submit(feeds)
+    idle = await service.wait_idle(action.get("timeout", 60))
+    return {"claimed": len(feeds), "idle": idle, "seconds": time.monotonic() - started,
+            "in_flight": service.in_flight()}
+
+
+async def _submit_then_stop(service, sessions, config, action) -> dict:
+    feeds = _claim(sessions, config, action.get("feeds"))
+    service.submit(feeds)
+    await asyncio.sleep(action.get("after", 1.0))
+    in_flight = service.in_flight()
+    started = time.monotonic()
+    await service.stop()
+    return {"claimed": len(feeds), "in_flight_before": in_flight,
+            "stop_seconds": time.monotonic() - started}
+
+
+ACTIONS = {"cycle": _cycle, "submit_then_stop": _submit_then_stop}
+
+
+async def main(job: dict) -> int:
+    import crawler.service as service_module
+    from config import parse_config
+    from db.engine import make_engine, make_sessionmaker
+
+    config = parse_config(job["config"])
+    exempt = job.get("ssrf_exempt") or []
+    if exempt:  # a test hook: the feed site's own origin is let through the SSRF guard
+        build = service_module.scrapy_settings
+        service_module.scrapy_settings = lambda c: {**build(c), "BEATWIRE_SSRF_EXEMPT": exempt}
+    engine = make_engine(config.database.url)
+    sessions = make_sessionmaker(engine)
+    kicks = []
+    service = await service_module.CrawlService.start(
+        config, sessions, _detector(job.get("detector", "none"), config),
+        on_new_alerts=lambda: kicks.append(time.monotonic()))
+    results = []
+    for action in job.get("actions", []):
+        results.append(await ACTIONS[action["do"]](service, sessions, config, action))
+    started = time.monotonic()
+    await service.stop()
+    print("RESULT " + json.dumps({"actions": results, "alert_kicks": len(kicks),
+                                  "final_stop_seconds": time.monotonic() - started}), flush=True)
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    job = json.loads(sys.stdin.read())
+    sys.exit(crawler.runtime.run(lambda: main(job)))
