@@ -15,7 +15,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine for `url`: SQLite gets WAL, a busy timeout and foreign keys."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        timeout = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_engine(url, connect_args=timeout, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # pool_pre_ping: a restarted PostgreSQL leaves dead pooled connections behind.
@@ -45,5 +46,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def is_postgres(session_or_engine) -> bool:
     """True when the bound database is PostgreSQL."""
-    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    bind = session_or_engine
+    if isinstance(session_or_engine, Session):
+        bind = session_or_engine.get_bind()
     return bind.dialect.name == "postgresql"

@@ -167,7 +167,9 @@ class Statement(Base):
     __table_args__ = (Index("ix_statements_agency_created", "agency_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     agency_as_written: Mapped[str | None] = mapped_column(Text)
     speaker: Mapped[str | None] = mapped_column(Text)
