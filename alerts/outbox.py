@@ -123,8 +123,8 @@ class _Delivery:
         problem = _parent_problem(self.alert)
         if problem == "wait":
             return self.reschedule(self.now_fn() + PARENT_WAIT, "parent not posted yet")
-        if problem == "failed":
-            return self.fail("parent_failed")
+        if problem:
+            return self.fail(problem)
         try:
             message = _message(self.alert)
         except Exception as exc:  # a row that cannot render now will not render later
@@ -200,8 +200,10 @@ def _parent_problem(alert: Alert) -> str | None:
     if alert.kind != "also_reported":
         return None
     parent = alert.parent
-    if parent is None or parent.status == "failed":
-        return "failed"
+    if parent is None:
+        return "no_parent_alert"
+    if parent.status == "failed":
+        return "parent_failed"
     return None if parent.slack_ts else "wait"
 
 

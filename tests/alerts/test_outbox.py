@@ -168,6 +168,10 @@ def test_reply_waits_for_its_parent_and_fails_with_it(sessions, add_alert, load_
     clock.advance(1)
     deliver(sessions, slack_sink, clock, pause)
     assert load_alerts()[orphan].last_error == "parent_failed"
+    no_parent = add_alert(kind="also_reported", parent_alert_id=None)
+    clock.advance(1)
+    deliver(sessions, slack_sink, clock, pause)
+    assert load_alerts()[no_parent].last_error == "no_parent_alert"
 
 
 class CrashingSink:
