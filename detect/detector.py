@@ -1,0 +1,155 @@
+"""The detector: text in, statements out. Pure: no I/O besides package data.
+
+Evaluation order for one article:
+
+1. Query prefilter (substring checks derived from the query); off-topic text exits here.
+2. The full query over the title and text tokens; no match, no statements.
+3. Units (``quotes.units``); only units in a paragraph that names immigration
+   (``stance.TOPIC_RE``) go further.
+4. Attribution (``attribution.attribute``), then the unit's own words are cut where a
+   *second* named agency begins (", while the X Police Department ...", ", a break from
+   the X Sheriff's Office, which ..."): that clause is scored as a separate statement
+   of the other agency, so two agencies with opposite stances in one sentence do not
+   read as one mixed statement.
+5. Stance (``stance.decide``) and score (``score.score``); with ``agency_voice`` set, a
+   unit nobody else is quoted in speaks for the feed's agency.
+6. Statements at or above the threshold, strongest first (ties: earlier first).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from . import agencies
+from .agencies import Mention
+from .attribution import Attribution, History, attribute
+from .model import Agency, Statement
+from .query import DEFAULT_QUERY, TokenIndex, parse_query
+from .quotes import Unit, units
+from .score import score
+from .stance import TOPIC_RE, decide
+from .text import normalize
+
+_CUT_RE = re.compile(r"[,;(]|\s-\s|\b(?:while|whereas|unlike|by contrast|even though|although)\b")
+_SECONDARY_FACTOR = 0.9
+
+
+class Detector:
+    """Compiled query + threshold; ``find_statements`` does the work (see module rules)."""
+
+    def __init__(self, query: str = DEFAULT_QUERY, threshold: float = 0.5) -> None:
+        self.query = parse_query(query)
+        self.threshold = threshold
+        agencies.warm()
+
+    def find_statements(self, text: str, *, title: str = "",
+                        agency_voice: str | None = None) -> list[Statement]:
+        """Relevant statements (score >= threshold) in ``text``, strongest first."""
+        return [s for s in self.candidates(text, title=title, agency_voice=agency_voice)
+                if s.score >= self.threshold]
+
+    def candidates(self, text: str, *, title: str = "",
+                   agency_voice: str | None = None) -> list[Statement]:
+        """Every scored statement, relevant or not, strongest first."""
+        head = f"{title}\n{text}" if title else text
+        if not self.query.prefilter(head) or self.query.matcher(TokenIndex(normalize(head))) is None:
+            return []
+        found = _Article(self, text, agency_voice).statements()
+        order = {id(s): i for i, s in enumerate(found)}
+        return sorted(found, key=lambda s: (-s.score, order[id(s)]))
+
+
+class _Article:
+    """One article's working state: normalised text, mentions, speaker history."""
+
+    def __init__(self, detector: Detector, text: str, agency_voice: str | None) -> None:
+        self.query = detector.query
+        self.norm = normalize(text)
+        self.original = text
+        self.mentions = agencies.find_mentions(self.norm, agencies.state_hint(self.norm))
+        self.voice_agency = _voice_agency(agency_voice) if agency_voice else None
+        self.history = History()
+
+    def statements(self) -> list[Statement]:
+        out: list[Statement] = []
+        all_units = units(self.original, self.norm)
+        topical = {u.paragraph for u in all_units if TOPIC_RE.search(u.text)}
+        for unit in all_units:
+            if unit.paragraph in topical:
+                out += self._unit(unit)
+        return out
+
+    def _unit(self, unit: Unit) -> list[Statement]:
+        attr = attribute(unit.outside, unit.start, unit.has_quote, self.mentions,
+                         self.history, unit.paragraph)
+        attr = self._fill_agency(unit, attr)
+        main, cut, other = self._split(unit, attr)
+        found = [self._statement(unit, main, attr)]
+        if other is not None:
+            second = Attribution(None, None, other, "agency", "reported")
+            found.append(self._statement(unit, unit.text[cut:], second, _SECONDARY_FACTOR))
+        return [s for s in found if s is not None]
+
+    def _fill_agency(self, unit: Unit, attr: Attribution) -> Attribution:
+        """A speaker without an agency takes the first local agency named in the unit,
+        else the last one before it, else the feed's own agency."""
+        if attr.agency is not None or attr.role in {"excluded", "federal"}:
+            return attr
+        inside = self._local(unit.start, unit.end)
+        before = self._local(0, unit.start)
+        agency = (inside[0].agency if inside else None) or \
+            (before[-1].agency if before and attr.role == "official" else None) or self.voice_agency
+        role = attr.role if attr.role != "unknown" or agency is None else "agency"
+        return replace(attr, agency=agency, role=role)
+
+    def _local(self, start: int, end: int) -> list[Mention]:
+        return [m for m in self.mentions
+                if start <= m.start and m.end <= end and not m.federal and not m.org]
+
+    def _split(self, unit: Unit, attr: Attribution) -> tuple[str, int, Agency | None]:
+        """Cut the unit where a second named local agency's clause begins."""
+        main = attr.agency.name if attr.agency else None
+        for m in self._local(unit.start, unit.end):
+            if main is None:
+                main = m.agency.name
+            if m.agency.name == main:
+                continue
+            rel = m.start - unit.start
+            cuts = [c.start() for c in _CUT_RE.finditer(unit.text, 0, rel) if rel - c.start() < 60]
+            if cuts and cuts[-1] > 0:
+                return unit.text[:cuts[-1]], cuts[-1], m.agency
+        return unit.text, len(unit.text), None
+
+    def _statement(self, unit: Unit, words: str, attr: Attribution,
+                   factor: float = 1.0) -> Statement | None:
+        stance = decide(words, TOPIC_RE.search(words) is not None or
+                        TOPIC_RE.search(self._paragraph(unit)) is not None)
+        if stance.stance is None:
+            return None
+        voice, kind = self._voice(unit, attr)
+        cue = self.query.cue(words)
+        value = round(score(stance, attr, voice, words, cue is not None) * factor, 3)
+        quote = unit.quoted if kind == "quote" else " ".join(words.split())
+        cues = stance.cues() + ((cue,) if cue else ()) + (f"voice: {voice} ({attr.role})",)
+        return Statement(quote, attr.speaker, attr.title, attr.agency, stance.stance, value,
+                         cues, kind)
+
+    def _voice(self, unit: Unit, attr: Attribution) -> tuple[str, str]:
+        if attr.voice == "none" and self.voice_agency is not None:
+            return "agency_voice", "agency_voice"
+        if self.voice_agency is not None and attr.agency == self.voice_agency and not attr.speaker:
+            return "agency_voice", "agency_voice"
+        kind = "quote" if attr.voice == "quote" else "reported"
+        return attr.voice, kind
+
+    def _paragraph(self, unit: Unit) -> str:
+        start = self.norm.rfind("\n", 0, unit.start) + 1
+        end = self.norm.find("\n", unit.end)
+        return self.norm[start:end if end >= 0 else len(self.norm)]
+
+
+def _voice_agency(name: str) -> Agency:
+    found = [m for m in agencies.find_mentions(name) if not m.federal and not m.org]
+    if found:
+        return replace(found[0].agency, as_written=name)
+    return Agency(name, agencies.generic_kind(name), None, None, name)

@@ -1,0 +1,276 @@
+"""The relevance query: Lucene-style boolean syntax, parsed by luqum, run over tokens.
+
+Grammar (what operators may write under ``[detect] query``):
+
+* ``term``: a word, matched case-insensitively against word tokens. A term written in
+  capitals (``ICE``, ``CBP``) matches capitalised tokens only, so "black ice" on the
+  roads does not count as immigration news.
+* ``deport*`` / ``polic?``: wildcards over a single token (``*`` any run, ``?`` one char).
+* ``"phrase words"``: consecutive tokens; ``"287(g)"`` is one token (``287g``).
+* ``"sheriff detainer"~12``: every word of the phrase within a window of
+  ``len(words) + 12`` tokens, in any order (Lucene's sloppy phrase, approximately).
+* ``a AND b``, ``a OR b``, ``NOT a``, ``-a`` (prohibit), ``+a`` (same as ``a``),
+  parentheses. Juxtaposition (``a b``) means AND: a filter is read like a search box.
+
+Evaluation order: the query is parsed and compiled once (``parse_query``). For every
+text, ``CompiledQuery.prefilter`` first runs cheap substring/regex checks derived from
+the terms the query cannot match without (so off-topic pages exit in microseconds);
+only then is the text tokenised and the boolean tree evaluated over token positions.
+
+Bad rules: anything luqum cannot parse, field queries (``title:x``), ranges, fuzzy
+terms and empty phrases raise ``QueryError`` with the reason; nothing is silently
+dropped, so ``config.py`` can report the problem under ``[detect] query``.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from luqum import tree
+from luqum.exceptions import ParseError
+from luqum.parser import parser
+
+from .text import tokens
+
+DEFAULT_QUERY = (
+    '(ICE OR CBP OR DHS OR HSI OR immigra* OR deport* OR detainer* OR "287(g)" OR '
+    'sanctuary OR undocumented OR "homeland security" OR "border patrol" OR '
+    '"customs enforcement" OR "federal agents" OR "check papers"~3 OR citizenship) AND '
+    "(police OR polic* OR sheriff* OR jail* OR deput* OR officer* OR trooper* OR chief OR "
+    "patrol OR department OR mayor OR council* OR commission* OR supervisors OR "
+    'county OR city OR detention OR undersheriff OR "law enforcement")'
+)
+
+
+class QueryError(ValueError):
+    """The relevance query does not parse or uses syntax we do not support."""
+
+
+class TokenIndex:
+    """Positions of every token of one text, case-folded and (for capitals) as written."""
+
+    def __init__(self, text: str) -> None:
+        self.folded: dict[str, list[int]] = defaultdict(list)
+        self.caps: dict[str, list[int]] = defaultdict(list)
+        for pos, tok in enumerate(tokens(text)):
+            self.folded[tok.casefold()].append(pos)
+            if len(tok) > 1 and tok.isupper():
+                self.caps[tok].append(pos)
+
+    def positions(self, word: str) -> list[int]:
+        """Sorted positions of ``word`` (a literal token, capitals matched exactly)."""
+        if _is_caps(word):
+            return self.caps.get(word, [])
+        return self.folded.get(word.casefold(), [])
+
+    def wildcard(self, pattern: re.Pattern[str]) -> list[int]:
+        """Sorted positions of every token matching the compiled wildcard ``pattern``."""
+        hits = [p for tok, ps in self.folded.items() if pattern.fullmatch(tok) for p in ps]
+        return sorted(hits)
+
+
+def _is_caps(word: str) -> bool:
+    return len(word) > 1 and word.isupper() and word.isalpha()
+
+
+Matcher = Callable[[TokenIndex], list[str] | None]
+
+
+@dataclass
+class CompiledQuery:
+    """A parsed query: ``match`` returns the matched leaves (for cues) or None."""
+
+    source: str
+    matcher: Matcher
+    clauses: list[list[str]] = field(default_factory=list)
+    _checks: list[list[Callable[[str, str], bool]]] = field(default_factory=list)
+
+    def prefilter(self, text: str) -> bool:
+        """Cheap necessary condition: False means the query cannot match ``text``."""
+        folded = text.casefold()
+        return all(any(check(text, folded) for check in clause) for clause in self._checks)
+
+    def match(self, text: str) -> list[str] | None:
+        """Evaluate the query on ``text``: matched leaf terms, or None when it fails."""
+        if not self.prefilter(text):
+            return None
+        return self.matcher(TokenIndex(text))
+
+    def cue(self, text: str) -> str | None:
+        """A short cue like ``'query: ICE AND sheriff'`` when the query matches."""
+        leaves = self.match(text)
+        return "query: " + " AND ".join(dict.fromkeys(leaves)) if leaves else None
+
+
+def parse_query(text: str) -> CompiledQuery:
+    """Parse and compile a Lucene-style query; raise QueryError naming the problem."""
+    if not text or not text.strip():
+        raise QueryError("query is empty")
+    try:
+        node = parser.parse(text)
+    except (ParseError, Exception) as exc:  # luqum raises several exception types
+        raise QueryError(f"query does not parse: {exc}") from None
+    matcher = _compile(node)
+    clauses = _necessary(node) or []
+    return CompiledQuery(text, matcher, clauses, [_clause_checks(c) for c in clauses])
+
+
+# --- compiling the luqum tree into closures -------------------------------------------
+
+def _compile(node: tree.Item) -> Matcher:
+    handler = _HANDLERS.get(type(node))
+    if handler is None:
+        raise QueryError(f"unsupported query syntax: {type(node).__name__} ({node})")
+    return handler(node)
+
+
+def _compile_and(node: tree.Item) -> Matcher:
+    parts = [_compile(c) for c in node.children]
+
+    def match(index: TokenIndex) -> list[str] | None:
+        leaves: list[str] = []
+        for part in parts:
+            got = part(index)
+            if got is None:
+                return None
+            leaves += got
+        return leaves
+    return match
+
+
+def _compile_or(node: tree.Item) -> Matcher:
+    parts = [_compile(c) for c in node.children]
+
+    def match(index: TokenIndex) -> list[str] | None:
+        for part in parts:
+            got = part(index)
+            if got is not None:
+                return got
+        return None
+    return match
+
+
+def _compile_not(node: tree.Item) -> Matcher:
+    inner = _compile(node.a)
+    return lambda index: [] if inner(index) is None else None
+
+
+def _compile_word(node: tree.Word) -> Matcher:
+    word = node.value
+    if "*" in word or "?" in word:
+        pattern = re.compile(re.escape(word.casefold()).replace(r"\*", r"\w*").replace(r"\?", r"\w"))
+        return lambda index: [word] if index.wildcard(pattern) else None
+    return lambda index: [word] if index.positions(word) else None
+
+
+def _phrase_words(node: tree.Phrase) -> list[str]:
+    words = tokens(node.value.strip('"'))
+    if not words:
+        raise QueryError(f"empty phrase {node.value}")
+    return words
+
+
+def _compile_phrase(node: tree.Phrase) -> Matcher:
+    words, label = _phrase_words(node), node.value
+
+    def match(index: TokenIndex) -> list[str] | None:
+        first, rest = index.positions(words[0]), [set(index.positions(w)) for w in words[1:]]
+        ok = any(all(p + i + 1 in s for i, s in enumerate(rest)) for p in first)
+        return [label] if ok else None
+    return match
+
+
+def _compile_proximity(node: tree.Proximity) -> Matcher:
+    if not isinstance(node.term, tree.Phrase):
+        raise QueryError(f"proximity needs a quoted phrase: {node}")
+    words, label = _phrase_words(node.term), str(node)
+    width = len(words) + int(node.degree or 0)
+
+    def match(index: TokenIndex) -> list[str] | None:
+        lists = [index.positions(w) for w in words]
+        if not all(lists):
+            return None
+        ok = any(all(any(abs(q - p) < width for q in ps) for ps in lists[1:]) for p in lists[0])
+        return [label] if ok else None
+    return match
+
+
+def _compile_group(node: tree.Item) -> Matcher:
+    return _compile(node.expr)
+
+
+def _compile_boost(node: tree.Boost) -> Matcher:
+    return _compile(node.expr)
+
+
+def _reject_field(node: tree.SearchField) -> Matcher:
+    raise QueryError(f"field queries are not supported: {node}")
+
+
+_HANDLERS: dict[type, Callable[[tree.Item], Matcher]] = {
+    tree.AndOperation: _compile_and,
+    tree.UnknownOperation: _compile_and,
+    tree.OrOperation: _compile_or,
+    tree.Not: _compile_not,
+    tree.Prohibit: _compile_not,
+    tree.Plus: _compile_group,
+    tree.Group: _compile_group,
+    tree.FieldGroup: _compile_group,
+    tree.Boost: _compile_boost,
+    tree.Word: _compile_word,
+    tree.Phrase: _compile_phrase,
+    tree.Proximity: _compile_proximity,
+    tree.SearchField: _reject_field,
+}
+
+
+# --- prefilter: terms the query cannot match without -----------------------------------
+
+def _necessary(node: tree.Item) -> list[list[tuple[str, ...]]] | None:
+    """Clauses (alternative word tuples) of which each must occur; None = no constraint.
+
+    A tuple of several words is a phrase; a one-word tuple is a term or wildcard.
+    """
+    if isinstance(node, (tree.AndOperation, tree.UnknownOperation)):
+        found = [c for child in node.children for c in (_necessary(child) or [])]
+        return found or None
+    if isinstance(node, tree.OrOperation):
+        alts = [_necessary(child) for child in node.children]
+        if any(a is None for a in alts):
+            return None
+        return [[w for a in alts for w in a[0]]]
+    if isinstance(node, (tree.Group, tree.FieldGroup, tree.Plus, tree.Boost)):
+        return _necessary(node.expr if hasattr(node, "expr") else node.a)
+    if isinstance(node, tree.Word):
+        return [[(node.value,)]]
+    if isinstance(node, tree.Phrase):
+        return [[tuple(_phrase_words(node))]]
+    if isinstance(node, tree.Proximity):
+        return [[(max(_phrase_words(node.term), key=len),)]]
+    return None  # NOT and friends constrain nothing
+
+
+def _clause_checks(words: list[tuple[str, ...]]) -> list[Callable[[str, str], bool]]:
+    return [_word_check(w) for w in words]
+
+
+def _word_regex(word: str) -> str:
+    """Regex for one query word over raw text: wildcards, and 287g matching "287(g)"."""
+    stem = re.split(r"[*?]", word)[0]
+    if re.fullmatch(r"\d+[A-Za-z]", word):
+        return rf"\b{word[:-1]}\(?{word[-1]}\)?"
+    tail = r"\w*" if stem != word else r"\b"
+    return rf"\b{re.escape(stem)}{tail}"
+
+
+def _word_check(words: tuple[str, ...]) -> Callable[[str, str], bool]:
+    """Substring test first (fast C scan), word-boundary regex only to confirm a hit."""
+    first = re.split(r"[*?]", words[0])[0]
+    if len(words) == 1 and _is_caps(first):
+        confirm = re.compile(_word_regex(first))
+        return lambda text, folded: first in text and confirm.search(text) is not None
+    probe = re.sub(r"\d+[a-z]$", lambda m: m.group()[:-1], first.casefold())
+    confirm = re.compile(r"\W+".join(_word_regex(w.casefold()) for w in words))
+    return lambda text, folded: probe in folded and confirm.search(folded) is not None

@@ -1,0 +1,95 @@
+"""Scope: which words a stance cue may be read in, and whether it is negated.
+
+Rules, in evaluation order (``mask`` applies 1-5, ``negations`` applies 6):
+
+1. Non-answers: from "did not say whether", "declined to comment", "is reviewing",
+   "has not decided" ... to the end of the sentence nothing counts.
+2. Questions put *to* the agency ("asked whether officers check status,") and
+   third-party requests ("urged the board to ...", "ICE invited the county to ...",
+   "the bill would require ...") do not count: they are someone else's words.
+3. Hypotheticals and beliefs: an ``if`` clause (not "only if", which is a condition),
+   and what someone "thinks", "fears", "claims" or "alleges", up to the next comma.
+4. Background: a relative clause that carries a year (", which ended its agreement in
+   2012,") or a past "when the county still ..." clause.
+5. Masked text is replaced by spaces, so character offsets stay valid.
+6. Negation scope: a cue is negated by the negators among the (at most 12) words before
+   it, back to the nearest clause boundary (sentence punctuation, "but", "while",
+   "unless", a speech verb, or "and" starting a new clause). Grammatical negators
+   ("not", "n't", "never", "no", "no longer") joined only by auxiliaries and "and/or"
+   count once ("does not and will not"); lexical negators ("hesitate", "stop", "end",
+   "refuse", "bar", ...) count each, so "will not hesitate to cooperate" is cooperation
+   and "has no intention of ending" keeps the agreement. An odd count flips the cue.
+"""
+from __future__ import annotations
+
+import re
+
+_MASKS = [
+    # 1. non-answers
+    r"\b(?:did|does|would|will|could) not (?:say|disclose|specify|confirm|answer)\b[^.;!?]*",
+    r"\b(?:didn't|doesn't|wouldn't|won't|couldn't) (?:say|disclose|specify|confirm)\b[^.;!?]*",
+    r"\bdeclin\w+ to (?:say|comment|discuss|specify|answer|elaborate|confirm|address)\b[^.;!?]*",
+    r"\b(?:did not|didn't) (?:respond|return|reply)\b[^.;!?]*",
+    r"\b(?:is|are|was|were|been|still) (?:reviewing|studying|weighing|considering|evaluating)\b[^.;!?]*",
+    r"\b(?:has|have|had)(?:n't| not)(?: yet)? (?:decided|determined|made a decision)\b[^.;!?]*",
+    r"\b(?:no|any) decision\b[^.;!?]*|\bget back to (?:you|us|me)\b[^.;!?]*",
+    # 2. questions and third-party requests
+    r"\b(?:asked|questioned)\s+(?:\w+\s+){0,4}?(?:whether|if|what|how|why|about)\b[^.;:!?,]*",
+    r"\b(?:invit\w+|urg\w+|call\w* on|call\w* for|press(?:ed|es|ing)|lobb\w+|demand\w*|"
+    r"petition\w*|encourag\w+|pressur\w+|asked|asks|asking|implor\w+|plead\w*)\s+"
+    r"(?:[\w'.-]+\s+){0,6}?to\b[^.;!?]*",
+    r"\b(?:measure|bill|ordinance|proposal|legislation|law|resolution|amendment|plan)\s+"
+    r"(?:\w+\s+){0,3}?would\b[^.;!?]*",
+    r"\bif elected\b[^.;!?]*",
+    # 3. hypotheticals and beliefs
+    r"(?<!only )(?<!even )(?<!unless )\bif\b[^,.;!?]*",
+    r"\b(?:thinks?|thought|fears?|feared|afraid|worried|worry|rumou?r\w*|claim\w*|alleg\w*|"
+    r"accus\w+|suspect\w*)\b[^,.;!?]*",
+    # 4. background
+    r",\s*(?:which|who|when|where)\b[^,;]*?\b(?:19|20)\d\d\b[^,;]*",
+    r"\bwhen (?:the|it|they|he|she|its|his|her)\b(?:\s+\w+){0,3}?\s+(?:still|was|were|had)\b[^,.;]*",
+]
+_MASK_RE = re.compile("|".join(f"(?:{m})" for m in _MASKS), re.I)
+
+_BOUNDARY_RE = re.compile(
+    r"[.;:!?]|\b(?:but|however|while|whereas|although|though|unless|except|yet|said|says|"
+    r"told|announced|wrote|added|adds|stated)\b|\band\s+(?=(?:we|they|it|he|she|the|our|its|"
+    r"officers|deputies|police|troopers)\b)", re.I)
+_WORD_RE = re.compile(r"[\w']+")
+_GRAMMATICAL = re.compile(r"(?:not|never|no|nor|cannot|neither|none|nobody|nothing|\w+n't)$", re.I)
+_LEXICAL = re.compile(
+    r"(?:hesitat\w*|refus\w+|declin\w+|reject\w*|stop\w*|end|ends|ended|ending|ceas\w+|halt\w*|"
+    r"terminat\w+|withdr\w+|bar|bars|barred|barring|prohibit\w*|forbid\w*|forbade|ban|bans|banned|"
+    r"banning|limit\w*|restrict\w*|ignor\w+|against|oppos\w+|rescind\w*|suspend\w*|"
+    r"discontinu\w+|instead|rather|without|unwilling|reluctant)$", re.I)
+_GLUE = frozenset("""and or will would does do did is are was were has have had can could shall
+    should must may might be been being ever also longer""".split())
+WINDOW = 12
+
+
+def mask(text: str) -> str:
+    """``text`` with non-answers, requests, hypotheticals and background blanked out."""
+    return _MASK_RE.sub(lambda m: " " * len(m.group()), text)
+
+
+def negations(text: str, start: int) -> int:
+    """How many times the cue starting at ``start`` is negated (see rule 6)."""
+    before = text[max(0, start - 160):start]
+    cut = 0
+    for m in _BOUNDARY_RE.finditer(before):
+        cut = m.end()
+    return count_negators(_WORD_RE.findall(before[cut:])[-WINDOW:])
+
+
+def count_negators(words: list[str]) -> int:
+    """Negators among ``words``: grammatical ones joined by auxiliaries count once."""
+    count, last_grammatical = 0, None
+    for i, word in enumerate(words):
+        if _GRAMMATICAL.match(word):
+            glued = last_grammatical is not None and all(
+                w.lower() in _GLUE for w in words[last_grammatical + 1:i])
+            count += 0 if glued else 1
+            last_grammatical = i
+        elif _LEXICAL.match(word):
+            count += 1
+    return count
