@@ -41,11 +41,11 @@ def plain_text(value: str | None) -> str:
     if not value:
         return ""
     text = _html_text(value) if "<" in value or "&" in value else value
-    for _ in range(3):  # escaped markup decodes to tags; strip those too
-        stripped = _TAG.sub(" ", text)
-        if stripped == text:
+    for _ in range(3):  # escaped markup decodes to tags: parse those again
+        if not _TAG.search(text):
             break
-        text = stripped
+        text = _html_text(text)
+    text = _TAG.sub(" ", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
