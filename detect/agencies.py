@@ -46,7 +46,7 @@ _HEADS: list[tuple[str, str]] = [
                r"|police department|police"),
 ]
 _HEAD_RE = "|".join(f"(?P<{kind}>{rx})" for kind, rx in _HEADS)
-_NAMED_RE = re.compile(rf"\b(?P<place>{_PLACE}) (?:{_HEAD_RE})(?![\w'])")
+_NAMED_RE = re.compile(rf"\b(?P<place>{_PLACE}) (?:{_HEAD_RE})(?!\w)")
 _ORG_TAIL_RE = re.compile(
     r"\s*(?:Officers'?|Deputies'?|Deputy Sheriffs'?|Patrolmen's|Benevolent|Fraternal|Protective)?"
     r"\s*(?:Association|Union|Guild|Federation|Foundation|League|Academy|Lodge)\b")
@@ -70,7 +70,7 @@ _ALIASES = {
 }
 _ALIAS_RE = re.compile(r"\b(?:" + "|".join(_ALIASES) + r")\b")
 # Words that start a sentence or a clause but are never part of a place name.
-_LEADING_STOP = frozenset("""
+LEADING_STOP = frozenset("""
     The A An In On At By For From To When While After Before Asked And But Or Former Retired
     Neighboring Nearby Then Both Two Three Chief Mayor Sheriff Police Deputy Officials Meanwhile
     Unlike Last This That Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
@@ -81,6 +81,10 @@ _LEADING_STOP = frozenset("""
 """.split())
 _PLURAL_RE = re.compile(r"(?i)\b(?:chiefs|sheriffs|departments|agencies|officials|leaders|mayors|"
                         r"jurisdictions|cities|counties)\b")
+_GENERIC_PHRASE_RE = re.compile(
+    r"(?i)\b(?:state (?:police|highway patrol|patrol|troopers)|highway patrol|sheriff'?s? (?:office|"
+    r"department)|police department|county jail|city council|county commission|board of supervisors|"
+    r"(?:city|campus|university|transit|school) police)\b")
 _GENERIC_KINDS = [
     (re.compile(r"(?i)\bstate (?:police|highway patrol|patrol|troopers)\b|\bhighway patrol\b"), "state"),
     (re.compile(r"(?i)\bsheriff'?s? (?:office|department)\b|\bsheriff\b"), "sheriff"),
@@ -133,7 +137,7 @@ def _named(text: str, state_hint: str | None) -> list[Mention]:
 def _trim_place(place: str, start: int) -> tuple[str, int]:
     """Drop leading sentence words ("The", "On Monday") from a captured place."""
     words = place.split(" ")
-    while words and (words[0] in _LEADING_STOP or words[0].lower() == words[0]):
+    while words and (words[0] in LEADING_STOP or words[0].lower() == words[0]):
         start += len(words[0]) + 1
         words = words[1:]
     if words and words[-1] in {"County", "City"} and len(words) == 1:
@@ -279,24 +283,60 @@ def state_hint(text: str) -> str | None:
 
 def resolve_generic(phrase: str, before: list[Mention]) -> Agency | None:
     """Resolve "the sheriff's office", "the department", "police" to the last named
-    agency of that kind in ``before``; keep it as written when none matches.
-
-    Returns None for phrases that name no agency kind ("officials", "the agency" after a
-    federal body).
+    agency of that kind in ``before``; None when nothing matches (the caller may then
+    keep the phrase as written with ``generic_agency``).
     """
     if _PLURAL_RE.search(phrase):
         return None  # "police chiefs", "sheriffs": many agencies, none in particular
     kind = generic_kind(phrase)
-    local = [m for m in before if not m.federal and not m.org]
     if re.search(r"(?i)\b(?:agency|office)\b", phrase) and kind is None:
         last = before[-1] if before else None
         return None if last is None or last.federal or last.org else last.agency
-    if kind is None:
-        return None
+    local = [m for m in before if not m.federal and not m.org]
     for mention in reversed(local):
         if mention.agency.kind == kind or (kind == "police" and mention.agency.kind == "state"):
             return mention.agency
-    return Agency(phrase.strip(), kind, None, None, phrase.strip())
+    return None
+
+
+def generic_agency(text: str) -> Agency | None:
+    """The first generic agency phrase in ``text`` ("the state highway patrol"), kept as
+    written, or None."""
+    m = _GENERIC_PHRASE_RE.search(text)
+    if m is None or _PLURAL_RE.match(text, m.end() + 1):
+        return None
+    phrase = m.group()
+    return Agency(phrase, generic_kind(phrase), None, None, phrase)
+
+
+_TITLE_KINDS = [
+    (re.compile(r"(?i)\b(?:sheriff|undersheriff)"), "sheriff"),
+    (re.compile(r"(?i)\b(?:jail|warden|detention|corrections)"), "jail"),
+    (re.compile(r"(?i)\b(?:trooper|highway patrol|state police)"), "state"),
+    (re.compile(r"(?i)\b(?:chief|police|officer)"), "police"),
+    (re.compile(r"(?i)\bmayor"), "city"),
+]
+_COUNTY_RE = re.compile(rf"\b({_PLACE}) County\b")
+_KIND_NOUN = {"sheriff": "Sheriff's Office", "jail": "Jail", "police": "Police Department",
+              "city": "city government", "state": "State Police"}
+
+
+def from_title(phrase: str, text: str) -> Agency | None:
+    """An agency implied by a speaker's title ("Thornbury County Undersheriff ...",
+    "Sheriff X said ... Pardee County's jail"), kept as written when no place is named."""
+    kind = next((k for rx, k in _TITLE_KINDS if rx.search(phrase)), None)
+    if kind is None:
+        return None
+    county = _COUNTY_RE.search(phrase) or (_COUNTY_RE.search(text) if kind in {"sheriff", "jail"} else None)
+    if county is None:
+        noun = _KIND_NOUN[kind]
+        return Agency(noun[:1].lower() + noun[1:], kind, None, None, phrase)
+    place, _ = _trim_place(county.group(1), 0)
+    if not place:
+        return None
+    place = f"{place} County"
+    fixed, state = locate(place)
+    return Agency(f"{fixed} {_KIND_NOUN[kind]}", kind, fixed, state, phrase)
 
 
 def generic_kind(phrase: str) -> str | None:

@@ -39,7 +39,8 @@ _SPEECH_RE = re.compile(
 _SOURCE_RE = re.compile(
     r"\b(?:according to|(?:statement|release|memo|letter|message|email|post|order|policy)s? "
     r"(?:from|by|signed by|issued by)|announced (?:\w+ ){0,2}by|in a (?:statement|release) from)\s+")
-_INVERTIBLE = frozenset({"said", "says", "added", "adds", "wrote", "writes", "continued", "stated"})
+_INVERTIBLE = frozenset({"said", "says", "added", "adds", "wrote", "writes", "continued", "stated",
+                         "reads", "read"})
 _TITLE_WORDS = frozenset("""
     chief sheriff undersheriff captain capt. lieutenant lt. sergeant sgt. major maj. commander
     cmdr. spokesman spokeswoman spokesperson officer deputy detective det. trooper director
@@ -58,6 +59,8 @@ _PRONOUNS = {"he": "person", "she": "person", "they": "agency", "it": "agency", 
              "i": "person"}
 _TIME = frozenset("""monday tuesday wednesday thursday friday saturday sunday today yesterday
     tonight week month year morning afternoon evening night""".split())
+_NOT_NAMES = frozenset(w.lower() for w in agencies.LEADING_STOP) | frozenset(
+    "but yet still however also instead now so we it they he she i our your my".split())
 _EXCLUDED_RE = re.compile(
     r"\b(?:candidate|challenger|running for|if elected|former|formerly|retired|ex-|advocate|advocacy|"
     r"activist|organi[sz]er|coalition|network|union|association|attorney|lawyer|professor|researcher|"
@@ -67,7 +70,9 @@ _EXCLUDED_RE = re.compile(
     r"council ?member|councilman|councilwoman|councilor|alderman|alderwoman|commissioner|supervisor|"
     r"board member|trustee|acting director|field office director)\b", re.I)
 _SINGLE_MEMBER_OK_RE = re.compile(r"\b(?:chair\w*|president of the (?:board|council|commission))\b", re.I)
-_APPOSITIVE_RE = re.compile(r",\s*((?:who|which|a|an|the)\b[^,~]*),\s*$")
+_APPOSITIVE_RE = re.compile(r",\s*((?:who|whose|which|a|an|the)\b[^,~]*),\s*$")
+_AUX_RE = re.compile(r"(?:\s+(?:has|have|had|also|previously|later|earlier|again|repeatedly|"
+                     r"publicly|recently|then|would|will|has also|had also))+$")
 _TOKEN_RE = re.compile(r"[\w'.\u00c0-\u024f-]+|,")
 
 
@@ -140,17 +145,22 @@ class _Context:
 
 
 def _from_verb(ctx: _Context, m: re.Match[str]) -> Attribution | None:
+    """Speaker before the verb, else (inverted: '"...," said Capt. X') after it."""
+    before = _backward(ctx.outside, m.start())
+    if before[0]:
+        return _analyse(ctx, *before)
     if m.group() in _INVERTIBLE:
         after = _forward(ctx.outside, m.end())
         if after[0] and _looks_named(after[0]):
             return _analyse(ctx, *after)
-    before = _backward(ctx.outside, m.start())
-    return _analyse(ctx, *before) if before[0] else None
+    return None
 
 
 def _looks_named(phrase: str) -> bool:
-    words = phrase.split()
-    return bool(words) and words[0][0].isupper() and words[0].lower() not in _TIME
+    words = [w for w in phrase.split() if w.lower() not in {"the", "a", "an"}]
+    if not words or words[0].lower() in _TIME:
+        return False
+    return words[0][0].isupper() or words[0].lower().rstrip("'s") in _TITLE_WORDS | _GENERIC
 
 
 def _forward(text: str, start: int) -> tuple[str, int, str]:
@@ -165,7 +175,7 @@ def _forward(text: str, start: int) -> tuple[str, int, str]:
 
 def _backward(text: str, end: int) -> tuple[str, int, str]:
     """(speaker phrase, its offset, appositive) ending at ``end``."""
-    prefix = text[:end].rstrip()
+    prefix = _AUX_RE.sub("", text[:end].rstrip())
     desc = ""
     m = _APPOSITIVE_RE.search(prefix)
     if m:
@@ -244,7 +254,7 @@ def _pronoun(ctx: _Context, low: str, at: int) -> Attribution | None:
     if before and before[-1].federal:
         return Attribution(None, None, before[-1].agency, "federal")
     agency = agencies.resolve_generic("the agency", before)
-    return Attribution(None, None, agency, "agency") if agency else None
+    return Attribution(None, None, agency, "agency")
 
 
 def _mentions_in(ctx: _Context, start: int, end: int) -> list[Mention]:
@@ -269,7 +279,7 @@ def _person(phrase: str, inside: list[Mention], abs_at: int) -> tuple[str | None
     titles = [w for w in words if w.lower() in _TITLE_WORDS]
     runs: list[list[str]] = [[]]
     for w in words:
-        if w[:1].isupper() and w.lower() not in _TITLE_WORDS | _GENERIC | _TIME \
+        if w[:1].isupper() and w.lower() not in _TITLE_WORDS | _GENERIC | _TIME | _NOT_NAMES \
                 and not w.endswith("'s"):
             runs[-1].append(w)
         elif runs[-1]:
@@ -296,7 +306,9 @@ def _agency_role(ctx: _Context, phrase: str, desc: str, inside: list[Mention], a
     if generic or titled:
         before = [m for m in ctx.mentions if m.end <= ctx.offset + at + len(phrase) + 200]
         agency = agencies.resolve_generic(phrase, before) if generic else None
-        return agency, ("official" if name or titled else _body_or_agency(agency))
+        agency = agency or (agencies.generic_agency(phrase) if not titled else None)
+        kind_role = "body" if generic in {"city", "county"} else "agency"
+        return agency, ("official" if name or titled else kind_role)
     return None, "unknown"
 
 

@@ -18,7 +18,7 @@ Evaluation order for one article:
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from . import agencies
 from .agencies import Mention
@@ -59,6 +59,23 @@ class Detector:
         return sorted(found, key=lambda s: (-s.score, order[id(s)]))
 
 
+@dataclass
+class _Run:
+    """Consecutive units of one paragraph spoken by one voice: one statement."""
+
+    units: list[Unit]
+    attribution: Attribution
+    words: list[str]
+
+    def add(self, unit: Unit, attr: Attribution, words: str) -> None:
+        """Append a unit; a placed agency found later replaces a vague one."""
+        self.units.append(unit)
+        self.words.append(words)
+        mine = self.attribution.agency
+        if attr.agency is not None and attr.agency.place and (mine is None or not mine.place):
+            self.attribution = replace(self.attribution, agency=attr.agency)
+
+
 class _Article:
     """One article's working state: normalised text, mentions, speaker history."""
 
@@ -71,34 +88,37 @@ class _Article:
         self.history = History()
 
     def statements(self) -> list[Statement]:
-        out: list[Statement] = []
+        """Statements of every run of units (rule 4-5), plus second-agency clauses."""
+        runs: list[_Run] = []
+        seconds: list[Statement | None] = []
         all_units = units(self.original, self.norm)
         topical = {u.paragraph for u in all_units if TOPIC_RE.search(u.text)}
-        for unit in all_units:
-            if unit.paragraph in topical:
-                out += self._unit(unit)
-        return out
-
-    def _unit(self, unit: Unit) -> list[Statement]:
-        attr = attribute(unit.outside, unit.start, unit.has_quote, self.mentions,
-                         self.history, unit.paragraph)
-        attr = self._fill_agency(unit, attr)
-        main, cut, other = self._split(unit, attr)
-        found = [self._statement(unit, main, attr)]
-        if other is not None:
-            second = Attribution(None, None, other, "agency", "reported")
-            found.append(self._statement(unit, unit.text[cut:], second, _SECONDARY_FACTOR))
-        return [s for s in found if s is not None]
+        for unit in (u for u in all_units if u.paragraph in topical):
+            attr = self._fill_agency(unit, attribute(unit.outside, unit.start, unit.has_quote,
+                                                     self.mentions, self.history, unit.paragraph))
+            main, cut, other = self._split(unit, attr)
+            if runs and _continues(runs[-1], unit, attr):
+                runs[-1].add(unit, attr, main)
+            else:
+                runs.append(_Run([unit], attr, [main]))
+            if other is not None:
+                second = Attribution(None, None, other, "agency", "reported")
+                seconds.append(self._statement([unit], unit.text[cut:], second, _SECONDARY_FACTOR))
+        found = [self._statement(r.units, " ".join(r.words), r.attribution) for r in runs]
+        return [s for s in found + seconds if s is not None]
 
     def _fill_agency(self, unit: Unit, attr: Attribution) -> Attribution:
-        """A speaker without an agency takes the first local agency named in the unit,
-        else the last one before it, else the feed's own agency."""
+        """A voice without an agency takes the first local agency named in the unit, else
+        (for an official) the last one before it, else a generic one in the unit ("the
+        state highway patrol"), else the feed's own agency."""
         if attr.agency is not None or attr.role in {"excluded", "federal"}:
             return attr
         inside = self._local(unit.start, unit.end)
         before = self._local(0, unit.start)
         agency = (inside[0].agency if inside else None) or \
-            (before[-1].agency if before and attr.role == "official" else None) or self.voice_agency
+            (before[-1].agency if before and attr.role == "official" else None) or \
+            agencies.generic_agency(unit.outside) or self.voice_agency or \
+            agencies.from_title(f"{attr.phrase} {attr.title or ''}", unit.outside)
         role = attr.role if attr.role != "unknown" or agency is None else "agency"
         return replace(attr, agency=agency, role=role)
 
@@ -120,32 +140,46 @@ class _Article:
                 return unit.text[:cuts[-1]], cuts[-1], m.agency
         return unit.text, len(unit.text), None
 
-    def _statement(self, unit: Unit, words: str, attr: Attribution,
+    def _statement(self, run: list[Unit], words: str, attr: Attribution,
                    factor: float = 1.0) -> Statement | None:
-        stance = decide(words, TOPIC_RE.search(words) is not None or
-                        TOPIC_RE.search(self._paragraph(unit)) is not None)
+        topical = TOPIC_RE.search(words) or TOPIC_RE.search(self._paragraph(run[0]))
+        stance = decide(words, topical is not None)
         if stance.stance is None:
             return None
-        voice, kind = self._voice(unit, attr)
+        voice, kind = self._voice(attr, any(u.has_quote for u in run))
         cue = self.query.cue(words)
         value = round(score(stance, attr, voice, words, cue is not None) * factor, 3)
-        quote = unit.quoted if kind == "quote" else " ".join(words.split())
+        quote = " ".join(u.quoted for u in run if u.has_quote) if kind == "quote" \
+            else " ".join(words.split())
         cues = stance.cues() + ((cue,) if cue else ()) + (f"voice: {voice} ({attr.role})",)
         return Statement(quote, attr.speaker, attr.title, attr.agency, stance.stance, value,
                          cues, kind)
 
-    def _voice(self, unit: Unit, attr: Attribution) -> tuple[str, str]:
-        if attr.voice == "none" and self.voice_agency is not None:
+    def _voice(self, attr: Attribution, quoted: bool) -> tuple[str, str]:
+        own = self.voice_agency is not None and (
+            attr.voice == "none" or (attr.agency == self.voice_agency and not attr.speaker))
+        if own:
             return "agency_voice", "agency_voice"
-        if self.voice_agency is not None and attr.agency == self.voice_agency and not attr.speaker:
-            return "agency_voice", "agency_voice"
-        kind = "quote" if attr.voice == "quote" else "reported"
-        return attr.voice, kind
+        if attr.voice == "quote" or (quoted and attr.voice == "reported"):
+            return attr.voice, "quote"
+        return attr.voice, "reported"
 
     def _paragraph(self, unit: Unit) -> str:
         start = self.norm.rfind("\n", 0, unit.start) + 1
         end = self.norm.find("\n", unit.end)
         return self.norm[start:end if end >= 0 else len(self.norm)]
+
+
+def _continues(run: _Run, unit: Unit, attr: Attribution) -> bool:
+    """Does ``unit`` go on with the statement of ``run`` (same paragraph, same voice)?"""
+    if unit.paragraph != run.units[-1].paragraph:
+        return False
+    if attr.speaker:
+        return attr.speaker == run.attribution.speaker
+    if attr.voice == "none":
+        return True
+    return attr.voice == "action" and attr.agency is not None and (
+        attr.agency == run.attribution.agency or attr.agency.place is None)
 
 
 def _voice_agency(name: str) -> Agency:

@@ -41,6 +41,8 @@ _MASKS = [
     r"\b(?:measure|bill|ordinance|proposal|legislation|law|resolution|amendment|plan)\s+"
     r"(?:\w+\s+){0,3}?would\b[^.;!?]*",
     r"\bif elected\b[^.;!?]*",
+    r"\b(?:will|to|would|plans? to|could|may) (?:take up|consider|debate|discuss|vote on|hear|study)\b[^.;!?]*",
+    r"\bpropos\w+\b[^.;!?]*",
     # 3. hypotheticals and beliefs
     r"(?<!only )(?<!even )(?<!unless )\bif\b[^,.;!?]*",
     r"\b(?:thinks?|thought|fears?|feared|afraid|worried|worry|rumou?r\w*|claim\w*|alleg\w*|"
@@ -54,7 +56,8 @@ _MASK_RE = re.compile("|".join(f"(?:{m})" for m in _MASKS), re.I)
 _BOUNDARY_RE = re.compile(
     r"[.;:!?]|\b(?:but|however|while|whereas|although|though|unless|except|yet|said|says|"
     r"told|announced|wrote|added|adds|stated)\b|\band\s+(?=(?:we|they|it|he|she|the|our|its|"
-    r"officers|deputies|police|troopers)\b)", re.I)
+    r"officers|deputies|police|troopers|will|would|won't|does|do|did|is|are|has|have|can|"
+    r"cannot|shall|must|also)\b)|,\s+(?=\w+ing\b)", re.I)
 _WORD_RE = re.compile(r"[\w']+")
 _GRAMMATICAL = re.compile(r"(?:not|never|no|nor|cannot|neither|none|nobody|nothing|\w+n't)$", re.I)
 _LEXICAL = re.compile(

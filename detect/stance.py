@@ -98,6 +98,8 @@ RULES: tuple[Rule, ...] = (
           r"documents|documentation|country of (?:birth|origin)|status)\b"),
     _rule("enforce", 1, r"\b(?:enforc\w+|carry\w* out|carried out|tak\w+ on|took on|assum\w+|perform\w*|"
           rf"act\w* as)\s+{_gap(3)}(?:(?:federal|civil|u\.s\.)\s+)*(?:immigration|deportation)\b"),
+    _rule("arrest", 1, rf"\b(?:arrest\w*|make (?:\w+ )?arrests|detain\w*|pick\w* up)\s+{_gap(4)}(?:based "
+          rf"(?:solely )?on|on the basis of|for|on|under)\s+{_OBJ}"),
     _rule("enforce", 1, rf"\bdo\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:job|work|bidding)"),
     _rule("status-based", 1, r"\bbased (?:\w+ ){0,2}on (?:[\w']+ ){0,3}?(?:immigration|citizenship|legal) status"),
     _rule("287(g)", 1, r"\b(?:sign\w*|join\w*|enter\w*|keep\w*|kept|renew\w*|maintain\w*|extend\w*|"
@@ -132,8 +134,8 @@ RULES: tuple[Rule, ...] = (
           r"(?:immigration|deportation) (?:agents?|officers?|officials)"),
     _rule("sanctuary", -1, r"\b(?:adopt\w*|declar\w+|becom\w+|became|remain\w*|be|is|are|am|stay\w*|"
           r"approv\w+|pass\w*|enact\w*|embrac\w+|turn\w* (?:\w+ ){0,3}into|make|making|made)\s+"
-          r"(?:[\w']+\s+){0,4}?(?:a |an |the )?\"?(?:sanctuary|welcoming)\"? (?:city|county|jurisdiction|"
-          r"policy|policies|ordinance|state|campus|status|department)|\btrust act\b"),
+          r"(?:[\w']+\s+){0,4}?(?:a |an |the )?\"?(?:sanctuary|welcoming|trust)\"? (?:city|county|jurisdiction|"
+          r"policy|policies|ordinance|state|campus|status|department|act)"),
     _rule("bare", 1, r"\b(?:tak\w+ part|took part|participat\w+|be involved|get involved|join in|"
           r"help out|go along)\b(?=\s*(?:[,.;!?\"]|$|in (?:it|that|this|those|them|any of)))"),
     _rule("asked-for-help", 1, r"(?-i:ICE)\s+(?:\w+\s+){0,2}(?:asks?|asked|requests?|requested|calls?|"
