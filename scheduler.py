@@ -36,7 +36,7 @@ class Daemon:
     """The running jobs and the state they share (config, crawl, sink)."""
 
     def __init__(self, config_path: str | None, config: Config, *, now_fn: Callable = utcnow):
-        from alerts import make_sink
+        from alerts.base import make_sink
         from db.engine import make_engine, make_sessionmaker
         from detect import Detector
 
@@ -151,7 +151,7 @@ class Daemon:
         return True
 
     def _apply(self, new: Config) -> None:
-        from alerts import make_sink
+        from alerts.base import make_sink
         from detect import Detector
 
         old, self.config = self.config, new

@@ -25,6 +25,7 @@ token_env = "BEATWIRE_DEMO_NO_TOKEN"  # unset on purpose: alerts go to the conso
 [crawler]
 allow_private_addresses = true  # the demo site is on 127.0.0.1
 obey_robots_txt = true
+max_article_age_days = 20000  # the sample articles date from 2016
 
 [[feeds]]
 name = "Metro Police News"
