@@ -68,8 +68,10 @@ _EXCLUDED_RE = re.compile(
     r"protesters?|editorial|op-ed|columnist|letter to the editor|congress\w*|senator|sen\.|rep\.|"
     r"representative|lawmaker|legislator|governor|gov\.|secretary|company|contractor|firm|judge|"
     r"council ?member|councilman|councilwoman|councilor|alderman|alderwoman|commissioner|supervisor|"
-    r"board member|trustee|acting director|field office director)\b", re.I)
-_SINGLE_MEMBER_OK_RE = re.compile(r"\b(?:chair\w*|president of the (?:board|council|commission))\b", re.I)
+    r"board member|trustee|acting director|field office director|records|documents|data|figures|"
+    r"logs|filings|court papers|reports?|study|survey|lawsuit|complaint)\b", re.I)
+_SINGLE_MEMBER_OK_RE = re.compile(r"\b(?:chair\w*|president of the (?:board|council|commission)|"
+                                  r"(?:police|corrections|public safety) commissioner)\b", re.I)
 _APPOSITIVE_RE = re.compile(r",\s*((?:who|whose|which|a|an|the)\b[^,~]*),\s*$")
 _AUX_RE = re.compile(r"(?:\s+(?:has|have|had|also|previously|later|earlier|again|repeatedly|"
                      r"publicly|recently|then|would|will|has also|had also))+$")

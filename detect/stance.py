@@ -41,7 +41,7 @@ STRONG = (
     r"|(?:federal |civil |u\.s\. )*immigration\b(?! (?:court|judges?|attorneys?|lawyers?|reform|"
     r"lawyer|hearing|case))|deport\w*|287\(g\)|detainers?)"
 )
-_WEAK = (r"(?:them|it|those|these|such \w+|the agency|federal (?:partners|agents|authorities|"
+_WEAK = (r"(?:them|it|those|these|such \w+|the agency|federal (?:partners|agents|agencies|authorities|"
          r"officials|officers|government|law enforcement)|the feds|agents|requests?|warrants?)")
 _DET = r"(?:(?:the|an?|our|its|their|any|all|every|federal|local)\s+)?"
 _OBJ = rf"{_DET}(?:{STRONG}|{_WEAK})"
@@ -148,7 +148,7 @@ RULES: tuple[Rule, ...] = (
 _WEAK_RULES = frozenset({"bare", "status-blind"})
 
 CONDITIONS = re.compile(
-    r"\bunless\b|\bonly\s+(?:if|when|for|in|after|with|those|people|inmates|individuals|someone|"
+    r"\bunless\b|\bonly\s+(?:\w+\s+){0,3}?(?:if|when|for|after|upon)\b|\bonly\s+(?:in|with|those|people|inmates|individuals|someone|"
     r"cases|where|upon|on)\b|\bexcept\s+(?:for|when|in|if)\b|\b(?:judicial|judge's|judge-signed|criminal|"
     r"court-issued) (?:warrant|order)s?|\bsigned (?:by|off)\b[^.;]{0,20}\bjudge|\bjudge\b[^.;]{0,20}\bsign\w*"
     r"|\b(?:with(?:out)?|unless|requires?|bring|brings) an? (?:court order|warrant signed)"
@@ -190,9 +190,19 @@ class Stance:
         return tuple(out + [f'condition: "{c}"' for c in self.conditions])
 
 
+_PASSIVE_EVENT_RE = re.compile(
+    r"\b(?:is|was|were|are|been|being|remains?|remained)\s+(?:being\s+|now\s+|still\s+)?"
+    r"(?:held|detained|kept|turned|transferred|handed|released|taken|booked|sent|deported|reported)\b")
+
+
 def find_acts(text: str, topical: bool) -> list[Act]:
-    """Acts in ``text`` (already scoped); weak acts only when ``topical``."""
+    """Acts in ``text`` (already scoped); weak acts only when ``topical``.
+
+    A passive event about one person ("is being held on an ICE detainer", "was turned
+    over to ICE") is a fact of a case, not an agency's policy: it is no act.
+    """
     masked = mask(text).replace('"', " ")  # quote marks never change what an act means
+    masked = _PASSIVE_EVENT_RE.sub(lambda m: " " * len(m.group()), masked)
     acts = []
     for rule in RULES:
         for m in rule.pattern.finditer(masked):
@@ -235,7 +245,9 @@ def decide(text: str, topical: bool) -> Stance:
     acts = find_acts(text, topical)
     if not acts:
         return Stance(None, (), ())
-    conditions = [" ".join(m.group().split()) for m in CONDITIONS.finditer(mask(text))]
+    # Conditions are read in the raw words: "only ... if agents bring a judge's warrant"
+    # is exactly the clause the hypothetical mask removes for acts.
+    conditions = [" ".join(m.group().split()) for m in CONDITIONS.finditer(text)]
     pos = any(a.polarity > 0 for a in acts)
     neg = any(a.polarity < 0 for a in acts)
     but_not = _BUT_NOT.search(text) is not None
