@@ -1,0 +1,171 @@
+"""The daemon as a process: clean stop on SIGTERM, config reload, kill -9 at random
+points of a cycle with new articles arriving (nothing lost, nothing posted twice)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, beatwire_command, config_text
+from servers.feed_site import article_page, rss_feed
+
+PLACES = ["Alder Bay", "Birch Hollow", "Cedar Falls", "Dunmore", "Elk Ridge", "Fenwick",
+          "Glen Arbor", "Harlan Springs", "Iron Gate", "Juniper Flats", "Kestrel Point",
+          "Lark Valley", "Maple Crossing", "North Haven", "Oak Prairie", "Pine Bluff",
+          "Quarry Hill", "Raven Creek", "Silver Lake", "Thornton", "Upton Mills", "Vale Rock",
+          "Willow Bend", "Yarrow", "Zephyr Cove"]
+CHIEFS = ["Ana Ruiz", "Ben Okafor", "Cara Lindqvist", "Dev Patel", "Eli Navarro", "Fay Moreau"]
+
+
+def statement_page(i: int) -> tuple[str, str]:
+    """A local article in which one police chief states a refusal; (title, html)."""
+    place, chief = PLACES[i % len(PLACES)], CHIEFS[i % len(CHIEFS)]
+    title = f"{place} police will not ask about immigration status"
+    paragraphs = [
+        f"“Our officers will not ask anyone about their immigration status, and we will not "
+        f"hold people on ICE detainers,” {place} Police Chief {chief} said Tuesday.",
+        f"The {place} Police Department has {20 + i} sworn officers.",
+    ]
+    return title, article_page(title, paragraphs)
+
+
+class Site:
+    """A growing local news feed: each `publish` adds one article with one statement."""
+
+    def __init__(self, feed_site):
+        self.site, self.entries = feed_site, []
+
+    def publish(self, i: int) -> None:
+        title, html = statement_page(i)
+        self.site.route(f"/news/{i}.html", html)
+        self.entries.insert(0, {"title": title, "link": self.site.url(f"/news/{i}.html"),
+                                "guid": f"story-{i}", "summary": title,
+                                "published": "Tue, 03 Mar 2026 10:00:00 GMT"})
+        self.site.route("/feed.xml", rss_feed(self.entries), content_type="application/xml")
+
+
+def start_daemon(config: Path, token: str, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "BEATWIRE_TEST_SLACK_TOKEN": token}
+    env.pop("BEATWIRE_DATABASE_URL", None)
+    with open(log, "ab") as out:
+        return subprocess.Popen(beatwire_command(config, "run"), env=env, cwd=REPO,
+                                stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def statement_keys(fake_slack) -> list[str]:
+    return [key for key in fake_slack.posted_keys() if key and key.startswith("statement:")]
+
+
+@pytest.fixture
+def daemon_config(tmp_path, sqlite_url, feed_site):
+    site = Site(feed_site)
+    path = tmp_path / "config.toml"
+    feeds = [{"name": "Local News", "url": feed_site.url("/feed.xml"), "interval": 1}]
+    path.write_text(config_text(sqlite_url, feeds, scheduler={"lease": 3, "tick": 1}))
+    return site, path
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_kill_9_at_random_points_loses_and_repeats_nothing(daemon_config, sqlite_url, fake_slack,
+                                                          tmp_path):
+    site, config = daemon_config
+    rng = random.Random(20261127)
+    log = tmp_path / "daemon.log"
+    kills, published = 24, 0
+    for _ in range(kills):
+        for _ in range(rng.choice([0, 1, 2])):
+            site.publish(published)
+            published += 1
+        proc = start_daemon(config, fake_slack.token, log)
+        time.sleep(rng.uniform(0.3, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    proc = start_daemon(config, fake_slack.token, log)
+    try:
+        wait_for(lambda: len(statement_keys(fake_slack)) >= published, timeout=120)
+        time.sleep(3)  # anything posted twice would show up now
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+
+    keys = statement_keys(fake_slack)
+    assert len(keys) == len(set(keys)), f"posted twice: {sorted(keys)} (log: {log})"
+    assert len(keys) == published, f"{published} statements published, {len(keys)} alerted"
+    db = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+    agencies = [row[0] for row in db.execute(
+        "SELECT agency_as_written FROM statements WHERE duplicate_of_id IS NULL")]
+    assert len(agencies) == published
+    assert db.execute("SELECT count(*) FROM alerts WHERE status != 'sent'").fetchone()[0] == 0
+    posted_places = {p for p in PLACES[:published] for m in fake_slack.posted if p in m.text}
+    assert posted_places == set(PLACES[:min(published, len(PLACES))])
+
+
+@pytest.mark.timeout(120)
+def test_sigterm_stops_cleanly_within_ten_seconds(daemon_config, fake_slack, tmp_path):
+    site, config = daemon_config
+    site.publish(0)
+    proc = start_daemon(config, fake_slack.token, tmp_path / "daemon.log")
+    assert wait_for(lambda: statement_keys(fake_slack), timeout=60), (tmp_path / "daemon.log").read_text()
+    site.publish(1)  # give it work in flight
+    time.sleep(0.5)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.timeout(180)
+def test_reload_rejects_a_bad_file_and_applies_a_good_one(daemon_config, feed_site, fake_slack,
+                                                          sqlite_url, tmp_path):
+    site, config = daemon_config
+    site.publish(0)
+    log = tmp_path / "daemon.log"
+    proc = start_daemon(config, fake_slack.token, log)
+    try:
+        assert wait_for(lambda: len(statement_keys(fake_slack)) == 1, timeout=60), log.read_text()
+        good = config.read_text()
+        config.write_text(good + "\n[slack]\nchanel = 'typo'\n")
+        assert wait_for(lambda: "config reload rejected" in log.read_text(), timeout=30)
+        assert proc.poll() is None, "a bad config must not stop the daemon"
+
+        title, html = statement_page(7)
+        feed_site.route("/other/7.html", html)
+        feed_site.route("/other.xml", rss_feed([{"title": title, "guid": "o7",
+                                                 "link": feed_site.url("/other/7.html")}]))
+        feeds = [{"name": "Local News", "url": feed_site.url("/feed.xml"), "interval": 1},
+                 {"name": "Other News", "url": feed_site.url("/other.xml"), "interval": 1}]
+        config.write_text(config_text(sqlite_url, feeds, scheduler={"lease": 3, "tick": 1}))
+        assert wait_for(lambda: len(statement_keys(fake_slack)) == 2, timeout=60), log.read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+
+
+def test_token_never_in_logs_help_or_database(daemon_config, sqlite_url, fake_slack, beatwire,
+                                              tmp_path):
+    site, config = daemon_config
+    site.publish(0)
+    fake_slack.fail_with("invalid_auth", times=1)  # an auth error must not echo the token
+    result = beatwire(config, "--log-level", "DEBUG", "run", "--once")
+    helps = [beatwire(config, *args, "--help") for args in ([], ["run"], ["feeds", "test"])]
+    dump = "\n".join(sqlite3.connect(sqlite_url.removeprefix("sqlite:///")).iterdump())
+    for text in [result.stdout, result.stderr, dump, *(h.stdout + h.stderr for h in helps)]:
+        assert fake_slack.token not in text
+        assert fake_slack.token[10:] not in text
