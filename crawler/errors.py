@@ -28,11 +28,14 @@ _IGNORED = {
 
 
 def http_error(status: int) -> str:
-    """'HTTP 404 Not Found'."""
+    """'HTTP 404 Not Found'; a redirect Scrapy would not follow says so."""
     try:
-        return f"HTTP {status} {HTTPStatus(status).phrase}"
+        text = f"HTTP {status} {HTTPStatus(status).phrase}"
     except ValueError:
-        return f"HTTP {status}"
+        text = f"HTTP {status}"
+    if 300 <= status < 400:
+        text += ": redirect not followed (no Location, or not to an http(s) URL)"
+    return text
 
 
 def _ignored(exc: IgnoreRequest) -> str:

@@ -252,3 +252,30 @@ def test_old_entries_are_left_alone(feed_site, make_config, run_crawl, sessions)
 
     with sessions() as session:
         assert [a.title for a in _articles(session).values()] == ["New"]
+
+
+SEED = "demo/site/police-immigration-statements-2016.txt"
+
+
+def test_seed_article_gives_statements_and_alerts_and_kicks_delivery(
+        feed_site, make_config, run_crawl, sessions):
+    from pathlib import Path
+
+    from db.models import Alert, Statement
+
+    root = Path(__file__).resolve().parents[2]
+    title, *paragraphs = [p for p in (root / SEED).read_text("utf-8").split("\n\n") if p.strip()]
+    feed_site.route("/2016/police.html", article_page(title.strip(), paragraphs))
+    feed_site.route("/feed.xml", rss_feed([{"title": title.strip(), "guid": "seed",
+                                            "link": feed_site.url("/2016/police.html")}]))
+    config = make_config([{"name": "News", "url": feed_site.url("/feed.xml")}])
+
+    result = run_crawl(config, [{"do": "cycle"}], detector="real")
+
+    assert result["alert_kicks"] >= 1, result["log"][-5000:]
+    with sessions() as session:
+        article = session.scalar(select(Article))
+        assert article.text_source == "page"
+        quotes = " ".join(session.scalars(select(Statement.quote)))
+        assert "Homeland Security on deportation efforts" in quotes
+        assert session.scalar(select(func.count(Alert.id))) >= 4
