@@ -119,11 +119,12 @@ def config_text(db_url: str, feeds: list[dict], *, slack: dict | None = None,
 
 
 @pytest.fixture
-def make_config(tmp_path):
-    """Builder: write a config.toml in the test folder and return its path."""
+def make_config(tmp_path, fake_slack):
+    """Builder: write a config.toml in the test folder (Slack = the fake) and return its path."""
 
     def make(db_url: str, feeds: list[dict], **sections) -> Path:
         path = tmp_path / "config.toml"
+        sections["slack"] = {"api_url": fake_slack.url, **sections.get("slack", {})}
         path.write_text(config_text(db_url, feeds, **sections), encoding="utf-8")
         return path
 

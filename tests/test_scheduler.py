@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, beatwire_command, config_text
+from conftest import REPO, beatwire_command
 from servers.feed_site import article_page, rss_feed
 
 PLACES = ["Alder Bay", "Birch Hollow", "Cedar Falls", "Dunmore", "Elk Ridge", "Fenwick",
@@ -71,13 +71,13 @@ def statement_keys(fake_slack) -> list[str]:
     return [key for key in fake_slack.posted_keys() if key and key.startswith("statement:")]
 
 
+DAEMON = {"scheduler": {"lease": 3, "tick": 1}}
+
+
 @pytest.fixture
-def daemon_config(tmp_path, sqlite_url, feed_site):
-    site = Site(feed_site)
-    path = tmp_path / "config.toml"
+def daemon_config(make_config, sqlite_url, feed_site):
     feeds = [{"name": "Local News", "url": feed_site.url("/feed.xml"), "interval": 1}]
-    path.write_text(config_text(sqlite_url, feeds, scheduler={"lease": 3, "tick": 1}))
-    return site, path
+    return Site(feed_site), make_config(sqlite_url, feeds, **DAEMON)
 
 
 @pytest.mark.slow
@@ -133,7 +133,7 @@ def test_sigterm_stops_cleanly_within_ten_seconds(daemon_config, fake_slack, tmp
 
 @pytest.mark.timeout(180)
 def test_reload_rejects_a_bad_file_and_applies_a_good_one(daemon_config, feed_site, fake_slack,
-                                                          sqlite_url, tmp_path):
+                                                          make_config, sqlite_url, tmp_path):
     site, config = daemon_config
     site.publish(0)
     log = tmp_path / "daemon.log"
@@ -151,7 +151,7 @@ def test_reload_rejects_a_bad_file_and_applies_a_good_one(daemon_config, feed_si
                                                  "link": feed_site.url("/other/7.html")}]))
         feeds = [{"name": "Local News", "url": feed_site.url("/feed.xml"), "interval": 1},
                  {"name": "Other News", "url": feed_site.url("/other.xml"), "interval": 1}]
-        config.write_text(config_text(sqlite_url, feeds, scheduler={"lease": 3, "tick": 1}))
+        make_config(sqlite_url, feeds, **DAEMON)
         assert wait_for(lambda: len(statement_keys(fake_slack)) == 2, timeout=60), log.read_text()
     finally:
         proc.send_signal(signal.SIGTERM)
