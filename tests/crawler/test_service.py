@@ -279,3 +279,26 @@ def test_seed_article_gives_statements_and_alerts_and_kicks_delivery(
         quotes = " ".join(session.scalars(select(Statement.quote)))
         assert "Homeland Security on deportation efforts" in quotes
         assert session.scalar(select(func.count(Alert.id))) >= 4
+
+
+def test_stop_abandons_in_flight_polls_within_seconds_and_releases_leases(
+        feed_site, make_config, run_crawl, sessions):
+    feed_site.trickle("/trickle.xml", 3600)
+    feed_site.endless("/endless.xml")
+    feed_site.route("/slow-article-feed.xml", rss_feed([
+        {"title": "slow", "guid": "slow", "link": feed_site.url("/slow-article.html")}]))
+    feed_site.trickle("/slow-article.html", 3600, content_type="text/html")
+    names = ("trickle", "endless", "slow-article-feed")
+    config = make_config([{"name": n, "url": feed_site.url(f"/{n}.xml")} for n in names],
+                         download_timeout=120, max_download_bytes=10**12)
+
+    result = run_crawl(config, [{"do": "submit_then_stop", "after": 2.0}])
+
+    action = result["actions"][0]
+    assert action["in_flight_before"] == 3
+    assert action["stop_seconds"] < 5, result["log"][-3000:]
+    with sessions() as session:
+        for feed in session.scalars(select(Feed)):
+            assert feed.claimed_until is None and feed.status == "never", feed.name
+        assert session.scalar(select(func.count(FetchLog.id))) == 0
+        assert session.scalar(select(func.count(Article.id))) == 0

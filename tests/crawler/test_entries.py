@@ -1,0 +1,123 @@
+"""Feed and listing documents to entries (crawler.entries) and plain text (crawler.text)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crawler.entries import parse_feed, parse_listing
+from crawler.text import plain_text, sane_date
+from servers.feed_site import atom_feed, many_entries, rss_feed
+
+NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
+FEED = "http://127.0.0.1:1/feeds/news.xml"
+RSS = {"Content-Type": "application/rss+xml"}
+
+
+def _parse(xml: str, limit: int = 100, headers=RSS):
+    return parse_feed(xml.encode("utf-8"), FEED, headers, limit, NOW)
+
+
+def test_relative_links_resolve_against_the_feed_url():
+    listing = _parse(rss_feed([{"title": "a", "link": "../story/1.html?utm_source=rss"}]))
+    (entry,) = listing.entries
+    assert entry.link == "http://127.0.0.1:1/story/1.html?utm_source=rss"
+    assert entry.url == "http://127.0.0.1:1/story/1.html"
+
+
+def test_atom_feeds_parse_too():
+    listing = _parse(atom_feed([{"title": "a", "link": "http://127.0.0.1:1/a", "guid": "urn:1",
+                                 "summary": "<p>Hi <b>there</b></p>"}]))
+    (entry,) = listing.entries
+    assert (entry.title, entry.summary) == ("a", "Hi there")
+
+
+def test_newest_first_and_capped():
+    listing = _parse(rss_feed(list(reversed(many_entries(30, "http://127.0.0.1:1")))), limit=5)
+    assert [e.title for e in listing.entries] == [f"Item {i}" for i in range(5)]
+    assert listing.total == 30
+
+
+def test_entry_key_prefers_guid_then_link_then_content():
+    by_guid = _parse(rss_feed([{"title": "a", "link": "http://127.0.0.1:1/a", "guid": "g"}]))
+    by_link = _parse(rss_feed([{"title": "a", "link": "http://127.0.0.1:1/a"}]))
+    by_text = _parse(rss_feed([{"title": "a", "summary": "b"}]))
+    keys = {by_guid.entries[0].key, by_link.entries[0].key, by_text.entries[0].key}
+    assert len(keys) == 3 and all(len(k) == 64 for k in keys)
+
+
+def test_duplicate_guids_are_one_entry():
+    listing = _parse(rss_feed([{"title": "first", "guid": "same"},
+                               {"title": "second", "guid": "same"}]))
+    assert [e.title for e in listing.entries] == ["first"]
+
+
+def test_entry_without_a_link_gets_a_synthetic_url_and_nothing_to_fetch():
+    (entry,) = _parse(rss_feed([{"guid": "abc", "summary": "text only"}])).entries
+    assert entry.link is None
+    assert entry.url == f"{FEED}#entry-{entry.key[:16]}"
+
+
+def test_empty_entries_are_skipped():
+    assert _parse(rss_feed([{"summary": ""}, {"title": "kept"}])).entries[0].title == "kept"
+
+
+def test_an_empty_feed_is_not_an_error():
+    listing = _parse(rss_feed([]))
+    assert (listing.entries, listing.error) == ((), None)
+
+
+@pytest.mark.parametrize("body,content_type", [
+    ("<html><body><h1>Hello</h1></body></html>", "text/html"),
+    ("\x00\x01 garbage", "application/octet-stream"),
+    ("", "application/rss+xml"),
+], ids=["html page", "garbage", "empty body"])
+def test_documents_without_entries_are_errors(body, content_type):
+    listing = _parse(body, headers={"Content-Type": content_type})
+    assert listing.error.startswith("not a feed")
+
+
+def test_bozo_feed_with_entries_is_used():
+    broken = rss_feed([{"title": "ok", "guid": "1"}]).replace("</channel></rss>", "<oops>")
+    listing = _parse(broken)
+    assert [e.title for e in listing.entries] == ["ok"] and listing.warning
+
+
+@pytest.mark.parametrize("value,expected", [
+    (NOW + timedelta(days=3), NOW),
+    (datetime(1970, 1, 1, tzinfo=timezone.utc), None),
+    (datetime(1989, 12, 31, tzinfo=timezone.utc), None),
+    (datetime(2020, 2, 2, tzinfo=timezone.utc), datetime(2020, 2, 2, tzinfo=timezone.utc)),
+    (None, None),
+], ids=["future clamped", "epoch", "before 1990", "plausible", "missing"])
+def test_sane_date(value, expected):
+    assert sane_date(value, NOW) == expected
+
+
+@pytest.mark.parametrize("html,expected", [
+    ("<p>One</p><p>Two</p>", "One\n\nTwo"),
+    ("a <script>evil()</script>b", "a b"),
+    ("&lt;script&gt;evil()&lt;/script&gt;ok", "ok"),
+    ("<style>p{}</style>text", "text"),
+    ("AT&amp;T &lt; 5", "AT&T < 5"),
+    ("plain < text > here", "plain < text > here"),
+    ("  spaced\t\tout  ", "spaced out"),
+], ids=["paragraphs", "script", "escaped script", "style", "entities", "angle brackets",
+        "whitespace"])
+def test_plain_text(html, expected):
+    assert plain_text(html) == expected
+
+
+def test_listing_links_by_selector():
+    html = ("<ul><li class='r'><a href='/a/1'>One</a></li><li class='r'><a href='/a/1'>Dup</a>"
+            "</li><li class='r'><a href='mailto:x@y'>Mail</a></li></ul>")
+    listing = parse_listing(html, "http://127.0.0.1:1/news/", "li.r", 10, NOW)
+    assert [(e.title, e.link) for e in listing.entries] == [("One", "http://127.0.0.1:1/a/1")]
+
+
+@pytest.mark.parametrize("selector,words", [("li.none a", "no article links"),
+                                            ("li[[", "bad item_selector")])
+def test_listing_errors(selector, words):
+    listing = parse_listing("<ul><li>x</li></ul>", "http://127.0.0.1:1/", selector, 10, NOW)
+    assert words in listing.error
