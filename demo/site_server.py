@@ -33,9 +33,9 @@ class DemoHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def serve(directory: Path = SITE) -> ThreadingHTTPServer:
+def serve(directory: Path = SITE, host: str = "127.0.0.1") -> ThreadingHTTPServer:
     """Start the site on a free port in a daemon thread; `server.base_url` is its address."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(DemoHandler, directory=str(directory)))
-    server.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    server = ThreadingHTTPServer((host, 0), partial(DemoHandler, directory=str(directory)))
+    server.base_url = f"http://{host}:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
