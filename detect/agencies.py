@@ -47,6 +47,8 @@ _HEADS: list[tuple[str, str]] = [
 ]
 _HEAD_RE = "|".join(f"(?P<{kind}>{rx})" for kind, rx in _HEADS)
 _NAMED_RE = re.compile(rf"\b(?P<place>{_PLACE}) (?:{_HEAD_RE})(?!\w)")
+_HEAD_PROBE_RE = re.compile(r"(?i)\b(?:police|pd|sheriff|jail|detention|correction\w*|board|council|"
+                            r"commission|patrol|troopers|public safety)\b")
 _ORG_TAIL_RE = re.compile(
     r"\s*(?:Officers'?|Deputies'?|Deputy Sheriffs'?|Patrolmen's|Benevolent|Fraternal|Protective)?"
     r"\s*(?:Association|Union|Guild|Federation|Foundation|League|Academy|Lodge)\b")
@@ -106,14 +108,18 @@ class Mention:
     org: bool = False
 
 
-def find_mentions(text: str, state_hint: str | None = None) -> list[Mention]:
-    """All agency, federal and organisation mentions in ``text``, in text order."""
-    found = [Mention(m.start(), m.end(), _federal(m.group()), federal=True)
-             for m in _FEDERAL_RE.finditer(text)]
-    found += [Mention(m.start(), m.end(), Agency(m.group(), None, None, None, m.group()), org=True)
-              for m in _ORG_RE.finditer(text)]
-    found += _named(text, state_hint)
-    found += _aliases(text, found)
+def find_mentions(text: str, state_hint: str | None = None,
+                  spans: list[tuple[int, int]] | None = None) -> list[Mention]:
+    """Agency, federal and organisation mentions in ``text`` (only inside ``spans``,
+    character ranges, when given), in text order."""
+    found: list[Mention] = []
+    for lo, hi in spans or [(0, len(text))]:
+        found += [Mention(m.start(), m.end(), _federal(m.group()), federal=True)
+                  for m in _FEDERAL_RE.finditer(text, lo, hi)]
+        found += [Mention(m.start(), m.end(), Agency(m.group(), None, None, None, m.group()), org=True)
+                  for m in _ORG_RE.finditer(text, lo, hi)]
+        found += _named(text[:hi], state_hint, lo)
+    found += _aliases(text, found, spans or [(0, len(text))])
     return _dedupe(found)
 
 
@@ -121,9 +127,9 @@ def _federal(written: str) -> Agency:
     return Agency(written, None, None, None, written)
 
 
-def _named(text: str, state_hint: str | None) -> list[Mention]:
+def _named(text: str, state_hint: str | None, lo: int = 0) -> list[Mention]:
     out = []
-    for m in _NAMED_RE.finditer(text):
+    for m in _named_matches(text, lo):
         kind = m.lastgroup
         place, start = _trim_place(m.group("place"), m.start())
         if not place:
@@ -132,6 +138,19 @@ def _named(text: str, state_hint: str | None) -> list[Mention]:
         org = _ORG_TAIL_RE.match(text, m.end()) is not None
         out.append(Mention(start, m.end(), canonical(written, kind, place, state_hint), org=org))
     return out
+
+
+def _named_matches(text: str, start: int = 0) -> list[re.Match[str]]:
+    """``_NAMED_RE`` matches, searched only around head nouns (much cheaper than
+    trying the place pattern at every capitalised word of a long article)."""
+    found: dict[int, re.Match[str]] = {}
+    for head in _HEAD_PROBE_RE.finditer(text, start):
+        lo = max(start, head.start() - 80)
+        lo = text.rfind("\n", lo, head.start()) + 1 or lo
+        for m in _NAMED_RE.finditer(text, lo, min(len(text), head.end() + 40)):
+            if m.start() <= head.start() < m.end():
+                found.setdefault(m.start(), m)
+    return [found[k] for k in sorted(found)]
 
 
 def _trim_place(place: str, start: int) -> tuple[str, int]:
@@ -145,12 +164,13 @@ def _trim_place(place: str, start: int) -> tuple[str, int]:
     return " ".join(words), start
 
 
-def _aliases(text: str, found: list[Mention]) -> list[Mention]:
+def _aliases(text: str, found: list[Mention], spans: list[tuple[int, int]]) -> list[Mention]:
     out = []
-    for m in _ALIAS_RE.finditer(text):
+    hits = [m for lo, hi in spans for m in _ALIAS_RE.finditer(text, lo, hi)]
+    for m in hits:
         name, kind, place, state = _ALIASES[m.group()]
         out.append(Mention(m.start(), m.end(), Agency(name, kind, place, state, m.group())))
-    for m in _ACRONYM_RE.finditer(text):
+    for m in (m for lo, hi in spans for m in _ACRONYM_RE.finditer(text, lo, hi)):
         if m.group() in _ALIASES:
             continue
         match = _initials_match(m.group(1), m.group(2), found)
@@ -242,9 +262,18 @@ def _fuzzy(place: str) -> list[tuple[str, str, int]]:
     key = _key(place)
     if len(key) < 5:
         return []
-    return [e for k, entries in _places().items()
-            if k[:1] == key[:1] and abs(len(k) - len(key)) <= 1 and OSA.distance(k, key) <= 1
-            for e in entries]
+    near = [k for n in (len(key) - 1, len(key), len(key) + 1) for k in _by_shape().get((key[0], n), ())]
+    return [e for k in near if OSA.distance(k, key) <= 1 for e in _places()[k]]
+
+
+@lru_cache(maxsize=1)
+def _by_shape() -> dict[tuple[str, int], list[str]]:
+    """Gazetteer keys grouped by (first letter, length), for the fuzzy lookup."""
+    shape: dict[tuple[str, int], list[str]] = {}
+    for key in _places():
+        if key:
+            shape.setdefault((key[0], len(key)), []).append(key)
+    return shape
 
 
 @lru_cache(maxsize=1)
@@ -266,19 +295,30 @@ def _places() -> dict[str, list[tuple[str, str, int]]]:
 
 def warm() -> None:
     """Load the gazetteer now (Detector construction) rather than on the first hit."""
-    _places()
+    _by_shape()
+    _states_re()
 
 
 def state_hint(text: str) -> str | None:
     """The first US state named in ``text`` (e.g. "Arizona Daily Star" -> "AZ"), if any."""
+    m = _states_re().search(text)
+    return _state_abbr(m.group()) if m else None
+
+
+@lru_cache(maxsize=1)
+def _states_re() -> re.Pattern[str]:
     import us
 
-    for m in re.finditer(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)?\b", text):
-        for cand in (m.group(), m.group().split(" ")[0]):
-            found = us.states.lookup(cand) if len(cand) > 3 else None
-            if found is not None and cand.casefold() == found.name.casefold():
-                return found.abbr
-    return None
+    names = sorted((s.name for s in us.states.STATES_AND_TERRITORIES), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
+
+
+@lru_cache(maxsize=64)
+def _state_abbr(name: str) -> str | None:
+    import us
+
+    found = us.states.lookup(name)
+    return found.abbr if found else None
 
 
 def resolve_generic(phrase: str, before: list[Mention]) -> Agency | None:

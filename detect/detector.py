@@ -4,8 +4,8 @@ Evaluation order for one article:
 
 1. Query prefilter (substring checks derived from the query); off-topic text exits here.
 2. The full query over the title and text tokens; no match, no statements.
-3. Units (``quotes.units``); only units in a paragraph that names immigration
-   (``stance.TOPIC_RE``) go further.
+3. Units (``quotes.units``) only of paragraphs that name immigration
+   (``stance.topic_hits``).
 4. Attribution (``attribution.attribute``), then the unit's own words are cut where a
    *second* named agency begins (", while the X Police Department ...", ", a break from
    the X Sheriff's Office, which ..."): that clause is scored as a separate statement
@@ -18,17 +18,18 @@ Evaluation order for one article:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 
 from . import agencies
 from .agencies import Mention
 from .attribution import Attribution, History, attribute
 from .model import Agency, Statement
-from .query import DEFAULT_QUERY, TokenIndex, parse_query
+from .query import DEFAULT_QUERY, Doc, parse_query
 from .quotes import Unit, units
 from .score import score
-from .stance import TOPIC_RE, decide
-from .text import normalize
+from .stance import decide, topic_hits
+from .text import Span, normalize, paragraphs
 
 _CUT_RE = re.compile(r"[,;(]|\s-\s|\b(?:while|whereas|unlike|by contrast|even though|although)\b")
 _SECONDARY_FACTOR = 0.9
@@ -51,10 +52,13 @@ class Detector:
     def candidates(self, text: str, *, title: str = "",
                    agency_voice: str | None = None) -> list[Statement]:
         """Every scored statement, relevant or not, strongest first."""
-        head = f"{title}\n{text}" if title else text
-        if not self.query.prefilter(head) or self.query.matcher(TokenIndex(normalize(head))) is None:
+        if not self.query.prefilter(f"{title}\n{text}" if title else text):
             return []
-        found = _Article(self, text, agency_voice).statements()
+        norm = normalize(text)
+        topical = _topical_paragraphs(norm)
+        if not topical or self.query.matcher(Doc(f"{normalize(title)}\n{norm}")) is None:
+            return []
+        found = _Article(self, text, norm, topical, agency_voice).statements()
         order = {id(s): i for i, s in enumerate(found)}
         return sorted(found, key=lambda s: (-s.score, order[id(s)]))
 
@@ -79,11 +83,14 @@ class _Run:
 class _Article:
     """One article's working state: normalised text, mentions, speaker history."""
 
-    def __init__(self, detector: Detector, text: str, agency_voice: str | None) -> None:
+    def __init__(self, detector: Detector, text: str, norm: str, topical: dict[int, Span],
+                 agency_voice: str | None) -> None:
         self.query = detector.query
-        self.norm = normalize(text)
+        self.norm = norm
         self.original = text
-        self.mentions = agencies.find_mentions(self.norm, agencies.state_hint(self.norm))
+        self.topical = topical
+        spans = _context_spans(norm, topical)
+        self.mentions = agencies.find_mentions(norm, agencies.state_hint(norm), spans)
         self.voice_agency = _voice_agency(agency_voice) if agency_voice else None
         self.history = History()
 
@@ -91,9 +98,7 @@ class _Article:
         """Statements of every run of units (rule 4-5), plus second-agency clauses."""
         runs: list[_Run] = []
         seconds: list[Statement | None] = []
-        all_units = units(self.original, self.norm)
-        topical = {u.paragraph for u in all_units if TOPIC_RE.search(u.text)}
-        for unit in (u for u in all_units if u.paragraph in topical):
+        for unit in units(self.original, self.norm, set(self.topical)):
             attr = self._fill_agency(unit, attribute(unit.outside, unit.start, unit.has_quote,
                                                      self.mentions, self.history, unit.paragraph))
             main, cut, other = self._split(unit, attr)
@@ -142,8 +147,7 @@ class _Article:
 
     def _statement(self, run: list[Unit], words: str, attr: Attribution,
                    factor: float = 1.0) -> Statement | None:
-        topical = TOPIC_RE.search(words) or TOPIC_RE.search(self._paragraph(run[0]))
-        stance = decide(words, topical is not None)
+        stance = decide(words, True)  # every unit here sits in a paragraph naming immigration
         if stance.stance is None:
             return None
         voice, kind = self._voice(attr, any(u.has_quote for u in run))
@@ -164,10 +168,6 @@ class _Article:
             return attr.voice, "quote"
         return attr.voice, "reported"
 
-    def _paragraph(self, unit: Unit) -> str:
-        start = self.norm.rfind("\n", 0, unit.start) + 1
-        end = self.norm.find("\n", unit.end)
-        return self.norm[start:end if end >= 0 else len(self.norm)]
 
 
 def _continues(run: _Run, unit: Unit, attr: Attribution) -> bool:
@@ -180,6 +180,23 @@ def _continues(run: _Run, unit: Unit, attr: Attribution) -> bool:
         return True
     return attr.voice == "action" and attr.agency is not None and (
         attr.agency == run.attribution.agency or attr.agency.place is None)
+
+
+def _topical_paragraphs(norm: str) -> dict[int, Span]:
+    """Paragraphs (index -> span) that name immigration, found with one regex scan."""
+    hits = topic_hits(norm)
+    if not hits:
+        return {}
+    paras = paragraphs(norm)
+    starts = [p.start for p in paras]
+    return {i: paras[i] for i in sorted({bisect_right(starts, h) - 1 for h in hits}) if i >= 0}
+
+
+def _context_spans(norm: str, topical: dict[int, Span]) -> list[tuple[int, int]]:
+    """Where agency mentions matter: topical paragraphs and the two before each."""
+    paras = paragraphs(norm)
+    wanted = sorted({j for i in topical for j in range(max(0, i - 2), i + 1)})
+    return [(paras[j].start, paras[j].end) for j in wanted]
 
 
 def _voice_agency(name: str) -> Agency:

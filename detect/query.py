@@ -7,15 +7,20 @@ Grammar (what operators may write under ``[detect] query``):
   roads does not count as immigration news.
 * ``deport*`` / ``polic?``: wildcards over a single token (``*`` any run, ``?`` one char).
 * ``"phrase words"``: consecutive tokens; ``"287(g)"`` is one token (``287g``).
-* ``"sheriff detainer"~12``: every word of the phrase within a window of
-  ``len(words) + 12`` tokens, in any order (Lucene's sloppy phrase, approximately).
+* ``"sheriff detainer"~12``: every word of the phrase within ``len(words) - 2 + 12``
+  intervening tokens of the first word, in either order (Lucene's sloppy phrase,
+  approximately).
 * ``a AND b``, ``a OR b``, ``NOT a``, ``-a`` (prohibit), ``+a`` (same as ``a``),
   parentheses. Juxtaposition (``a b``) means AND: a filter is read like a search box.
 
 Evaluation order: the query is parsed and compiled once (``parse_query``). For every
 text, ``CompiledQuery.prefilter`` first runs cheap substring/regex checks derived from
 the terms the query cannot match without (so off-topic pages exit in microseconds);
-only then is the text tokenised and the boolean tree evaluated over token positions.
+only then is the boolean tree evaluated. Each leaf is compiled to a regex over token
+boundaries: a term is one token (``\b...\b``), a phrase is consecutive tokens
+(``\W+`` between them), a proximity bounds the number of tokens in between. This is
+the positional evaluation of a token stream, done by the C regex engine instead of
+building a position index in Python for every article.
 
 Bad rules: anything luqum cannot parse, field queries (``title:x``), ranges, fuzzy
 terms and empty phrases raise ``QueryError`` with the reason; nothing is silently
@@ -24,7 +29,6 @@ dropped, so ``config.py`` can report the problem under ``[detect] query``.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -48,34 +52,21 @@ class QueryError(ValueError):
     """The relevance query does not parse or uses syntax we do not support."""
 
 
-class TokenIndex:
-    """Positions of every token of one text, case-folded and (for capitals) as written."""
+class Doc:
+    """One text to match: as written, and lower-cased for the substring probes."""
+
+    __slots__ = ("text", "lowered")
 
     def __init__(self, text: str) -> None:
-        self.folded: dict[str, list[int]] = defaultdict(list)
-        self.caps: dict[str, list[int]] = defaultdict(list)
-        for pos, tok in enumerate(tokens(text)):
-            self.folded[tok.casefold()].append(pos)
-            if len(tok) > 1 and tok.isupper():
-                self.caps[tok].append(pos)
-
-    def positions(self, word: str) -> list[int]:
-        """Sorted positions of ``word`` (a literal token, capitals matched exactly)."""
-        if _is_caps(word):
-            return self.caps.get(word, [])
-        return self.folded.get(word.casefold(), [])
-
-    def wildcard(self, pattern: re.Pattern[str]) -> list[int]:
-        """Sorted positions of every token matching the compiled wildcard ``pattern``."""
-        hits = [p for tok, ps in self.folded.items() if pattern.fullmatch(tok) for p in ps]
-        return sorted(hits)
+        self.text = text
+        self.lowered = text.lower()
 
 
 def _is_caps(word: str) -> bool:
     return len(word) > 1 and word.isupper() and word.isalpha()
 
 
-Matcher = Callable[[TokenIndex], list[str] | None]
+Matcher = Callable[[Doc], list[str] | None]
 
 
 @dataclass
@@ -84,7 +75,7 @@ class CompiledQuery:
 
     source: str
     matcher: Matcher
-    clauses: list[list[str]] = field(default_factory=list)
+    clauses: list[list[tuple[str, ...]]] = field(default_factory=list)
     _checks: list[list[Callable[[str, str], bool]]] = field(default_factory=list)
 
     def prefilter(self, text: str) -> bool:
@@ -96,7 +87,7 @@ class CompiledQuery:
         """Evaluate the query on ``text``: matched leaf terms, or None when it fails."""
         if not self.prefilter(text):
             return None
-        return self.matcher(TokenIndex(text))
+        return self.matcher(Doc(text))
 
     def cue(self, text: str) -> str | None:
         """A short cue like ``'query: ICE AND sheriff'`` when the query matches."""
@@ -129,7 +120,7 @@ def _compile(node: tree.Item) -> Matcher:
 def _compile_and(node: tree.Item) -> Matcher:
     parts = [_compile(c) for c in node.children]
 
-    def match(index: TokenIndex) -> list[str] | None:
+    def match(index: Doc) -> list[str] | None:
         leaves: list[str] = []
         for part in parts:
             got = part(index)
@@ -143,7 +134,7 @@ def _compile_and(node: tree.Item) -> Matcher:
 def _compile_or(node: tree.Item) -> Matcher:
     parts = [_compile(c) for c in node.children]
 
-    def match(index: TokenIndex) -> list[str] | None:
+    def match(index: Doc) -> list[str] | None:
         for part in parts:
             got = part(index)
             if got is not None:
@@ -157,12 +148,35 @@ def _compile_not(node: tree.Item) -> Matcher:
     return lambda index: [] if inner(index) is None else None
 
 
+def _word_pattern(word: str) -> str:
+    """Regex for one token-level word: wildcards, and 287g matching "287(g)"."""
+    if re.fullmatch(r"\d+[A-Za-z]", word):
+        return rf"\b{word[:-1]}\(?{word[-1]}\)?(?!\w)"
+    body = re.escape(word).replace(r"\*", r"\w*").replace(r"\?", r"\w")
+    return rf"\b{body}\b"
+
+
+def _leaf(pattern: str, caps: bool, label: str, probe: str) -> Matcher:
+    """A matcher testing ``pattern`` on the text (case-sensitive for capitals), run only
+    when the literal ``probe`` occurs (a C substring scan, far cheaper than the regex)."""
+    rx = re.compile(pattern) if caps else re.compile(pattern, re.IGNORECASE)
+    probe = probe if caps else probe.lower()
+
+    def match(doc: Doc) -> list[str] | None:
+        hay = doc.text if caps else doc.lowered
+        return [label] if probe in hay and rx.search(doc.text) else None
+    return match
+
+
+def _probe(word: str) -> str:
+    """The literal part of a query word that any match must contain."""
+    stem = re.split(r"[*?]", word)[0]
+    return stem[:-1] if re.fullmatch(r"\d+[A-Za-z]", stem) else stem
+
+
 def _compile_word(node: tree.Word) -> Matcher:
     word = node.value
-    if "*" in word or "?" in word:
-        pattern = re.compile(re.escape(word.casefold()).replace(r"\*", r"\w*").replace(r"\?", r"\w"))
-        return lambda index: [word] if index.wildcard(pattern) else None
-    return lambda index: [word] if index.positions(word) else None
+    return _leaf(_word_pattern(word), _is_caps(word), word, _probe(word))
 
 
 def _phrase_words(node: tree.Phrase) -> list[str]:
@@ -173,28 +187,22 @@ def _phrase_words(node: tree.Phrase) -> list[str]:
 
 
 def _compile_phrase(node: tree.Phrase) -> Matcher:
-    words, label = _phrase_words(node), node.value
-
-    def match(index: TokenIndex) -> list[str] | None:
-        first, rest = index.positions(words[0]), [set(index.positions(w)) for w in words[1:]]
-        ok = any(all(p + i + 1 in s for i, s in enumerate(rest)) for p in first)
-        return [label] if ok else None
-    return match
+    words = _phrase_words(node)
+    pattern = r"\W+".join(_word_pattern(w)[2:] if i else _word_pattern(w) for i, w in enumerate(words))
+    return _leaf(pattern, all(_is_caps(w) for w in words), node.value, _probe(words[0]))
 
 
 def _compile_proximity(node: tree.Proximity) -> Matcher:
+    """Every word within ``len(words) - 1 + degree`` tokens of the first, in any order."""
     if not isinstance(node.term, tree.Phrase):
         raise QueryError(f"proximity needs a quoted phrase: {node}")
     words, label = _phrase_words(node.term), str(node)
-    width = len(words) + int(node.degree or 0)
-
-    def match(index: TokenIndex) -> list[str] | None:
-        lists = [index.positions(w) for w in words]
-        if not all(lists):
-            return None
-        ok = any(all(any(abs(q - p) < width for q in ps) for ps in lists[1:]) for p in lists[0])
-        return [label] if ok else None
-    return match
+    gap = len(words) - 2 + int(node.degree or 0)
+    first = _word_pattern(words[0])
+    pairs = [re.compile(rf"{first}\W+(?:\w+\W+){{0,{gap}}}?{_word_pattern(w)}|"
+                        rf"{_word_pattern(w)}\W+(?:\w+\W+){{0,{gap}}}?{first}", re.IGNORECASE)
+             for w in words[1:]]
+    return lambda doc: [label] if all(p.search(doc.text) for p in pairs) else None
 
 
 def _compile_group(node: tree.Item) -> Matcher:

@@ -30,6 +30,7 @@ from .text import Span, paragraphs, sentences
 
 _OPEN, _CLOSE, _BOTH = "\u201c", "\u201d", '"'
 _WORD_RE = re.compile(r"[^\W_]")
+_MARK_RE = re.compile('[\u201c\u201d"]')
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ class Unit:
 def quote_spans(original: str, para: Span) -> list[Span]:
     """Inner spans of the quotations in one paragraph (marks excluded)."""
     spans, opened = [], None
-    for i in range(para.start, para.end):
-        ch = original[i]
+    for m in _MARK_RE.finditer(original, para.start, para.end):
+        i, ch = m.start(), m.group()
         if ch == _OPEN or (ch == _BOTH and opened is None):
             opened = i if ch == _OPEN or opened is None else opened
         elif (ch == _CLOSE or ch == _BOTH) and opened is not None:
@@ -70,10 +71,13 @@ def quote_spans(original: str, para: Span) -> list[Span]:
     return spans
 
 
-def units(original: str, norm: str) -> list[Unit]:
-    """All statement units of the article, in text order (see the module rules)."""
+def units(original: str, norm: str, wanted: set[int] | None = None) -> list[Unit]:
+    """Statement units of the article, in text order (see the module rules); only of the
+    paragraphs whose index is in ``wanted`` when given."""
     out: list[Unit] = []
     for index, para in enumerate(paragraphs(norm)):
+        if wanted is not None and index not in wanted:
+            continue
         spans = quote_spans(original, para)
         groups = _group(norm, sentences(norm, para), spans)
         made = [_unit(norm, g, index, spans) for g in groups]

@@ -51,7 +51,17 @@ _MASKS = [
     r",\s*(?:which|who|when|where)\b[^,;]*?\b(?:19|20)\d\d\b[^,;]*",
     r"\bwhen (?:the|it|they|he|she|its|his|her)\b(?:\s+\w+){0,3}?\s+(?:still|was|were|had)\b[^,.;]*",
 ]
-_MASK_RE = re.compile("|".join(f"(?:{m})" for m in _MASKS), re.I)
+_MASK_RES = [re.compile(m, re.I) for m in _MASKS]
+# Lower-case stems one of which each mask needs, checked before its regex runs.
+_MASK_PROBES = [
+    ("not",), ("n't",), ("declin",), ("not", "n't"), ("review", "study", "weigh", "consider", "evaluat"),
+    ("decided", "determined", "decision"), ("decision", "get back"), ("asked", "questioned"),
+    ("invit", "urg", "call", "press", "lobb", "demand", "petition", "encourag", "pressur", "ask",
+     "implor", "plead"), ("would",), ("elected",),
+    ("take up", "consider", "debate", "discuss", "vote on", "hear", "study"), ("propos",), ("if",),
+    ("think", "thought", "fear", "afraid", "worr", "rumo", "claim", "alleg", "accus", "suspect"),
+    ("19", "20"), ("when",),
+]
 
 _BOUNDARY_RE = re.compile(
     r"[.;:!?]|\b(?:but|however|while|whereas|although|though|unless|except|yet|said|says|"
@@ -72,7 +82,11 @@ WINDOW = 12
 
 def mask(text: str) -> str:
     """``text`` with non-answers, requests, hypotheticals and background blanked out."""
-    return _MASK_RE.sub(lambda m: " " * len(m.group()), text)
+    lowered = text.lower()
+    for rx, probes in zip(_MASK_RES, _MASK_PROBES):
+        if any(p in lowered for p in probes):
+            text = rx.sub(lambda m: " " * len(m.group()), text)
+    return text
 
 
 def negations(text: str, start: int) -> int:

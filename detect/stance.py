@@ -48,6 +48,27 @@ _OBJ = rf"{_DET}(?:{STRONG}|{_WEAK})"
 TOPIC_RE = re.compile(
     r"(?-i:ICE)\b|immigra\w*|deport\w*|287\(g\)|detainer|(?-i:CBP|DHS)\b|border patrol|"
     r"homeland security|undocumented|sanctuary|citizenship|papers", _F)
+_TOPIC_STEMS = ("immigra", "deport", "287(g)", "detainer", "border patrol", "homeland security",
+                "undocumented", "sanctuary", "citizenship", "papers")
+_CAPS_TOPIC_RE = re.compile(r"\b(?:ICE|CBP|DHS)\b")
+
+
+def topic_hits(text: str) -> list[int]:
+    """Offsets where ``text`` names immigration: ``TOPIC_RE``'s matches, found with fast
+    substring scans (an article is scanned once, so this is on the hot path)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a rare character changed length when lower-cased
+        return [m.start() for m in TOPIC_RE.finditer(text)]
+    hits = [m.start() for m in _CAPS_TOPIC_RE.finditer(text)] if "ICE" in text or "CBP" in text \
+        or "DHS" in text else []
+    for stem in _TOPIC_STEMS:
+        at = lowered.find(stem)
+        while at >= 0:
+            hits.append(at)
+            at = lowered.find(stem, at + 1)
+    return sorted(hits)
+
+
 _STRONG_RE = re.compile(STRONG + r"|\bpapers\b|citizenship|country of (?:birth|origin)", _F)
 _BLOCK = (r"regardless|irrespective|matter|whether|about|because|despite|fear|afraid|who|which|"
           r"that|if|when|victims?|witness\w*|families|said|says|told|comment")
@@ -60,16 +81,48 @@ def _gap(n: int, block: str = _BLOCK) -> str:
 
 @dataclass(frozen=True)
 class Rule:
-    """One act rule: base polarity, pattern, and whether negators inside the match count."""
+    """One act rule: base polarity, pattern, and whether negators inside the match count.
+
+    ``probes`` are lower-case substrings of which the text must contain one before the
+    (much slower) regex runs; they are the stems of the rule's leading words.
+    """
 
     name: str
     polarity: int
     pattern: re.Pattern[str]
     inner: bool = False
+    probes: tuple[str, ...] = ()
+
+    def finditer(self, text: str, lowered: str) -> list[re.Match[str]]:
+        """Matches in ``text`` (``lowered`` is its lower-case copy, for the probes)."""
+        if self.probes and not any(p in lowered for p in self.probes):
+            return []
+        return list(self.pattern.finditer(text))
+
+
+_PROBES = {
+    "honor": "honor honour compl abid accept act respond", "answer": "answer",
+    "hold": "hold held keep kept detain lodg", "house": "hous hold accept tak",
+    "notify": "notif alert inform call contact tell let tip warn giv",
+    "share": "shar send sent forward provid turn hand transfer releas giv gave fax report deliver "
+             "lend lent assign detail transport submit suppl email commit",
+    "assist": "assist help aid support work partner cooperat collaborat coordinat participat part "
+              "join engag involved serv team",
+    "ask": "ask inquir question check verif screen determin demand look run",
+    "enforce": "enforc carr tak took assum perform act do", "arrest": "arrest detain pick",
+    "status-based": "based", "287(g)": "287 warrant service task force",
+    "ends": "end termin withdr exit cancel rescind revok quit pull opt cut sever suspend discontinu "
+            "abandon stop ceas halt refus reject declin turn limit restrict bar prohibit forbid ban "
+            "block ignor phas scal wind lapse",
+    "access": "allow let permit giv gave grant open ice", "deputize": "deputi giv gave grant confer receiv",
+    "role": "deportation extension arm of branch eyes holding pen business immigration",
+    "sanctuary": "sanctuary welcoming trust", "bare": "part participat involved join help go along",
+    "asked-for-help": "ice", "status-blind": "regardless irrespective matter",
+}
 
 
 def _rule(name: str, polarity: int, pattern: str, inner: bool = False) -> Rule:
-    return Rule(name, polarity, re.compile(pattern, _F), inner)
+    return Rule(name, polarity, re.compile(pattern, _F), inner, tuple(_PROBES[name].split()))
 
 
 RULES: tuple[Rule, ...] = (
@@ -203,9 +256,10 @@ def find_acts(text: str, topical: bool) -> list[Act]:
     """
     masked = mask(text).replace('"', " ")  # quote marks never change what an act means
     masked = _PASSIVE_EVENT_RE.sub(lambda m: " " * len(m.group()), masked)
+    lowered = masked.lower()
     acts = []
     for rule in RULES:
-        for m in rule.pattern.finditer(masked):
+        for m in rule.finditer(masked, lowered):
             act = _act(rule, m, masked)
             if act.strong or topical:
                 acts.append(act)

@@ -31,9 +31,16 @@ _ABBREVIATIONS = frozenset("""
 _TOKEN_RE = re.compile(r"\d+\(\w\)|\w+")
 
 
+_SPECIAL_RE = re.compile("[" + "".join(chr(c) for c in _CHAR_MAP) + "]")
+
+
 def normalize(text: str) -> str:
     """Return ``text`` with curly quotes, dashes and odd spaces made plain (same length)."""
-    return text.translate(_CHAR_MAP)
+    # str.translate looks every character up in a dict; replacing only the characters
+    # that occur is several times faster on long articles.
+    for ch in set(_SPECIAL_RE.findall(text)):
+        text = text.replace(ch, _CHAR_MAP[ord(ch)])
+    return text
 
 
 @dataclass(frozen=True)
