@@ -1,41 +1,49 @@
-"""Novelty: is this quote the one already archived, re-reported by another outlet?
+"""Novelty: is a quote a re-report of one already seen? Pure string functions.
 
-Outlets trim quotes, fix punctuation, swap curly for straight quotes and cut a
-sentence off either end, so the comparison is on normalised text: the shorter
-quote must be nearly contained in the longer (rapidfuzz partial ratio), and
-both must share most of their words (token set ratio). Very short quotes
-("No comment.") only match exactly, since many agencies say the same few words.
+Rules, in order:
+
+1. ``normalize_quote``: case-fold, unify curly/straight quotes and dashes, drop
+   punctuation, collapse whitespace. Outlets differ in exactly these.
+2. ``same_quote``: identical after normalising -> same. Quotes under ``MIN_WORDS``
+   words are only ever the same when identical (short phrases like "we will comply"
+   recur across unrelated stories). Otherwise the same when the token-set ratio or,
+   for a quote trimmed by one outlet, the partial ratio of the shorter against the
+   longer is at least ``THRESHOLD`` (rapidfuzz, 0-100) and the shorter quote keeps at
+   least half the words of the longer one.
+3. A fuzzy match never links quotes whose negations differ ("will not take part" vs
+   "will take part"): one word apart, opposite statements.
 """
-
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from rapidfuzz import fuzz
 
-_PUNCT = re.compile(r"[^\w\s]")
-_SPACE = re.compile(r"\s+")
-MIN_WORDS_FOR_FUZZY = 6
-PARTIAL_THRESHOLD = 90.0
-TOKEN_SET_THRESHOLD = 85.0
+from .text import normalize
+
+MIN_WORDS = 6
+THRESHOLD = 90
+_PUNCT_RE = re.compile(r"[^\w\s]")
+_NEGATION_RE = re.compile(r"\b(?:not|no|never|nor|cannot|\w+nt)\b")
 
 
 def normalize_quote(text: str) -> str:
-    """Casefolded words of `text`, with quotes, dashes and punctuation removed."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = text.replace("\u2019", "'").replace("'", "")
-    return _SPACE.sub(" ", _PUNCT.sub(" ", text)).strip()
+    """Case-folded, punctuation-free, single-spaced form of a quote."""
+    plain = normalize(text).casefold().replace("'", "")
+    return " ".join(_PUNCT_RE.sub(" ", plain).split())
 
 
 def same_quote(a: str, b: str) -> bool:
-    """True when `a` and `b` are the same quote as two outlets might print it."""
+    """True when ``a`` and ``b`` are the same quote as reported by different outlets."""
     na, nb = normalize_quote(a), normalize_quote(b)
     if not na or not nb:
         return False
     if na == nb:
         return True
-    if min(len(na.split()), len(nb.split())) < MIN_WORDS_FOR_FUZZY:
+    short, long_ = sorted((na, nb), key=len)
+    words_short, words_long = len(short.split()), len(long_.split())
+    if words_short < MIN_WORDS or words_short * 2 < words_long:
         return False
-    return (fuzz.partial_ratio(na, nb) >= PARTIAL_THRESHOLD
-            and fuzz.token_set_ratio(na, nb) >= TOKEN_SET_THRESHOLD)
+    if len(_NEGATION_RE.findall(short)) != len(_NEGATION_RE.findall(long_)):
+        return False
+    return max(fuzz.token_set_ratio(short, long_), fuzz.partial_ratio(short, long_)) >= THRESHOLD
