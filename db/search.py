@@ -59,7 +59,9 @@ def search(session: Session, query: str, *, agency: str | None = None,
     statement = _base()
     statement = _filter(statement, agency=agency, state=state, stance=stance, since=since)
     terms = fts5_query(query)
-    newest = (func.coalesce(Article.published, Article.fetched_at).desc(), Statement.id.desc())
+    # Newest articles first; within one article, statements in reading order.
+    newest = (func.coalesce(Article.published, Article.fetched_at).desc(), Article.id.desc(),
+              Statement.id)
     if terms:
         own, related = _matching(session, query if is_postgres(session) else terms)
         statement = statement.where(or_(own, related))

@@ -91,7 +91,7 @@ def make_article():
 @pytest.fixture
 def make_statement():
     """A detect.Statement; `agency` is a name (or None), with `state` and `kind` beside it."""
-    from detect.model import Agency, Statement
+    from detect import Agency, Statement
 
     def build(quote: str = "We will not honor ICE detainers.", *, agency: str | None = "Denver "
               "Police Department", state: str | None = "CO", as_written: str | None = None,

@@ -1,0 +1,237 @@
+"""The archive: articles stored once, novelty linking, stance changes, the outbox rows."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from db.archive import article_by_url, entry_seen, link_entry, store_article, url_hash
+from db.models import Agency, Alert, Article, FeedEntry, Statement
+
+CHANNEL = "#beatwire"
+BECK = "We are not going to work in conjunction with Homeland Security on deportation efforts."
+
+
+@pytest.fixture
+def feeds(make_feed):
+    """Two feed ids: two outlets that may carry the same stories."""
+    return make_feed("outlet-a"), make_feed("outlet-b")
+
+
+@pytest.fixture
+def store(sessions, clock):
+    """Store an article in its own committed transaction, as the pipeline does."""
+
+    def run(item, statements=(), **options):
+        options.setdefault("now", clock())
+        with sessions.begin() as session:
+            return store_article(session, item, list(statements), channel=CHANNEL, **options)
+
+    return run
+
+
+def _count(sessions, model, *where) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _statement(sessions, statement_id) -> Statement:
+    with sessions() as session:
+        return session.get(Statement, statement_id)
+
+
+def _alerts(sessions) -> list[Alert]:
+    with sessions() as session:
+        return list(session.scalars(select(Alert).order_by(Alert.id)))
+
+
+# --- entries and articles --------------------------------------------------------------------
+
+
+def test_link_entry_is_idempotent(sessions, feeds, store, make_article):
+    result = store(make_article(feeds[0]))
+    with sessions.begin() as session:
+        assert entry_seen(session, feeds[0], "k1") is False
+        for _ in range(3):
+            link_entry(session, feeds[0], "k1", None)
+        link_entry(session, feeds[0], "k1", result.article_id)
+        link_entry(session, feeds[0], "k1", result.article_id)
+        assert entry_seen(session, feeds[0], "k1") is True
+    assert _count(sessions, FeedEntry, FeedEntry.entry_key == "k1") == 1
+    with sessions() as session:
+        entry = session.scalar(select(FeedEntry).where(FeedEntry.entry_key == "k1"))
+        assert entry.article_id == result.article_id
+
+
+def test_new_article_with_statements_and_outbox_rows(sessions, feeds, store, make_article,
+                                                     make_statement):
+    item = make_article(feeds[0], title="Police chiefs on ICE")
+    result = store(item, [make_statement(BECK, agency="Los Angeles Police Department",
+                                         state="CA", as_written="LAPD", speaker="Charlie Beck"),
+                          make_statement()])
+    assert not result.already_stored and len(result.new_statement_ids) == 2
+    assert result.duplicate_statement_ids == ()
+    alerts = _alerts(sessions)
+    assert [a.id for a in alerts] == list(result.alert_ids)
+    assert [(a.kind, a.key, a.status, a.channel) for a in alerts] == [
+        ("statement", f"statement:{sid}", "pending", CHANNEL) for sid in result.new_statement_ids]
+    with sessions() as session:
+        article = article_by_url(session, item.url)
+        assert (article.title, article.url_hash) == ("Police chiefs on ICE", url_hash(item.url))
+        beck = session.get(Statement, result.new_statement_ids[0])
+        assert (beck.agency.name, beck.agency_as_written, beck.speaker) == (
+            "Los Angeles Police Department", "LAPD", "Charlie Beck")
+        assert beck.quote_key and beck.cues == ['refuses: "will not honor"']
+        assert entry_seen(session, feeds[0], item.entry_key)
+
+
+def test_nothing_is_written_until_the_caller_commits(sessions, feeds, make_article,
+                                                     make_statement, clock):
+    """The outbox principle: article, statements and alerts share the caller's transaction."""
+    with sessions() as session:
+        store_article(session, make_article(feeds[0]), [make_statement()], channel=CHANNEL,
+                      now=clock())
+        session.rollback()
+    assert [_count(sessions, m) for m in (Article, Statement, Alert, FeedEntry)] == [0, 0, 0, 0]
+
+
+def test_article_is_stored_once_across_feeds(sessions, feeds, store, make_article,
+                                             make_statement):
+    url = "https://news.example/chiefs"
+    first = store(make_article(feeds[0], url=url), [make_statement()])
+    again = store(make_article(feeds[1], url=url), [make_statement()])
+    assert again.already_stored and again.article_id == first.article_id
+    assert (again.new_statement_ids, again.alert_ids) == ((), ())
+    assert (_count(sessions, Article), _count(sessions, Statement)) == (1, 1)
+    assert _count(sessions, FeedEntry, FeedEntry.article_id == first.article_id) == 2
+
+
+def test_concurrent_store_of_one_article(sessions, feeds, make_article, make_statement, clock):
+    """Two workers race to store the same article: one stores it, the other is told so."""
+    url = "https://news.example/race"
+    outcome = {}
+
+    def loser():
+        with sessions.begin() as session:
+            outcome["result"] = store_article(session, make_article(feeds[1], url=url),
+                                              [make_statement()], channel=CHANNEL, now=clock())
+
+    with sessions() as winner:
+        won = store_article(winner, make_article(feeds[0], url=url), [make_statement()],
+                            channel=CHANNEL, now=clock())
+        thread = threading.Thread(target=loser)
+        thread.start()
+        time.sleep(0.5)  # the loser is now blocked on the winner's uncommitted row
+        winner.commit()
+    thread.join(timeout=30)
+    assert outcome["result"].already_stored
+    assert outcome["result"].article_id == won.article_id
+    assert (_count(sessions, Article), _count(sessions, Statement), _count(sessions, Alert)) == (
+        1, 1, 1)
+
+
+# --- novelty ---------------------------------------------------------------------------------
+
+
+def test_rereport_links_to_first_with_also_reported_thread(sessions, feeds, store,
+                                                           make_article, make_statement):
+    first = store(make_article(feeds[0]), [make_statement(BECK)])
+    second = store(make_article(feeds[1]), [make_statement(BECK.replace("We are", "We're"))])
+    [first_id], [dup_id] = first.new_statement_ids, second.duplicate_statement_ids
+    assert second.new_statement_ids == ()
+    assert _statement(sessions, dup_id).duplicate_of_id == first_id
+    parent, reply = _alerts(sessions)
+    assert (reply.kind, reply.key, reply.parent_alert_id, reply.statement_id) == (
+        "also_reported", f"also:{dup_id}", parent.id, dup_id)
+    assert second.alert_ids == (reply.id,)
+
+
+def test_also_reported_can_be_switched_off(sessions, feeds, store, make_article,
+                                           make_statement):
+    store(make_article(feeds[0]), [make_statement(BECK)])
+    second = store(make_article(feeds[1]), [make_statement(BECK)], also_reported=False)
+    assert len(second.duplicate_statement_ids) == 1 and second.alert_ids == ()
+    assert [a.kind for a in _alerts(sessions)] == ["statement"]
+
+
+@pytest.mark.parametrize("first_agency, second_agency, duplicate", [
+    ("Denver Police Department", "Denver Police Department", True),
+    ("Denver Police Department", "Tucson Police Department", False),
+    ("Denver Police Department", None, True),
+    (None, None, True),
+], ids=["same-agency", "other-agency", "agencyless-matches-any", "both-agencyless"])
+def test_novelty_by_agency(store, feeds, make_article, make_statement, first_agency,
+                           second_agency, duplicate):
+    store(make_article(feeds[0]), [make_statement(BECK, agency=first_agency)])
+    second = store(make_article(feeds[1]), [make_statement(BECK, agency=second_agency)])
+    assert bool(second.duplicate_statement_ids) is duplicate
+    assert bool(second.new_statement_ids) is not duplicate
+
+
+def test_different_quote_is_new(store, feeds, make_article, make_statement):
+    store(make_article(feeds[0]), [make_statement(BECK)])
+    other = store(make_article(feeds[1]), [make_statement(
+        "Our officers will not ask anyone about their immigration status.")])
+    assert len(other.new_statement_ids) == 1
+
+
+def test_old_statements_fall_out_of_the_novelty_window(store, feeds, make_article,
+                                                       make_statement, clock):
+    store(make_article(feeds[0]), [make_statement(BECK)])
+    later = store(make_article(feeds[1]), [make_statement(BECK)],
+                  now=clock() + timedelta(days=400))
+    assert len(later.new_statement_ids) == 1
+
+
+def test_identical_quotes_in_one_article_are_one_statement(sessions, store, feeds,
+                                                           make_article, make_statement):
+    result = store(make_article(feeds[0]), [make_statement(BECK), make_statement(BECK),
+                                            make_statement(BECK, agency=None)])
+    assert len(result.new_statement_ids) == 1 and len(result.alert_ids) == 1
+    assert _count(sessions, Statement) == 1
+
+
+# --- stance change ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stances, previous", [
+    (("refuses", "cooperates"), "refuses"),
+    (("refuses", "refuses"), None),
+    ((None, "cooperates"), None),
+    (("mixed", None), None),
+], ids=["changed", "unchanged", "first-known", "new-unknown"])
+def test_stance_change(sessions, store, feeds, make_article, make_statement, stances, previous):
+    store(make_article(feeds[0]), [make_statement("We will not honor detainers.",
+                                                  stance=stances[0])])
+    second = store(make_article(feeds[1]), [make_statement(
+        "We will work closely with ICE on every detainer.", stance=stances[1])])
+    assert _statement(sessions, second.new_statement_ids[0]).previous_stance == previous
+
+
+def test_agency_remembers_last_stance(sessions, store, feeds, make_article, make_statement):
+    store(make_article(feeds[0]), [make_statement("We will not honor detainers.")])
+    store(make_article(feeds[1]), [make_statement("We will hold people for ICE.",
+                                                  stance="cooperates")])
+    with sessions() as session:
+        agency = session.scalar(select(Agency))
+    assert (agency.name, agency.state, agency.last_stance) == (
+        "Denver Police Department", "CO", "cooperates")
+
+
+def test_rereport_does_not_change_stance(sessions, store, feeds, make_article, make_statement):
+    store(make_article(feeds[0]), [make_statement(BECK, stance="refuses")])
+    store(make_article(feeds[1]), [make_statement(BECK, stance="mixed")])
+    with sessions() as session:
+        assert session.scalar(select(Agency.last_stance)) == "refuses"
+
+
+@pytest.mark.parametrize("state", ["CO", None], ids=["with-state", "no-state"])
+def test_agency_created_once(sessions, store, feeds, make_article, make_statement, state):
+    for n in range(3):
+        store(make_article(feeds[0]), [make_statement(f"Statement number {n} about ICE holds.",
+                                                      state=state)])
+    assert _count(sessions, Agency) == 1

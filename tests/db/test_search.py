@@ -1,0 +1,146 @@
+"""Search: one function over FTS5 and tsvector; filters; hostile query text."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from db.archive import store_article
+from db.search import fts5_query, search
+
+BECK = "We are not going to work in conjunction with Homeland Security on deportation efforts."
+MAGNUS = "We will not enforce federal immigration law or ask people about their status."
+DENVER = "We will continue to honor detainers from ICE when there is a warrant."
+SHERIFF = "The sheriff's department cooperates with ICE on transfers at the jail."
+
+
+@pytest.fixture
+def archive(sessions, make_feed, make_article, make_statement, clock):
+    """Four statements from three articles; BECK re-reported by a second outlet."""
+    a, b = make_feed("outlet-a"), make_feed("outlet-b")
+    day = timedelta(days=1)
+    rows = [
+        (make_article(a, title="Police chiefs on deportation", text="Chiefs in Los Angeles "
+                      "and Tucson spoke.", published=clock() - 10 * day),
+         [make_statement(BECK, agency="Los Angeles Police Department", state="CA",
+                         as_written="LAPD", speaker="Charlie Beck"),
+          make_statement(MAGNUS, agency="Tucson Police Department", state="AZ",
+                         speaker="Chris Magnus")]),
+        (make_article(a, title="Denver holds", text="A mountain city weighs detainers.",
+                      published=clock() - 5 * day),
+         [make_statement(DENVER, stance="mixed", speaker=None)]),
+        (make_article(b, title="County jail transfers", text="Sheriff spokesman Nicole Nishida.",
+                      published=clock() - 1 * day),
+         [make_statement(SHERIFF, agency="Los Angeles County Sheriff's Department", state="CA",
+                         as_written="LA County Sheriff", stance="cooperates", speaker=None)]),
+        (make_article(b, title="Outlet B on the LAPD", text="Zeppelin reporting repeats it.",
+                      published=clock()),
+         [make_statement(BECK, agency="Los Angeles Police Department", state="CA",
+                         speaker="Charlie Beck")]),
+    ]
+    for item, statements in rows:
+        with sessions.begin() as session:
+            store_article(session, item, statements, channel="#t", now=clock())
+    return sessions
+
+
+def _quotes(hits) -> list[str]:
+    return [hit.quote for hit in hits]
+
+
+def _run(sessions, query="", **filters):
+    with sessions() as session:
+        return search(session, query, **filters)
+
+
+def test_empty_query_lists_primaries_newest_first(archive):
+    assert _quotes(_run(archive)) == [SHERIFF, DENVER, BECK, MAGNUS]
+
+
+def test_rereports_count_as_sources(archive):
+    hits = {h.quote: h for h in _run(archive)}
+    assert (hits[BECK].sources, hits[MAGNUS].sources) == (2, 1)
+    assert hits[BECK].agency == "Los Angeles Police Department" and hits[BECK].state == "CA"
+    assert hits[BECK].cues == ('refuses: "will not honor"',) and hits[BECK].score == 0.9
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("deportation", [BECK, MAGNUS]),
+    ("Homeland Security", [BECK]),
+    ('"homeland security"', [BECK]),
+    ("Magnus", [MAGNUS]),
+    ("LAPD", [BECK]),
+    ("Tucson", [MAGNUS, BECK]),
+    ("detainer", [DENVER]),
+    ("Nishida", [SHERIFF]),
+    ("Zeppelin", [BECK]),
+    ("deportation OR transfers", [SHERIFF, BECK, MAGNUS]),
+    ("ICE -jail", [DENVER]),
+    ("nothingmatcheszzz", []),
+], ids=["quote-word", "quote-words", "phrase", "speaker", "agency-as-written",
+        "agency-place-and-article", "stemmed", "article-text", "rereport-article", "or",
+        "exclude", "no-match"])
+def test_query_matches(archive, query, expected):
+    assert _quotes(_run(archive, query)) == expected
+
+
+@pytest.mark.parametrize("query", [
+    '"', "AND", "OR", "NOT", "(", ")", "*", "a:b", "-", "'; DROP TABLE statements; --",
+    '"unterminated phrase', "near(ice)", "^ice", "ice*", "col:ice", "{ice}", "\x00", "🚓",
+], ids=lambda q: repr(q)[:24])
+def test_hostile_queries_never_raise(archive, query):
+    _run(archive, query)
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({"agency": "los angeles"}, [SHERIFF, BECK]),
+    ({"agency": "lapd"}, [BECK]),
+    ({"agency": "100%_"}, []),
+    ({"state": "az"}, [MAGNUS]),
+    ({"stance": "cooperates"}, [SHERIFF]),
+    ({"stance": "refuses", "state": "CA"}, [BECK]),
+    ({"since": "days-6"}, [SHERIFF, DENVER]),
+    ({"since": "date"}, [SHERIFF, DENVER]),
+    ({"limit": 1}, [SHERIFF]),
+], ids=["agency-substring", "agency-as-written", "agency-wildcards-literal", "state",
+        "stance", "stance-and-state", "since-datetime", "since-date", "limit"])
+def test_filters(archive, clock, filters, expected):
+    if filters.get("since") == "days-6":
+        filters = {"since": clock() - timedelta(days=6)}
+    elif filters.get("since") == "date":
+        filters = {"since": (clock() - timedelta(days=6)).date()}
+    assert _quotes(_run(archive, **filters)) == expected
+
+
+def test_filters_combine_with_query(archive):
+    assert _quotes(_run(archive, "police", state="AZ")) == [MAGNUS]
+
+
+def test_hit_carries_article(archive):
+    [hit] = _run(archive, "Magnus")
+    assert hit.title == "Police chiefs on deportation" and hit.url.startswith("https://")
+    assert hit.published.tzinfo is not None and hit.previous_stance is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ice", '("ice")'),
+    ("ice detainer", '("ice" "detainer")'),
+    ('"homeland security" ice', '("homeland security" "ice")'),
+    ("a OR b", '("a" OR "b")'),
+    ("OR a OR", '("a")'),
+    ("ice -jail", '("ice") NOT "jail"'),
+    ('say "hi', '("say" "hi")'),
+    ('x"y', '("x""y")'),
+    ("-jail", ""),
+    ("  ", ""),
+    ("!!! ???", ""),
+], ids=["word", "words", "phrase", "or", "dangling-or", "not", "unterminated", "inner-quote",
+        "only-negative", "blank", "punctuation"])
+def test_fts5_query(text, expected):
+    assert fts5_query(text) == expected
+
+
+def test_since_naive_datetime_is_utc(archive, clock):
+    naive = (clock() - timedelta(days=2)).replace(tzinfo=None)
+    assert _quotes(_run(archive, since=naive)) == [SHERIFF]
