@@ -72,7 +72,7 @@ def fill(template: str, rng: random.Random) -> str:
 
 def make_page(rng: random.Random, on_topic: bool) -> str:
     """A ~5 KB article page; on-topic pages carry one or two on-topic paragraphs."""
-    paras = [fill(rng.choice(OFF_TOPIC), rng) for _ in range(rng.randint(15, 19))]
+    paras = [fill(rng.choice(OFF_TOPIC), rng) for _ in range(rng.randint(20, 24))]
     if on_topic:
         for _ in range(rng.randint(1, 2)):
             paras.insert(rng.randrange(len(paras)), fill(rng.choice(ON_TOPIC), rng))

@@ -1,4 +1,4 @@
-"""The relevance query: Lucene-style boolean syntax, parsed by luqum, run over tokens.
+r"""The relevance query: Lucene-style boolean syntax, parsed by luqum, run over tokens.
 
 Grammar (what operators may write under ``[detect] query``):
 

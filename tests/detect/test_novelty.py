@@ -1,35 +1,37 @@
-"""Re-reports of one quote match; different statements do not."""
+"""detect.novelty: re-reports of one quote are linked, different quotes are not."""
+from __future__ import annotations
 
 import pytest
 
 from detect.novelty import normalize_quote, same_quote
 
-BECK = ("We are not going to work in conjunction with Homeland Security on deportation "
-        "efforts. That is not our job, nor will I make it our job.")
+
+def test_normalize_quote() -> None:
+    assert normalize_quote("“We won’t   hold anyone — period,”") == "we wont hold anyone period"
 
 
-@pytest.mark.parametrize(
-    "a, b, same",
-    [
-        (BECK, BECK.replace("'", "\u2019"), True),
-        (BECK, "We are not going to work in conjunction with Homeland Security on deportation "
-               "efforts,", True),
-        (BECK, "“We are not going to work in conjunction with homeland security on deportation "
-               "efforts — that is not our job, nor will I make it our job.”", True),
-        (BECK, "We are going to work in conjunction with Homeland Security on every "
-               "deportation effort they ask us to join.", False),
-        (BECK, "Our deputies will continue to honor every ICE detainer we receive.", False),
-        ("No comment.", "No comment", True),
-        ("We will comply.", "We will not comply.", False),
-        ("", BECK, False),
-    ],
-    ids=["curly-apostrophe", "trimmed-sentence", "dash-and-case", "opposite-claim",
-         "different-statement", "short-exact", "short-differs", "empty"],
-)
-def test_same_quote(a, b, same):
-    assert same_quote(a, b) is same
-    assert same_quote(b, a) is same
+SAME = [
+    ("curly-vs-straight", "“We won’t hold anyone for ICE — not one person.”",
+     '"We won\'t hold anyone for ICE - not one person."'),
+    ("case-and-punctuation", "We will NOT honor ICE detainers, period.", "we will not honor ice detainers period"),
+    ("trimmed-by-one-outlet", "Our deputies will not take part in the federal sweep on Tuesday, and that is final.",
+     "Our deputies will not take part in the federal sweep on Tuesday"),
+]
+DIFFERENT = [
+    ("negation-differs", "Our deputies will not take part in the federal sweep on Tuesday.",
+     "Our deputies will take part in the federal sweep on Tuesday."),
+    ("short-quotes-need-identity", "We will comply.", "We will comply with ICE."),
+    ("unrelated", "The jail will keep honoring every detainer it receives from ICE.",
+     "Officers will not ask anyone about immigration status during traffic stops."),
+    ("empty", "", "We will comply."),
+]
 
 
-def test_normalize_quote_unifies_quotes_dashes_and_space():
-    assert normalize_quote("“We won’t  hold — anyone,” he said.") == "we wont hold anyone he said"
+@pytest.mark.parametrize("a,b", [s[1:] for s in SAME], ids=[s[0] for s in SAME])
+def test_same_quote(a: str, b: str) -> None:
+    assert same_quote(a, b) and same_quote(b, a)
+
+
+@pytest.mark.parametrize("a,b", [d[1:] for d in DIFFERENT], ids=[d[0] for d in DIFFERENT])
+def test_different_quote(a: str, b: str) -> None:
+    assert not same_quote(a, b)

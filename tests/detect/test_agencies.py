@@ -1,0 +1,66 @@
+"""detect.agencies: mentions, canonical names, gazetteer places, aliases."""
+from __future__ import annotations
+
+import pytest
+
+from detect.agencies import find_mentions, locate, resolve_generic, state_hint
+
+
+def agencies_in(text: str):
+    return [m.agency for m in find_mentions(text) if not m.federal and not m.org]
+
+
+NAMED = [
+    ("police-department", "The Denver Police Department said", "Denver Police Department", "police", "CO"),
+    ("police-chief-title", "Tucson Police Chief Ana Gil said", "Tucson Police Department", "police", "AZ"),
+    ("misspelled-place", "Tuscon Police Chief Ana Gil said", "Tucson Police Department", "police", "AZ"),
+    ("sheriff-office", "the Maricopa County Sheriff's Office", "Maricopa County Sheriff's Office", "sheriff", "AZ"),
+    ("sheriff-title", "Multnomah County Sheriff Ed Cole said", "Multnomah County Sheriff's Office", "sheriff", "OR"),
+    ("jail-lowercase", "the Cook County jail", "Cook County Jail", "jail", "IL"),
+    ("board", "The Fresno County Board of Supervisors voted", "Fresno County Board of Supervisors", "county", "CA"),
+    ("council", "the Austin City Council voted", "Austin City Council", "city", "TX"),
+    ("state-patrol", "the Arizona Highway Patrol said", "Arizona Highway Patrol", "state", "AZ"),
+    ("alias", "LAPD officers", "Los Angeles Police Department", "police", "CA"),
+    ("unknown-place-kept", "the Quillby Falls Police Department", "Quillby Falls Police Department", "police", None),
+]
+
+
+@pytest.mark.parametrize("text,name,kind,state", [n[1:] for n in NAMED], ids=[n[0] for n in NAMED])
+def test_named_agency(text: str, name: str, kind: str, state: str | None) -> None:
+    found = agencies_in(text)
+    assert [a.name for a in found] == [name]
+    assert found[0].kind == kind and found[0].state == state
+    assert found[0].as_written in text
+
+
+@pytest.mark.parametrize("text", [
+    "the Fairview Police Officers Association",
+    "the Valley Immigrant Defense Network",
+], ids=["union", "advocacy-group"])
+def test_organisations_are_not_agencies(text: str) -> None:
+    assert agencies_in(text) == []
+
+
+@pytest.mark.parametrize("text", ["ICE", "Immigration and Customs Enforcement", "the Border Patrol",
+                                  "Homeland Security"], ids=["ice", "ice-long", "border-patrol", "dhs"])
+def test_federal_bodies_are_marked(text: str) -> None:
+    assert any(m.federal for m in find_mentions(text))
+
+
+def test_initials_acronym_resolves_to_named_agency() -> None:
+    found = agencies_in("The Port Alder Police Department (PAPD) said PAPD officers will not.")
+    assert {a.name for a in found} == {"Port Alder Police Department"}
+
+
+def test_generic_reference_resolves_to_last_named() -> None:
+    before = find_mentions("Sheriff Bo Lee of the Kern County Sheriff's Office spoke.")
+    assert resolve_generic("the sheriff's office", before).name == "Kern County Sheriff's Office"
+
+
+def test_generic_reference_after_federal_agency_is_not_local() -> None:
+    assert resolve_generic("the agency", find_mentions("ICE arrested 31 people.")) is None
+
+
+def test_state_hint_and_locate() -> None:
+    assert state_hint("reported by the Arizona Daily Star") == "AZ"
+    assert locate("Aurora", "CO") == ("Aurora", "CO")

@@ -1,0 +1,74 @@
+"""detect.attribution (through the detector): speaker, title and agency."""
+from __future__ import annotations
+
+import pytest
+
+CASES = [
+    ("title-name-before-verb",
+     "Brookfield Police Chief Nadia Osei said Tuesday that officers will not ask anyone about their immigration status.",
+     "Nadia Osei", "Brookfield Police Department"),
+    ("agency-title-name-before-verb",
+     "Garland County Sheriff's Office spokesman Lt. Theo Banks said the jail will keep honoring ICE detainers.",
+     "Theo Banks", "Garland County Sheriff's Office"),
+    ("inverted-after-quote",
+     "“We do not take part in immigration raids,” said Capt. Irene Vo, a spokeswoman for the Millbrook Police Department.",
+     "Irene Vo", "Millbrook Police Department"),
+    ("appositive-name-then-title",
+     "Omar Reyes, Eastvale Police Department chief, said his officers will not work with ICE on deportations.",
+     "Omar Reyes", "Eastvale Police Department"),
+    ("told-a-newspaper-is-not-the-agency",
+     "Sheriff Lou Carver of the Dunmore County Sheriff's Office told the Dunmore Gazette that deputies will continue to notify ICE of every release.",
+     "Lou Carver", "Dunmore County Sheriff's Office"),
+    ("according-to-a-memo",
+     "Jail staff will no longer give ICE agents access to booking records, according to a memo from jail administrator Maj. Carla Frey of the Rockport County Jail.",
+     "Carla Frey", "Rockport County Jail"),
+    ("department-said-press-voice",
+     "The Alder Bay Police Department will not assist ICE with civil immigration arrests, the department said in a statement.",
+     None, "Alder Bay Police Department"),
+    ("appositive-clause-skipped",
+     "“We hold people on ICE detainers, as the law requires,” Capt. Lena Ford, who runs the Pike County Jail, said Monday.",
+     "Lena Ford", "Pike County Jail"),
+]
+
+
+@pytest.mark.parametrize("text,speaker,agency", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_speaker_and_agency(best, text: str, speaker: str | None, agency: str) -> None:
+    found = best(text)
+    assert found is not None
+    assert found.speaker == speaker
+    assert found.agency is not None and found.agency.name == agency
+
+
+def test_he_said_resolves_to_last_named_speaker(best) -> None:
+    text = ("Sheriff Paula Grant of the Wexford County Sheriff's Office spoke after the meeting. "
+            "Deputies will not hold anyone for ICE past their release date, she said.")
+    found = best(text)
+    assert found is not None and found.speaker == "Paula Grant"
+
+
+def test_surname_resolves_to_earlier_speaker(best) -> None:
+    text = ("Milton County Sheriff Ray Dunn spoke to reporters on Friday about the budget. "
+            "“We will keep our 287(g) agreement with ICE,” Dunn said.")
+    found = best(text)
+    assert found is not None and found.speaker == "Ray Dunn" and found.stance == "cooperates"
+
+
+def test_title_is_kept(best) -> None:
+    found = best("Undersheriff Jo Park of the Elm County Sheriff's Office said the jail will not honor ICE detainers.")
+    assert found is not None and found.speaker_title == "Undersheriff"
+
+
+EXCLUDED = [
+    ("candidate", "Sheriff's candidate Wes Holt said he would sign a 287(g) agreement on his first day."),
+    ("advocate", "“The jail still hands people to ICE,” said Rosa Lim, an organizer with the Valley Immigrant Alliance."),
+    ("union", "The Fairview Police Officers Association said its members should not do ICE's job."),
+    ("federal-official", "An ICE spokesman said the agency expects the Otter County jail to keep honoring detainers."),
+    ("single-council-member", "Council member Dev Rao said the city should stop sharing information with ICE."),
+    ("former-sheriff", "Former Sheriff Al Voss said he now regrets signing the county's 287(g) agreement."),
+    ("congressman", "U.S. Rep. Tom Hale said cities that refuse to honor ICE detainers should lose grants."),
+]
+
+
+@pytest.mark.parametrize("text", [e[1] for e in EXCLUDED], ids=[e[0] for e in EXCLUDED])
+def test_voices_that_cannot_speak_for_an_agency(best, text: str) -> None:
+    assert best(text) is None

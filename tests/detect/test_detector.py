@@ -1,0 +1,62 @@
+"""detect.Detector end to end: press-release voice, two agencies, thresholds."""
+from __future__ import annotations
+
+import pytest
+
+from detect import Detector, QueryError, Statement, find_statements
+
+
+def test_module_level_find_statements() -> None:
+    found = find_statements("“We will not honor ICE detainers,” Riverton County Sheriff Al Diaz said.")
+    assert found and isinstance(found[0], Statement) and found[0].stance == "refuses"
+
+
+def test_press_release_voice(best) -> None:
+    text = ("The department does not enforce federal immigration law.\n"
+            "Officers will not ask anyone about their immigration status during a stop.")
+    found = best(text, agency_voice="Northgate Police Department")
+    assert found is not None and found.kind == "agency_voice" and found.speaker is None
+    assert found.agency.name == "Northgate Police Department" and found.stance == "refuses"
+
+
+def test_two_agencies_with_opposite_stances(detector) -> None:
+    text = ("Ridley Police Chief Sam Ortiz said Tuesday that his officers will not transport or question "
+            "anyone on behalf of ICE, a break from the Baxter County Sheriff's Office, which has said it "
+            "will keep honoring ICE detainers.")
+    found = {s.agency.name: s.stance for s in detector.find_statements(text)}
+    assert found["Ridley Police Department"] == "refuses"
+    assert found["Baxter County Sheriff's Office"] == "cooperates"
+    assert detector.find_statements(text)[0].agency.name == "Ridley Police Department"
+
+
+def test_two_paragraphs_two_agencies(detector) -> None:
+    text = ("The Hollins County Board of Commissioners voted 4-1 to end the jail's contract to house ICE detainees.\n"
+            "Across the river, Tern City Police Chief Dee Park said her department will keep notifying ICE of arrests.")
+    stances = {s.agency.name: s.stance for s in detector.find_statements(text)}
+    assert stances == {"Hollins County Board of Commissioners": "refuses", "Tern City Police Department": "cooperates"}
+
+
+@pytest.mark.parametrize("text", [
+    "Police said the driver was cooperating with investigators after the crash on Route 4.",
+    "Deputies arrested 12 people in a drug sweep, the Lanier County Sheriff's Office said.",
+    "ICE agents arrested 20 people in a four-day operation, the agency said.",
+], ids=["crash", "drug-sweep", "federal-arrests"])
+def test_off_topic_yields_nothing(detector, text: str) -> None:
+    assert detector.find_statements(text) == []
+
+
+def test_threshold_filters_weak_candidates() -> None:
+    strict = Detector(threshold=0.99)
+    text = "“We will not honor ICE detainers,” Riverton County Sheriff Al Diaz said."
+    assert strict.find_statements(text) == [] and strict.candidates(text)
+
+
+def test_custom_query_gates_articles() -> None:
+    text = "“We will not honor ICE detainers,” Riverton County Sheriff Al Diaz said."
+    assert Detector(query="ICE AND sheriff").find_statements(text)
+    assert Detector(query="ICE AND mayor").find_statements(text) == []
+
+
+def test_bad_query_raises() -> None:
+    with pytest.raises(QueryError):
+        Detector(query="ICE AND (")
