@@ -83,6 +83,19 @@ def search_filters(func):
     return func
 
 
+# Chatty libraries: their INFO lines (every job run, every enabled middleware) drown ours.
+QUIET_BELOW_DEBUG = ("apscheduler", "scrapy", "alembic", "twisted", "trafilatura", "slack_sdk")
+
+
+def configure_logging(level: str) -> None:
+    """Log lines with stable keys to stderr; libraries only warn unless level is DEBUG."""
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if level != "DEBUG":
+        for name in QUIET_BELOW_DEBUG:
+            logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", envvar="BEATWIRE_CONFIG", default=None,
               help=f"Path to config.toml (env BEATWIRE_CONFIG; default ./{DEFAULT_CONFIG_PATH}).")
@@ -96,8 +109,7 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
 
         beatwire --config config.toml run --once
     """
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(log_level.upper())
     ctx.obj = ConfigLoader(config_path or DEFAULT_CONFIG_PATH, explicit=config_path is not None)
 
 
