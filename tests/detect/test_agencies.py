@@ -16,7 +16,7 @@ NAMED = [
     ("misspelled-place", "Tuscon Police Chief Ana Gil said", "Tucson Police Department", "police", "AZ"),
     ("sheriff-office", "the Maricopa County Sheriff's Office", "Maricopa County Sheriff's Office", "sheriff", "AZ"),
     ("sheriff-title", "Multnomah County Sheriff Ed Cole said", "Multnomah County Sheriff's Office", "sheriff", "OR"),
-    ("jail-lowercase", "the Cook County jail", "Cook County Jail", "jail", "IL"),
+    ("jail-lowercase", "the Hennepin County jail", "Hennepin County Jail", "jail", "MN"),
     ("board", "The Fresno County Board of Supervisors voted", "Fresno County Board of Supervisors", "county", "CA"),
     ("council", "the Austin City Council voted", "Austin City Council", "city", "TX"),
     ("state-patrol", "the Arizona Highway Patrol said", "Arizona Highway Patrol", "state", "AZ"),
@@ -59,6 +59,11 @@ def test_generic_reference_resolves_to_last_named() -> None:
 
 def test_generic_reference_after_federal_agency_is_not_local() -> None:
     assert resolve_generic("the agency", find_mentions("ICE arrested 31 people.")) is None
+
+
+def test_state_hint_picks_among_same_named_counties() -> None:
+    found = [m.agency for m in find_mentions("the Cook County jail in Chicago", state_hint="IL")]
+    assert found[0].state == "IL"
 
 
 def test_state_hint_and_locate() -> None:
