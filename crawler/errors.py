@@ -5,6 +5,7 @@ from __future__ import annotations
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -45,6 +46,14 @@ def _ignored(exc: IgnoreRequest) -> str:
     return _IGNORED.get(text, text or "request refused")
 
 
+def _dns(exc: Exception, request) -> str:
+    from crawler.resolver import refusal_for
+
+    host = urlsplit(request.url).hostname if request is not None else None
+    refused = refusal_for(host) if host else None
+    return refused or (f"DNS lookup failed for {host}" if host else "DNS lookup failed")
+
+
 def describe_failure(failure, *, timeout: float | None = None, max_bytes: int | None = None) -> str:
     """One line saying why a download failed, with no secrets in it."""
     exc = failure.value
@@ -53,7 +62,7 @@ def describe_failure(failure, *, timeout: float | None = None, max_bytes: int | 
         (IgnoreRequest, lambda: _ignored(exc)),
         ((DownloadTimeoutError, TimeoutError),
          lambda: f"timed out after {timeout:g}s" if timeout else "timed out"),
-        ((CannotResolveHostError, DNSLookupError), lambda: "DNS lookup failed"),
+        ((CannotResolveHostError, DNSLookupError), lambda: _dns(exc, getattr(failure, "request", None))),
         ((DownloadConnectionRefusedError, ConnectError), lambda: "connection refused"),
         (DownloadCancelledError,
          lambda: f"response over the size cap ({max_bytes} bytes)" if max_bytes else

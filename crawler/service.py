@@ -27,6 +27,7 @@ from config import Config
 from crawler.context import CrawlContext
 from crawler.database import Database
 from crawler.polls import FeedSnapshot, PollTracker
+from crawler.resolver import install_resolver
 from crawler.settings import scrapy_settings
 from crawler.workers import ProcessWorkers, ThreadWorkers
 
@@ -57,8 +58,12 @@ class CrawlService:
 
         from crawler.spiders.feeds import FeedSpider
 
+        settings = scrapy_settings(config)
+        install_resolver(allow_private=settings["BEATWIRE_ALLOW_PRIVATE_ADDRESSES"],
+                         timeout=settings["DNS_TIMEOUT"],
+                         exempt=settings.get("BEATWIRE_SSRF_EXEMPT", ()))
         context = _context(config, sessions, detector, on_new_alerts)
-        runner = AsyncCrawlerRunner(scrapy_settings(config))
+        runner = AsyncCrawlerRunner(settings)
         scrapy_crawler = runner.create_crawler(FeedSpider)
         opened = asyncio.Event()
 

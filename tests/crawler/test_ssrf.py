@@ -156,12 +156,12 @@ def test_redirects_to_private_addresses_are_refused(feed_site, make_config, run_
              for n in ("to-localhost", "to-metadata", "to-decimal", "to-file")]
     config = make_config(feeds, allow_private_addresses=False)
 
-    run_crawl(config, [{"do": "cycle"}], ssrf_exempt=[_origin(feed_site)])
+    result = run_crawl(config, [{"do": "cycle"}], ssrf_exempt=[_origin(feed_site)])
 
     assert not feed_site.fetched("/secret.xml")
     with sessions() as session:
         errors = {f.name: f.last_error for f in session.scalars(select(Feed))}
-    assert "localhost resolves to 127.0.0.1" in errors["to-localhost"]
+    assert "localhost resolves to 127.0.0.1" in errors["to-localhost"], result["log"][-6000:]
     assert "cloud metadata" in errors["to-metadata"]
     assert "2130706433 is 127.0.0.1" in errors["to-decimal"]
     assert "redirect not followed" in errors["to-file"]
@@ -194,3 +194,19 @@ def test_article_links_to_private_addresses_keep_the_summary_unfetched(
     assert set(articles) == set(links)
     for name, article in articles.items():
         assert (article.text_source, article.text) == ("summary", f"summary {name}")
+
+
+def test_connection_time_resolution_is_checked_too(feed_site, make_config, run_crawl, sessions):
+    """A name that passed the pre-request check (as after DNS rebinding) is still refused
+    when the connection resolves it: the exemption lets `localhost` past the middleware
+    only, and the reactor's resolver refuses the loopback answer."""
+    feed_site.route("/feed.xml", rss_feed([{"title": "x", "guid": "x", "summary": "x"}]))
+    url = f"http://localhost:{feed_site.port}/feed.xml"
+    config = make_config([{"name": "Rebound", "url": url}], allow_private_addresses=False)
+
+    run_crawl(config, [{"do": "cycle"}], ssrf_exempt=[f"localhost:{feed_site.port}"])
+
+    assert feed_site.requests == []
+    with sessions() as session:
+        error = session.scalar(select(Feed.last_error))
+    assert "refused non-public address: localhost resolves to 127.0.0.1" in error
