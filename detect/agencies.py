@@ -41,7 +41,8 @@ _HEADS: list[tuple[str, str]] = [
              r"|Correctional Center|Department of Corrections)|County (?:jail|detention center)"),
     ("county", r"County (?:Board of Supervisors|Board of Commissioners|Commissioners Court"
                r"|Commission|Council|Legislature|Board)|Board of Supervisors|Board of Commissioners"),
-    ("city", r"(?:City|Town|Village|Borough) (?:Council|Commission|Board)|Board of Aldermen"),
+    ("city", r"(?:City|Town|Village|Borough|Metro|Metropolitan|Common) (?:Council|Commission|Board)"
+             r"|Board of (?:Aldermen|Selectmen)|Select Board"),
     ("police", r"Police Department|Police Dept\.?|Police Bureau|Department of Police|Police|PD"
                r"|police department|police"),
 ]

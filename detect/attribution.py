@@ -25,7 +25,7 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import agencies
 from .agencies import Mention
@@ -59,6 +59,8 @@ _PRONOUNS = {"he": "person", "she": "person", "they": "agency", "it": "agency", 
              "i": "person"}
 _TIME = frozenset("""monday tuesday wednesday thursday friday saturday sunday today yesterday
     tonight week month year morning afternoon evening night""".split())
+_SUBJECT_TAIL_RE = re.compile(r"(?i)(?:officers'? |deputies'? )?(?:union|association|guild|"
+                              r"candidates?|advocates?|groups?|coalition|activists?)\b")
 _NOT_NAMES = frozenset(w.lower() for w in agencies.LEADING_STOP) | frozenset(
     "but yet still however also instead now so we it they he she i our your my".split())
 _EXCLUDED_RE = re.compile(
@@ -218,7 +220,11 @@ def _subject(ctx: _Context) -> Attribution | None:
     starts = [0] + [m.end() for m in re.finditer(r",\s*", text[:120])][:2]
     for start in starts:
         phrase, at, _ = _forward_subject(text, start)
+        # The words right after the subject can still disqualify it ("The police union").
+        tail = " ".join(text[at + len(phrase):at + len(phrase) + 40].split()[:2])
         found = _analyse(ctx, phrase, at, "") if phrase else None
+        if found is not None and _SUBJECT_TAIL_RE.match(tail):
+            found = replace(found, role="excluded")
         if found is not None and found.role != "unknown":
             return found
     return None

@@ -39,7 +39,8 @@ STRONG = (
     r"(?:(?-i:ICE)\b|(?-i:I\.C\.E\.)|(?-i:CBP|DHS|HSI|ERO)\b|immigration and customs enforcement"
     r"|customs and border protection|border patrol|homeland security"
     r"|(?:federal |civil |u\.s\. )*immigration\b(?! (?:court|judges?|attorneys?|lawyers?|reform|"
-    r"lawyer|hearing|case))|deport\w*|287\(g\)|detainers?)"
+    r"hearings?|cases?|office|offices|building|services|clinic|center|debate|bill|forum|rally|"
+    r"advocates?|groups?|policy debate))|deport\w*|287\(g\)|detainers?)"
 )
 _WEAK = (r"(?:them|it|those|these|such \w+|the agency|federal (?:partners|agents|agencies|authorities|"
          r"officials|officers|government|law enforcement)|the feds|agents|requests?|warrants?)")
@@ -128,7 +129,7 @@ def _rule(name: str, polarity: int, pattern: str, inner: bool = False) -> Rule:
 
 RULES: tuple[Rule, ...] = (
     _rule("honor", 1, r"\b(?:honou?r\w*|compl\w+ with|abid\w+ by|accept\w*|act\w* on|respond\w* to)"
-          rf"\s+{_gap(4)}(?:{_DET}(?:{STRONG}|requests?|holds?|warrants?|inquir\w+|them|those|such \w+))"),
+          rf"\s+{_gap(4)}(?:{_DET}(?:{STRONG}|requests?|holds?|warrants?|inquir\w+|them|it|those|such \w+))"),
     _rule("answer", 1, rf"\banswer\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:inquir\w+|requests?|calls?)"),
     _rule("hold", 1, rf"\b(?:hold\w*|held|keep\w*|kept|detain\w*|lodg\w+)\s+{_gap(6)}(?:on|for|under|"
           rf"past|beyond|pursuant to|at the request of)\s+{_gap(3)}(?:{STRONG}|(?:their )?release\b)"),
@@ -159,7 +160,7 @@ RULES: tuple[Rule, ...] = (
     _rule("status-based", 1, r"\bbased (?:\w+ ){0,2}on (?:[\w']+ ){0,3}?(?:immigration|citizenship|legal) status"),
     _rule("287(g)", 1, r"\b(?:sign\w*|join\w*|enter\w*|keep\w*|kept|renew\w*|maintain\w*|extend\w*|"
           r"appl\w+|approv\w+|seek\w*|sought|pursu\w+|expand\w*|add\w*|continu\w+|participat\w+|adopt\w*|"
-          r"reinstat\w+|restart\w*|retain\w*|reach\w*|resum\w+|finaliz\w+|stay\w* (?:in|on))"
+          r"reinstat\w+|restart\w*|retain\w*|reach\w*|resum\w+|finaliz\w+|(?:stay|remain)\w* (?:in|on))"
           rf"\s+{_gap(8)}(?:287\(g\)|warrant service officer|task force model|jail enforcement model|"
           rf"(?:agreement|contract|partnership|memorandum|program|task force) with {_DET}(?:{STRONG}))"),
     _rule("ends", -1, r"\b(?:end|ends|ended|ending|terminat\w+|withdr\w+|exit\w*|cancel\w*|rescind\w*|"
