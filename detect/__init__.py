@@ -2,8 +2,9 @@
 enforcement in news text. Pure (text in, statements out); see DESIGN.md.
 
 Stages, one module each: ``query`` (relevance query), ``quotes`` (statement units),
-``attribution`` (speaker, title, agency), ``agencies`` (canonical agencies), ``scope``
-and ``stance`` (refuses / cooperates / mixed), ``score``; ``detector`` runs them in
+``attribution`` (speaker, title, agency), ``agencies`` and ``places`` (canonical
+agencies, gazetteer), ``scope`` and ``stance`` (refuses / cooperates / mixed), ``score``;
+``text`` holds the shared splitting and normalising; ``detector`` runs them in
 order, ``novelty`` links re-reports of one quote, ``classify`` and ``evaluate`` are the
 command-line faces.
 """

