@@ -1,11 +1,11 @@
-"""The seed article (../shared/seed) yields its four statements."""
+"""The seed article (a copy of ../shared/seed, kept in demo/site) yields its four statements."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-SEED = Path("/work/shared/seed/police-immigration-statements-2016.txt")
+SEED = Path(__file__).resolve().parents[2] / "demo" / "site" / "police-immigration-statements-2016.txt"
 
 
 @pytest.fixture(scope="module")
