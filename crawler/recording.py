@@ -28,6 +28,17 @@ def new_entries(session, feed_id: int, entries: Sequence[Entry]) -> list[Entry]:
     return todo
 
 
+def link_stored(session, feed_id: int, entry: Entry) -> bool:
+    """Link a feed's entry to its archived article; False if the article is not there."""
+    from db.archive import article_by_url, link_entry
+
+    article = article_by_url(session, entry.url)
+    if article is None:
+        return False
+    link_entry(session, feed_id, entry.key, article.id)
+    return True
+
+
 def store(session, article: ArticleItem, statements, *, channel: str, also_reported: bool,
           now):
     """Archive the article, its statements and their alert rows (one transaction)."""

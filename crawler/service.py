@@ -113,6 +113,7 @@ class CrawlService:
             return
         self._stopped = True
         self.context.stopping = True
+        self._crawler.spider.cancel_waiters()
         try:
             await asyncio.wait_for(self.context.polls.abandon_all(), STOP_SECONDS)
         except Exception:

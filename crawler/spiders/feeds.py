@@ -17,6 +17,7 @@ poll of the process. Per poll:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from datetime import timedelta
@@ -29,7 +30,7 @@ from crawler.entries import Entry, Listing, parse_feed, parse_listing
 from crawler.errors import describe_failure, http_error, retry_after_seconds
 from crawler.items import ArticleItem, PageItem
 from crawler.polls import FeedSnapshot, Poll
-from crawler.recording import new_entries
+from crawler.recording import link_stored, new_entries
 from crawler.requests import ITEM, POLL, article_request, feed_request
 from crawler.workers import TaskTimeout
 from db.models import utcnow
@@ -45,6 +46,10 @@ class FeedSpider(Spider):
     def __init__(self, context, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.context = context
+        # Article URLs being fetched/stored now: another poll's entry for the same URL
+        # waits for that one and links to it, instead of fetching it twice.
+        self._articles_in_flight: dict[str, asyncio.Future] = {}
+        self._waiters: set[asyncio.Task] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -146,9 +151,41 @@ class FeedSpider(Spider):
         outputs = []
         for entry in todo:
             self.context.polls.entry_started(poll)
+            waiting = self._articles_in_flight.get(entry.url)
+            if waiting is not None:
+                self._wait_and_link(poll, entry, waiting)
+                continue
+            self._articles_in_flight[entry.url] = asyncio.get_running_loop().create_future()
             item = _page_item(poll, entry)
             outputs.append(self._article_request(entry.link, item) if entry.link else item)
         return outputs
+
+    def _wait_and_link(self, poll: Poll, entry: Entry, waiting: asyncio.Future) -> None:
+        task = asyncio.ensure_future(self._link_when_stored(poll, entry, waiting))
+        self._waiters.add(task)
+        task.add_done_callback(self._waiters.discard)
+
+    async def _link_when_stored(self, poll: Poll, entry: Entry, waiting: asyncio.Future) -> None:
+        stored = await asyncio.shield(waiting)
+        if self.context.polls.get(poll.id) is None:
+            return
+        try:
+            linked = stored and await self.context.db.run(link_stored, poll.feed.id, entry)
+        except Exception:
+            log.exception("linking entry failed feed=%s url=%s", poll.feed.name, entry.url)
+            linked = False
+        if self.context.polls.get(poll.id) is not None:
+            self.context.polls.entry_finished(poll, failed=not linked)
+
+    def _article_settled(self, url: str, stored: bool) -> None:
+        waiting = self._articles_in_flight.pop(url, None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(stored)
+
+    def cancel_waiters(self) -> None:
+        """Stop waiting for articles of other polls (the service is stopping)."""
+        for task in list(self._waiters):
+            task.cancel()
 
     # -- articles -----------------------------------------------------------
 
@@ -201,6 +238,8 @@ class FeedSpider(Spider):
         self._finish(item, failed=True)
 
     def _finish(self, item, *, failed: bool) -> None:
+        if isinstance(item, PageItem):
+            self._article_settled(item.article.url, stored=not failed)
         poll = self.context.polls.get(getattr(item, "poll_id", None))
         if poll is not None:
             self.context.polls.entry_finished(poll, failed=failed)
@@ -211,6 +250,7 @@ class FeedSpider(Spider):
         if poll is None:
             return
         if ITEM in request.meta:
+            self._article_settled(request.meta[ITEM].article.url, stored=False)
             self.context.polls.entry_finished(poll, failed=True)
         else:
             self.context.polls.failed(poll, "request dropped by the scheduler")
@@ -224,6 +264,7 @@ class FeedSpider(Spider):
         if poll is not None and ITEM not in request.meta:
             self.context.polls.failed(poll, f"internal error: {failure.getErrorMessage()}")
         elif poll is not None:
+            self._article_settled(request.meta[ITEM].article.url, stored=False)
             self.context.polls.entry_finished(poll, failed=True)
 
 

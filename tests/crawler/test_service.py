@@ -103,9 +103,11 @@ def test_same_article_in_two_feeds_in_one_cycle_is_stored_once(
 
     run_crawl(config, [{"do": "cycle"}])
 
+    assert len(feed_site.requests_for("/both.html")) == 1
     with sessions() as session:
         assert list(_articles(session)) == [link]
         assert session.scalar(select(func.count(FeedEntry.id))) == 2
+        assert {log.outcome for log in session.scalars(select(FetchLog))} == {"ok"}
 
 
 def test_summary_fallback_when_the_page_cannot_be_used(feed_site, make_config, run_crawl,
