@@ -211,7 +211,7 @@ def render_hits(hits, fmt: str) -> str:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else SEARCH_FIELDS,
                                 extrasaction="ignore")
         writer.writeheader()
-        writer.writerows({k: (json.dumps(v) if isinstance(v, list) else v)
+        writer.writerows({k: (json.dumps(list(v)) if isinstance(v, (list, tuple)) else v)
                           for k, v in row.items()} for row in rows)
         return buffer.getvalue()
     return _table(rows)
