@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -62,7 +62,8 @@ def describe_failure(failure, *, timeout: float | None = None, max_bytes: int | 
         (IgnoreRequest, lambda: _ignored(exc)),
         ((DownloadTimeoutError, TimeoutError),
          lambda: f"timed out after {timeout:g}s" if timeout else "timed out"),
-        ((CannotResolveHostError, DNSLookupError), lambda: _dns(exc, getattr(failure, "request", None))),
+        ((CannotResolveHostError, DNSLookupError),
+         lambda: _dns(exc, getattr(failure, "request", None))),
         ((DownloadConnectionRefusedError, ConnectError), lambda: "connection refused"),
         (DownloadCancelledError,
          lambda: f"response over the size cap ({max_bytes} bytes)" if max_bytes else

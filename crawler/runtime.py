@@ -42,8 +42,8 @@ install()
 
 def run(main: Callable[[], Awaitable[int]]) -> int:
     """Run `main()` on the reactor's asyncio loop until it returns; return its exit code."""
-    from twisted.internet import reactor
     from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor
 
     outcome: dict[str, int] = {}
 

@@ -46,7 +46,8 @@ def canonical_url(link: str, base: str | None = None) -> str | None:
     scheme = parts.scheme.lower()
     if scheme not in FETCHABLE_SCHEMES or not parts.hostname:
         return None
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(k, v) for k, v in pairs if not _is_tracking(k)]
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
 
 

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from servers.feed_site import article_page, rss_feed
 
 pytestmark = pytest.mark.timeout(120)

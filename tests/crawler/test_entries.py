@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from servers.feed_site import atom_feed, many_entries, rss_feed
 
 from crawler.entries import parse_feed, parse_listing
 from crawler.text import plain_text, sane_date
-from servers.feed_site import atom_feed, many_entries, rss_feed
 
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 FEED = "http://127.0.0.1:1/feeds/news.xml"

@@ -10,10 +10,10 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from servers.feed_site import article_page, atom_feed, many_entries, rss_feed
 from sqlalchemy import func, select
 
 from db.models import Article, Feed, FeedEntry, FetchLog
-from servers.feed_site import article_page, atom_feed, many_entries, rss_feed
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -23,7 +23,8 @@ def test_safe_defaults():
     settings = scrapy_settings(parse_config({}))
     assert settings["ROBOTSTXT_OBEY"] is True
     assert settings["BEATWIRE_ALLOW_PRIVATE_ADDRESSES"] is False
-    assert settings["TELNETCONSOLE_ENABLED"] is False and settings["REMOTE_CONTROL_ENABLED"] is False
+    assert settings["TELNETCONSOLE_ENABLED"] is False
+    assert settings["REMOTE_CONTROL_ENABLED"] is False
     assert settings["HTTPCACHE_ENABLED"] is False and settings["AUTOTHROTTLE_ENABLED"] is True
     assert settings["REDIRECT_MAX_TIMES"] <= 10
     assert 429 not in settings["RETRY_HTTP_CODES"] and 503 not in settings["RETRY_HTTP_CODES"]

@@ -12,12 +12,12 @@ import asyncio
 import pytest
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
+from servers.feed_site import rss_feed
 from sqlalchemy import select
 
 from crawler.addresses import literal_address, refusal, resolve
 from crawler.middlewares.ssrf import SSRFGuardMiddleware
 from db.models import Article, Feed
-from servers.feed_site import rss_feed
 
 REFUSED_HOSTS = [
     ("loopback", "127.0.0.1", "loopback"),

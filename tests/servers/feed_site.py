@@ -147,7 +147,7 @@ class FeedSite:
     def redirect_chain(self, path: str, hops: int, to: str) -> None:
         """`path` -> `path`/1 -> ... -> `path`/`hops-1` -> `to`."""
         steps = [path] + [f"{path}/{i}" for i in range(1, hops)]
-        for here, there in zip(steps, steps[1:] + [to]):
+        for here, there in zip(steps, steps[1:] + [to], strict=True):
             self.redirect(here, there)
 
     def redirect_loop(self, path: str) -> None:
