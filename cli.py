@@ -300,7 +300,8 @@ def feeds_add(loader: ConfigLoader, name, url, kind, agency, interval, item_sele
 
     Example:
 
-        beatwire feeds add "Springfield PD" https://springfield.example/news/rss --agency "Springfield Police Department"
+        beatwire feeds add "Springfield PD" https://springfield.example/news/rss \\
+          --agency "Springfield Police Department"
     """
     from config import add_feed
 

@@ -239,11 +239,18 @@ def add_feed(path: str | os.PathLike, **fields) -> None:
         if value is not None:
             table[key] = value
     feeds = doc.get("feeds")
-    if feeds is None:
+    if not isinstance(feeds, tomlkit.items.AoT):
+        # `feeds = []` (or absent): rewrite as [[feeds]] tables at the end of the file.
+        existing = list(feeds or [])
+        if feeds is not None:
+            del doc["feeds"]
         feeds = tomlkit.aot()
-        doc["feeds"] = feeds
+        for old in existing:
+            feeds.append(tomlkit.item(old))
+        doc.append("feeds", feeds)
     feeds.append(table)
-    parse_config(doc.unwrap(), source=str(path))
+    text = tomlkit.dumps(doc)
+    parse_config(tomllib.loads(text), source=str(path))
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

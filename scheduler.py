@@ -203,7 +203,8 @@ class Daemon:
         jobs.add_job(self.poll_due_feeds, "interval", seconds=self.config.scheduler.tick,
                      id="poll_due_feeds", next_run_time=utcnow(), **every)
         jobs.add_job(self.deliver_alerts, "interval", seconds=15, id="deliver_alerts", **every)
-        jobs.add_job(self.check_feed_health, "interval", minutes=30, id="check_feed_health", **every)
+        jobs.add_job(self.check_feed_health, "interval", minutes=30, id="check_feed_health",
+                     **every)
         jobs.add_job(self.reload_config, "interval", seconds=5, id="reload_config", **every)
         if self.config.slack.digest_cron:
             jobs.add_job(self.send_digest, CronTrigger.from_crontab(self.config.slack.digest_cron,

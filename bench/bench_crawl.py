@@ -4,7 +4,8 @@
 
 Serves N generated RSS feeds (and their article pages, about one in ten on the
 topic) from HOSTS loopback addresses (127.0.0.1, 127.0.0.2, ...: separate sites,
-as real feeds are, so per-site politeness applies as it would in production), runs a full Beatwire cycle into a fresh SQLite file
+as real feeds are, so per-site politeness applies as it would in production),
+runs a full Beatwire cycle into a fresh SQLite file
 (fetch, parse, extract, detect, store, console alerts), and in the same run a
 baseline: `feedparser.parse` over the same feed bodies in a loop. Both run in
 child processes so their peak memory (ru_maxrss) is comparable. Prints feeds/s,
@@ -115,7 +116,8 @@ def main() -> int:
     print(f"feeds={n} entries/feed={args.entries} articles={n * args.entries} alerts={alerts}")
     print(f"baseline feedparser loop: {parse_s:.2f}s parse ({n / parse_s:.0f} feeds/s), "
           f"process {base_s:.2f}s, peak {base_mb} MiB")
-    print(f"beatwire run --once:      {cycle_s:.2f}s ({n / cycle_s:.1f} feeds/s), peak {cycle_mb} MiB")
+    print(f"beatwire run --once:      {cycle_s:.2f}s ({n / cycle_s:.1f} feeds/s), "
+          f"peak {cycle_mb} MiB")
     print(f"ratio cycle/parse-loop time: {cycle_s / parse_s:.1f}x; "
           f"peak memory ratio: {cycle_mb / max(base_mb, 1):.1f}x")
     return 0

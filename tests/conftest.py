@@ -86,15 +86,13 @@ def sessions(engine):
 
 
 # The local servers (real HTTP on 127.0.0.1) are fixtures defined beside them.
-from servers.fake_slack import fake_slack  # noqa: E402,F401
-from servers.feed_site import feed_site  # noqa: E402,F401
-
-
 # -- running the real `beatwire` command --------------------------------------------
-
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+from servers.fake_slack import fake_slack  # noqa: E402,F401
+from servers.feed_site import feed_site  # noqa: E402,F401
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_ARTICLES = REPO / "demo" / "site" / "articles"

@@ -101,3 +101,12 @@ def test_add_feed_keeps_comments_and_validates(tmp_path):
     with pytest.raises(ConfigError, match=r"feeds\[1\]\.url"):
         add_feed(path, name="bad", url="file:///etc/passwd")
     assert "file:///etc/passwd" not in path.read_text()
+
+
+@pytest.mark.parametrize("start", ["feeds = []\n[slack]\nchannel = '#x'\n", "",
+                                   "[[feeds]]\nname = 'A'\nurl = 'https://a/x'\n"],
+                         ids=["inline-empty-array", "empty-file", "existing-tables"])
+def test_add_feed_to_any_starting_file(tmp_path, start):
+    path = write(tmp_path, start)
+    add_feed(path, name="B", url="https://b.example/rss", interval="15m")
+    assert [f.name for f in load_config(path).feeds][-1] == "B"

@@ -1,0 +1,135 @@
+"""The `beatwire` command as operators and analysts use it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from crawler.items import ArticleItem
+from db.archive import store_article
+from db.engine import make_engine, make_sessionmaker, transaction
+from db.feeds import sync_feeds
+from db.migrate import upgrade
+from detect import Agency, Statement
+
+
+def invoke(config, *args, stdin: str | None = None):
+    return CliRunner().invoke(cli.main, ["--config", str(config), *args], input=stdin)
+
+
+@pytest.fixture
+def archive(tmp_path, make_config, sqlite_url):
+    """A config whose SQLite archive holds three statements from two articles."""
+    config = make_config(sqlite_url, [{"name": "News", "url": "http://127.0.0.1:9/feed.xml"}])
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    sessions = make_sessionmaker(engine)
+    from config import load_config
+
+    with transaction(sessions) as session:
+        sync_feeds(session, load_config(config), datetime.now(timezone.utc))
+    rows = [
+        ("https://news.example/a", datetime(2026, 3, 1, tzinfo=timezone.utc), [
+            ("We will not hold anyone on an ICE detainer without a judge's warrant.",
+             "Sheriff Ada Park", Agency("Kern Valley County Sheriff's Office", "sheriff",
+                                        "Kern Valley County", "CA", "Kern Valley sheriff"), "mixed"),
+            ("Our deputies will keep working with ICE at the jail.", None,
+             Agency("Ocotillo Police Department", "police", "Ocotillo", "AZ", "Ocotillo police"),
+             "cooperates")]),
+        ("https://news.example/b", datetime(2026, 4, 2, tzinfo=timezone.utc), [
+            ("Officers will not ask about immigration status during traffic stops.", "Chief Lee Moss",
+             Agency("Brant Police Department", "police", "Brant", "CA", "Brant police"), "refuses")]),
+    ]
+    with transaction(sessions) as session:
+        for n, (url, published, found) in enumerate(rows):
+            item = ArticleItem(url=url, title=f"Story {n}", published=published,
+                               text=" ".join(q for q, *_ in found), feed="News", feed_id=1,
+                               entry_key=f"k{n}")
+            statements = [Statement(quote=q, speaker=s, speaker_title=None, agency=a, stance=st,
+                                    score=0.8, cues=(f"{st}: test",), kind="quote")
+                          for q, s, a, st in found]
+            store_article(session, item, statements, channel="#x")
+    engine.dispose()
+    return config
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["detainer"], ["Kern Valley", "Ocotillo"]),
+        (["traffic stops"], ["Brant"]),
+        (["", "--stance", "refuses"], ["Brant"]),
+        (["", "--state", "CA"], ["Brant", "Kern Valley"]),
+        (["", "--agency", "ocotillo"], ["Ocotillo"]),
+        (["", "--since", "2026-04-01"], ["Brant"]),
+        (["immigration", "--state", "AZ"], []),
+    ],
+    ids=["full-text-article", "full-text-quote", "stance", "state", "agency-substring", "since", "no-hit"],
+)
+def test_search_json(archive, args, expected):
+    result = invoke(archive, "search", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.output)
+    found = sorted(name for h in hits for name in ("Kern Valley", "Ocotillo", "Brant")
+                   if h["agency"].startswith(name))
+    assert found == sorted(expected) and len(hits) == len(expected)
+    for hit in hits:
+        assert {"quote", "speaker", "agency", "stance", "url", "published"} <= set(hit)
+
+
+def test_search_csv_and_table(archive):
+    rows = list(csv.DictReader(io.StringIO(invoke(archive, "search", "", "--format", "csv").output)))
+    assert {r["stance"] for r in rows} == {"mixed", "cooperates", "refuses"}
+    assert json.loads(rows[0]["cues"])[0].endswith(": test")
+    table = invoke(archive, "search", "warrant").output
+    assert "Kern Valley County Sheriff's Office" in table and "https://news.example/a" in table
+
+
+def test_export_json_has_every_statement(archive):
+    result = invoke(archive, "export", "--format", "json")
+    assert result.exit_code == 0
+    assert len(json.loads(result.output)) == 3
+
+
+def test_invalid_config_exits_2_naming_the_key(tmp_path):
+    bad = tmp_path / "config.toml"
+    bad.write_text("[crawler]\ndownload_timeout = 'forever'\n")
+    result = invoke(bad, "feeds", "list")
+    assert result.exit_code == 2
+    assert "crawler.download_timeout" in result.output
+
+
+def test_classify_contract_with_a_malformed_line():
+    lines = [
+        {"id": "a", "text": "“We will not honor ICE detainers without a judicial warrant,” "
+                            "Marlow County Sheriff Ruth Ibarra said Monday."},
+        "this is not json",
+        {"id": "c", "text": "Police asked witnesses to cooperate with the investigation."},
+    ]
+    stdin = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    result = CliRunner().invoke(cli.main, ["classify"], input=stdin)
+    assert result.exit_code == 0
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert len(out) == 3
+    assert out[0]["id"] == "a" and out[0]["relevant"] is True and out[0]["stance"] == "mixed"
+    assert set(out[0]) >= {"id", "relevant", "stance", "speaker", "agency", "score", "cues"}
+    assert "error" in out[1]
+    assert out[2]["relevant"] is False and out[2]["stance"] is None
+
+
+def test_feeds_add_then_list(tmp_path, make_config, sqlite_url):
+    config = make_config(sqlite_url, [])
+    added = invoke(config, "feeds", "add", "Brant PD", "https://brant.example/rss",
+                   "--agency", "Brant Police Department", "--interval", "30m")
+    assert added.exit_code == 0, added.output
+    listed = invoke(config, "feeds", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "Brant PD" in listed.output and "never" in listed.output
+    refused = invoke(config, "feeds", "add", "Bad", "gopher://x")
+    assert refused.exit_code == 2 and "feeds[1].url" in refused.output
