@@ -8,7 +8,9 @@ fetched. Resolution runs in a thread and is cached briefly per host.
 
 Settings: BEATWIRE_ALLOW_PRIVATE_ADDRESSES (skip the address check, for local
 test and demo sites), BEATWIRE_SSRF_EXEMPT ("host:port" origins let through,
-a test hook), BEATWIRE_DNS_CACHE_SECONDS.
+a test hook), BEATWIRE_ONLY_ORIGINS (when set, every other origin is refused
+without a DNS lookup: keeps test crawls of third-party feeds on 127.0.0.1),
+BEATWIRE_DNS_CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ _CACHE_LIMIT = 10_000
 class SSRFGuardMiddleware:
     """Refuses requests for other schemes and for hosts on non-public addresses."""
 
-    def __init__(self, *, allow_private: bool, exempt=(), cache_seconds: float = 60.0, stats=None):
+    def __init__(self, *, allow_private: bool, exempt=(), only=(), cache_seconds: float = 60.0,
+                 stats=None):
         self.allow_private = allow_private
         self.exempt = {origin.lower() for origin in exempt}
+        self.only = {origin.lower() for origin in only}
         self.cache_seconds = cache_seconds
         self.stats = stats
         self._cache: dict[str, tuple[float, str | None]] = {}
@@ -43,6 +47,7 @@ class SSRFGuardMiddleware:
         return cls(
             allow_private=settings.getbool("BEATWIRE_ALLOW_PRIVATE_ADDRESSES"),
             exempt=settings.getlist("BEATWIRE_SSRF_EXEMPT"),
+            only=settings.getlist("BEATWIRE_ONLY_ORIGINS"),
             cache_seconds=settings.getfloat("BEATWIRE_DNS_CACHE_SECONDS", 60.0),
             stats=crawler.stats,
         )
@@ -68,13 +73,16 @@ class SSRFGuardMiddleware:
         host = (parts.hostname or "").rstrip(".")
         if not host:
             return "refused URL without a host"
-        if self.allow_private or self._is_exempt(host, parts):
+        if self.only and not self._origin_in(self.only, host, parts):
+            return f"refused origin outside BEATWIRE_ONLY_ORIGINS: {host}"
+        if self.allow_private or self._origin_in(self.exempt, host, parts):
             return None
         return await self._host_refusal(host)
 
-    def _is_exempt(self, host: str, parts) -> bool:
+    @staticmethod
+    def _origin_in(origins: set[str], host: str, parts) -> bool:
         default = 443 if parts.scheme.lower() == "https" else 80
-        return f"{host}:{parts.port or default}".lower() in self.exempt
+        return f"{host}:{parts.port or default}".lower() in origins
 
     async def _host_refusal(self, host: str) -> str | None:
         cached = self._cache.get(host)

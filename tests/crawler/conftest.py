@@ -43,9 +43,10 @@ def run_crawl():
     """Run CrawlService in a child process with `actions`; the child's result dict."""
 
     def run(config: dict, actions: list[dict], *, detector: str = "none",
-            ssrf_exempt: list[str] | None = None, timeout: float = 120) -> dict:
+            ssrf_exempt: list[str] | None = None, only_origins: list[str] | None = None,
+            timeout: float = 120) -> dict:
         job = {"config": config, "actions": actions, "detector": detector,
-               "ssrf_exempt": ssrf_exempt or []}
+               "ssrf_exempt": ssrf_exempt or [], "only_origins": only_origins or []}
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         done = subprocess.run([sys.executable, str(CHILD)], input=json.dumps(job),
                               capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env)
@@ -57,3 +58,14 @@ def run_crawl():
         return result
 
     return run
+
+
+@pytest.fixture
+def make_feed():
+    """Builder: feed XML from entry dicts (title, link, guid, summary, published)."""
+    from servers.feed_site import atom_feed, rss_feed
+
+    def build(entries: list[dict], kind: str = "rss", **kwargs) -> str:
+        return (atom_feed if kind == "atom" else rss_feed)(entries, **kwargs)
+
+    return build

@@ -1,7 +1,8 @@
 """Runs CrawlService in a fresh process for one test (see conftest.py for why).
 
 Reads a JSON job on stdin: {"config": {...config.toml as a dict...},
-"actions": [...], "detector": "real" | "none", "ssrf_exempt": ["127.0.0.1:PORT"]}
+"actions": [...], "detector": "real" | "none", "ssrf_exempt": ["127.0.0.1:PORT"],
+"only_origins": ["127.0.0.1:PORT"]}
 and prints one line "RESULT <json>" with what each action saw. Actions:
 
     {"do": "cycle", "feeds": ["name", ...] | null, "timeout": 60}
@@ -91,10 +92,12 @@ async def main(job: dict) -> int:
     from db.engine import make_engine, make_sessionmaker
 
     config = parse_config(job["config"])
-    exempt = job.get("ssrf_exempt") or []
-    if exempt:  # a test hook: the feed site's own origin is let through the SSRF guard
-        build = service_module.scrapy_settings
-        service_module.scrapy_settings = lambda c: {**build(c), "BEATWIRE_SSRF_EXEMPT": exempt}
+    # Test hooks: let the feed site's own origin through the SSRF guard, or refuse
+    # every origin but the feed site's (third-party feeds link to real hosts).
+    extra = {"BEATWIRE_SSRF_EXEMPT": job.get("ssrf_exempt") or [],
+             "BEATWIRE_ONLY_ORIGINS": job.get("only_origins") or []}
+    build = service_module.scrapy_settings
+    service_module.scrapy_settings = lambda c: {**build(c), **extra}
     engine = make_engine(config.database.url)
     sessions = make_sessionmaker(engine)
     kicks = []

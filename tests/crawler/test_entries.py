@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from servers.feed_site import atom_feed, many_entries, rss_feed
@@ -121,3 +123,20 @@ def test_listing_links_by_selector():
 def test_listing_errors(selector, words):
     listing = parse_listing("<ul><li>x</li></ul>", "http://127.0.0.1:1/", selector, 10, NOW)
     assert words in listing.error
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "feedparser-tests"
+TAG = re.compile(r"<\s*/?\s*[A-Za-z!][^<>]*>")
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="feedparser corpus not present")
+def test_every_corpus_feed_parses_to_entries_or_a_clear_error_without_markup():
+    files = [p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in (".md", "")]
+    assert len(files) > 2000
+    for path in files:
+        url = "http://127.0.0.1:1/" + path.relative_to(CORPUS).as_posix()
+        listing = parse_feed(path.read_bytes(), url, {"Content-Type": "application/xml"}, 100, NOW)
+        assert listing.entries or listing.error is None or listing.error.startswith("not a feed")
+        for entry in listing.entries:
+            assert not TAG.search(entry.summary), (path, entry.summary)
+            assert not TAG.search(entry.title), (path, entry.title)

@@ -116,6 +116,13 @@ def test_allow_private_addresses_still_fetches_only_http():
     assert "scheme file" in _check("file:///etc/passwd", allow_private=True)
 
 
+def test_only_origins_refuses_everything_else_without_resolving():
+    only = ["127.0.0.1:8000"]
+    assert _check("http://127.0.0.1:8000/a", only=only, allow_private=True) is None
+    assert "outside BEATWIRE_ONLY_ORIGINS" in _check("http://example.org/", only=only)
+    assert "outside BEATWIRE_ONLY_ORIGINS" in _check("http://no-such-host.invalid/", only=only)
+
+
 def test_exempt_origin_is_exactly_that_host_and_port():
     assert _check("http://127.0.0.1:8000/a", exempt=["127.0.0.1:8000"]) is None
     assert "loopback" in _check("http://127.0.0.1:8001/a", exempt=["127.0.0.1:8000"])
