@@ -9,6 +9,8 @@ and prints one line "RESULT <json>" with what each action saw. Actions:
         sync feeds from config, claim them (all enabled if null), submit, wait idle
     {"do": "submit_then_stop", "feeds": [...], "after": 1.0}
         submit, wait `after` seconds, then stop the service and time the stop
+    {"do": "reconfigure", "config": {...}}
+        service.update_config(the new config), as a reload does
 """
 
 from __future__ import annotations
@@ -83,7 +85,16 @@ async def _submit_then_stop(service, sessions, config, action) -> dict:
             "stop_seconds": time.monotonic() - started}
 
 
-ACTIONS = {"cycle": _cycle, "submit_then_stop": _submit_then_stop}
+async def _reconfigure(service, sessions, config, action) -> dict:
+    from config import parse_config
+
+    new = parse_config(action["config"])
+    service.update_config(new)
+    config.__dict__.update(new.__dict__)  # later cycles sync feeds from the new config
+    return {"reconfigured": True}
+
+
+ACTIONS = {"cycle": _cycle, "submit_then_stop": _submit_then_stop, "reconfigure": _reconfigure}
 
 
 async def main(job: dict) -> int:

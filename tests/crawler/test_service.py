@@ -304,3 +304,24 @@ def test_stop_abandons_in_flight_polls_within_seconds_and_releases_leases(
             assert feed.claimed_until is None and feed.status == "never", feed.name
         assert session.scalar(select(func.count(FetchLog.id))) == 0
         assert session.scalar(select(func.count(Article.id))) == 0
+
+
+def test_update_config_applies_to_the_next_poll(feed_site, make_config, run_crawl, sessions):
+    for name in ("first", "second"):
+        feed_site.route(f"/{name}.xml", rss_feed([
+            {"title": f"{name} {i}", "guid": f"{name}-{i}", "summary": f"{name} {i}."}
+            for i in range(3)]))
+    feeds = [{"name": n, "url": feed_site.url(f"/{n}.xml")} for n in ("first", "second")]
+    before = make_config(feeds, max_entries_per_feed=1)
+    after = make_config(feeds + [{"name": "third", "url": feed_site.url("/first.xml"),
+                                  "agency": "Test Police Department"}],
+                        max_entries_per_feed=3)
+
+    run_crawl(before, [{"do": "cycle", "feeds": ["first"]},
+                       {"do": "reconfigure", "config": after},
+                       {"do": "cycle", "feeds": ["second", "third"]}])
+
+    with sessions() as session:
+        logs = {f.name: _logs(session, f.name)[-1].new_articles
+                for f in session.scalars(select(Feed))}
+        assert logs == {"first": 1, "second": 3, "third": 2}
