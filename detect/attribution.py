@@ -16,11 +16,8 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
 4. Pronouns ("he said", "she wrote") resolve to the last named speaker in the paragraph,
    then in the article; a bare surname ("Adair said") to the earlier speaker of that
    name; "it said", "the department said", "police said" to the last agency of that kind.
-5. Role: words in the speaker phrase or its appositive decide whether this voice can
-   speak for an agency. Candidates, former/retired officials, advocates, lawyers, unions
-   and associations, residents, editorials, federal officials and single council members
-   or commissioners are ``excluded``; a federal body as the speaker's agency is
-   ``federal``. Otherwise ``official`` (a named person), ``agency`` or ``body``.
+5. Role: ``speakers.agency_role`` decides from the speaker phrase and its appositive
+   whether this voice can speak for an agency (see that module).
 """
 from __future__ import annotations
 
@@ -30,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from . import agencies
 from .agencies import Mention
 from .model import Agency
+from .speakers import GENERIC, TIME, TITLE_WORDS, agency_role, person
 
 _SPEECH_RE = re.compile(
     r"\b(?:said|says|told|tells|announced|announces|wrote|writes|stated|states|added|adds|"
@@ -41,39 +39,10 @@ _SOURCE_RE = re.compile(
     r"(?:from|by|signed by|issued by)|announced (?:\w+ ){0,2}by|in a (?:statement|release) from)\s+")
 _INVERTIBLE = frozenset({"said", "says", "added", "adds", "wrote", "writes", "continued", "stated",
                          "reads", "read"})
-_TITLE_WORDS = frozenset("""
-    chief sheriff undersheriff captain capt. lieutenant lt. sergeant sgt. major maj. commander
-    cmdr. spokesman spokeswoman spokesperson officer deputy detective det. trooper director
-    administrator warden superintendent supt. colonel col. mayor manager executive chair
-    chairman chairwoman president commissioner supervisor councilman councilwoman councilor
-    alderman alderwoman member pio marshal constable assistant interim acting
-""".split())
-_GENERIC = frozenset("""
-    the a an of for de del la and department office agency police officials official jail
-    sheriff's state highway patrol county city council board commission release statement
-    order memo post policy regional local longtime new former senior top field public
-    information media relations general updated staff troopers deputies officers its his her
-    their department's office's agency's
-""".split())
 _PRONOUNS = {"he": "person", "she": "person", "they": "agency", "it": "agency", "we": "agency",
              "i": "person"}
-_TIME = frozenset("""monday tuesday wednesday thursday friday saturday sunday today yesterday
-    tonight week month year morning afternoon evening night""".split())
 _SUBJECT_TAIL_RE = re.compile(r"(?i)(?:officers'? |deputies'? )?(?:union|association|guild|"
                               r"candidates?|advocates?|groups?|coalition|activists?)\b")
-_NOT_NAMES = frozenset(w.lower() for w in agencies.LEADING_STOP) | frozenset(
-    "but yet still however also instead now so we it they he she i our your my".split())
-_EXCLUDED_RE = re.compile(
-    r"\b(?:candidate|challenger|running for|if elected|former|formerly|retired|ex-|advocate|advocacy|"
-    r"activist|organi[sz]er|coalition|network|union|association|attorney|lawyer|professor|researcher|"
-    r"analyst|expert|residents?|mother|father|parent|grower|farmer|owner|pastor|priest|student|"
-    r"protesters?|editorial|op-ed|columnist|letter to the editor|congress\w*|senator|sen\.|rep\.|"
-    r"representative|lawmaker|legislator|governor|gov\.|secretary|company|contractor|firm|judge|"
-    r"council ?member|councilman|councilwoman|councilor|alderman|alderwoman|commissioner|supervisor|"
-    r"board member|trustee|acting director|field office director|records|documents|data|figures|"
-    r"logs|filings|court papers|reports?|study|survey|lawsuit|complaint)\b", re.I)
-_SINGLE_MEMBER_OK_RE = re.compile(r"\b(?:chair\w*|president of the (?:board|council|commission)|"
-                                  r"(?:police|corrections|public safety) commissioner)\b", re.I)
 _APPOSITIVE_RE = re.compile(r",\s*((?:who|whose|which|a|an|the)\b[^,~]*),\s*$")
 _AUX_RE = re.compile(r"(?:\s+(?:has|have|had|also|previously|later|earlier|again|repeatedly|"
                      r"publicly|recently|then|would|will|has also|had also))+$")
@@ -167,9 +136,9 @@ def _from_verb(ctx: _Context, m: re.Match[str]) -> Attribution | None:
 
 def _looks_named(phrase: str) -> bool:
     words = [w for w in phrase.split() if w.lower() not in {"the", "a", "an"}]
-    if not words or words[0].lower() in _TIME:
+    if not words or words[0].lower() in TIME:
         return False
-    return words[0][0].isupper() or words[0].lower().rstrip("'s") in _TITLE_WORDS | _GENERIC
+    return words[0][0].isupper() or words[0].lower().rstrip("'s") in TITLE_WORDS | GENERIC
 
 
 def _forward(text: str, start: int) -> tuple[str, int, str]:
@@ -211,7 +180,7 @@ def _keeps(tokens: list[re.Match[str]], i: int, kept: list[re.Match[str]]) -> bo
         return True
     if kept and kept[-1].group().lower() in _PRONOUNS:
         return False
-    return len(kept) < 14 and (word[:1].isupper() or low in _TITLE_WORDS or low in _GENERIC)
+    return len(kept) < 14 and (word[:1].isupper() or low in TITLE_WORDS or low in GENERIC)
 
 
 def _subject(ctx: _Context) -> Attribution | None:
@@ -235,7 +204,7 @@ def _forward_subject(text: str, start: int) -> tuple[str, int, str]:
     kept = []
     for tok in tokens[:14]:
         word = tok.group()
-        if word == "," or not (word[:1].isupper() or word.lower() in _TITLE_WORDS | _GENERIC):
+        if word == "," or not (word[:1].isupper() or word.lower() in TITLE_WORDS | GENERIC):
             break
         kept.append(tok)
     if not kept or len(kept) == len(tokens):
@@ -254,8 +223,9 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str) -> Attribution | No
     if re.fullmatch(r"[A-Z][\w'\u00c0-\u024f-]+", phrase) and ctx.history.by_surname(phrase):
         return ctx.history.by_surname(phrase)
     inside = _mentions_in(ctx, at, at + len(phrase)) or _mentions_in_text(ctx, desc)
-    name, title = _person(phrase, inside, ctx.offset + at)
-    agency, role = _agency_role(ctx, phrase, desc, inside, at, name)
+    name, title = person(phrase, inside, ctx.offset + at)
+    near = [m for m in ctx.mentions if m.end <= ctx.offset + at + len(phrase) + 200]
+    agency, role = agency_role(phrase, desc, inside, near, name)
     found = Attribution(name, title, agency, role, "none", phrase)
     ctx.history.add(ctx.paragraph, found)
     return found
@@ -283,50 +253,3 @@ def _mentions_in_text(ctx: _Context, desc: str) -> list[Mention]:
     return _mentions_in(ctx, at, at + len(desc)) if at >= 0 else agencies.find_mentions(desc)
 
 
-def _person(phrase: str, inside: list[Mention], abs_at: int) -> tuple[str | None, str | None]:
-    """(name, title) from a speaker phrase, agency mentions blanked out first."""
-    chars = list(phrase)
-    for m in inside:
-        for i in range(max(0, m.start - abs_at), min(len(chars), m.end - abs_at)):
-            chars[i] = " "
-    words = re.findall(r"[\w'.\u00c0-\u024f-]+", "".join(chars))
-    titles = [w for w in words if w.lower() in _TITLE_WORDS]
-    runs: list[list[str]] = [[]]
-    for w in words:
-        if w[:1].isupper() and w.lower() not in _TITLE_WORDS | _GENERIC | _TIME | _NOT_NAMES \
-                and not w.endswith("'s"):
-            runs[-1].append(w)
-        elif runs[-1]:
-            runs.append([])
-    named = [r for r in runs if r]
-    name = " ".join(named[-1]) if named and len(named[-1]) <= 4 else None
-    return name, (" ".join(titles) or None)
-
-
-def _agency_role(ctx: _Context, phrase: str, desc: str, inside: list[Mention], at: int,
-                 name: str | None) -> tuple[Agency | None, str]:
-    words = f"{phrase} , {desc}"
-    local = [m for m in inside if not m.federal and not m.org]
-    if _EXCLUDED_RE.search(words) and not _SINGLE_MEMBER_OK_RE.search(words):
-        return (local[0].agency if local else None), "excluded"
-    if any(m.federal for m in inside) and not local:
-        return inside[0].agency, "federal"
-    if any(m.org for m in inside) and not local:
-        return None, "excluded"
-    if local:
-        return local[0].agency, ("official" if name else _body_or_agency(local[0].agency))
-    generic = agencies.generic_kind(phrase)
-    titled = any(w.lower() in _TITLE_WORDS for w in phrase.split())
-    if generic or titled:
-        before = [m for m in ctx.mentions if m.end <= ctx.offset + at + len(phrase) + 200]
-        agency = agencies.resolve_generic(phrase, before) if generic else None
-        agency = agency or (agencies.generic_agency(phrase) if not titled else None)
-        kind_role = "body" if generic in {"city", "county"} else "agency"
-        return agency, ("official" if name or titled else kind_role)
-    return None, "unknown"
-
-
-def _body_or_agency(agency: Agency | None) -> str:
-    if agency is None:
-        return "unknown"
-    return "body" if agency.kind in {"city", "county"} else "agency"

@@ -1,0 +1,207 @@
+"""Rules: the vocabulary of stance acts, each a named regex, and the topic test.
+
+What an act is (``stance`` decides with them):
+
+* Each ``Rule`` pairs a cooperation verb with an immigration object ("honor ...
+  detainers", "notify ICE", "ask ... about immigration status", "sign a 287(g)
+  agreement", "assist federal agents with immigration arrests"), or names an inherently
+  negative act ("end its 287(g) agreement", "stop notifying ICE") or a role ("a
+  deportation force", "eyes and ears for ICE", "immigration enforcement is a federal
+  job"). ``cooperate`` with no immigration object ("cooperating with the investigation")
+  is no act.
+* ``STRONG`` objects name immigration outright (ICE, detainers, 287(g), "federal
+  immigration", deportation); "immigration" followed by a word that makes it a topic
+  rather than an actor ("immigration court", "immigration system", "immigration reform")
+  is not one. ``_WEAK`` objects ("them", "federal partners", "the operation") count only
+  in a paragraph that names immigration (``TOPIC_RE``).
+* Gaps between a verb and its object (``_gap``) never cross a sentence end and never
+  run through a blocker word ("whether", "because", "victims", "said" ...).
+* ``CONDITIONS`` mark conditional cooperation (judicial warrant, serious crimes only,
+  case by case, "only if"); ``_BUT_NOT`` a "but ... not" contrast.
+
+A bad rule is one that misfires: every rule has a name, and the name and the words it
+matched are returned as cues, so a wrong call can be traced to the rule and fixed here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+_F = re.I
+STRONG = (
+    r"(?:(?-i:ICE)\b|(?-i:I\.C\.E\.)|(?-i:CBP|DHS|HSI|ERO)\b|immigration and customs enforcement"
+    r"|customs and border protection|border patrol|homeland security"
+    r"|(?:federal |civil |u\.s\. )*immigration\b(?! (?:court|judges?|attorneys?|lawyers?|reform|"
+    r"hearings?|cases?|office|offices|building|services|clinic|center|debate|bill|forum|rally|"
+    r"advocates?|groups?|policy debate))|deport\w*|287\(g\)|detainers?)"
+)
+_WEAK = (r"(?:them|it|those|these|such \w+|the agency|federal (?:partners|agents|agencies|authorities|"
+         r"officials|officers|government|law enforcement)|the feds|agents|requests?|warrants?)")
+_DET = r"(?:(?:the|an?|our|its|their|any|all|every|federal|local)\s+)?"
+_OBJ = rf"{_DET}(?:{STRONG}|{_WEAK})"
+TOPIC_RE = re.compile(
+    r"(?-i:ICE)\b|immigra\w*|deport\w*|287\(g\)|detainer|(?-i:CBP|DHS)\b|border patrol|"
+    r"homeland security|undocumented|sanctuary|citizenship|papers", _F)
+_TOPIC_STEMS = ("immigra", "deport", "287(g)", "detainer", "border patrol", "homeland security",
+                "undocumented", "sanctuary", "citizenship", "papers")
+_CAPS_TOPIC_RE = re.compile(r"\b(?:ICE|CBP|DHS)\b")
+
+
+def topic_hits(text: str) -> list[int]:
+    """Offsets where ``text`` names immigration: ``TOPIC_RE``'s matches, found with fast
+    substring scans (an article is scanned once, so this is on the hot path)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a rare character changed length when lower-cased
+        return [m.start() for m in TOPIC_RE.finditer(text)]
+    hits = [m.start() for m in _CAPS_TOPIC_RE.finditer(text)] if "ICE" in text or "CBP" in text \
+        or "DHS" in text else []
+    for stem in _TOPIC_STEMS:
+        at = lowered.find(stem)
+        while at >= 0:
+            hits.append(at)
+            at = lowered.find(stem, at + 1)
+    return sorted(hits)
+
+
+_STRONG_RE = re.compile(STRONG + r"|\bpapers\b|citizenship|country of (?:birth|origin)", _F)
+_BLOCK = (r"regardless|irrespective|matter|whether|about|because|despite|fear|afraid|who|which|"
+          r"that|if|when|victims?|witness\w*|families|said|says|told|comment")
+
+
+def _gap(n: int, block: str = _BLOCK) -> str:
+    """Up to ``n`` intervening words, none of them a blocker."""
+    return rf"(?:(?!(?:{block})\b)[\w'$,.()\"-]+\s+){{0,{n}}}?"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One act rule: base polarity, pattern, and whether negators inside the match count.
+
+    ``probes`` are lower-case substrings of which the text must contain one before the
+    (much slower) regex runs; they are the stems of the rule's leading words.
+    """
+
+    name: str
+    polarity: int
+    pattern: re.Pattern[str]
+    inner: bool = False
+    probes: tuple[str, ...] = ()
+
+    def finditer(self, text: str, lowered: str) -> list[re.Match[str]]:
+        """Matches in ``text`` (``lowered`` is its lower-case copy, for the probes)."""
+        if self.probes and not any(p in lowered for p in self.probes):
+            return []
+        return list(self.pattern.finditer(text))
+
+
+_PROBES = {
+    "honor": "honor honour compl abid accept act respond", "answer": "answer",
+    "hold": "hold held keep kept detain lodg", "house": "hous hold accept tak",
+    "notify": "notif alert inform call contact tell let tip warn giv",
+    "share": "shar send sent forward provid turn hand transfer releas giv gave fax report deliver "
+             "lend lent assign detail transport submit suppl email commit",
+    "assist": "assist help aid support work partner cooperat collaborat coordinat participat part "
+              "join engag involved serv team",
+    "behalf": "behalf request behest direction",
+    "ask": "ask inquir question check verif screen determin demand look run",
+    "enforce": "enforc carr tak took assum perform act do", "arrest": "arrest detain pick",
+    "status-based": "based", "287(g)": "287 warrant service task force",
+    "ends": "end termin withdr exit cancel rescind revok quit pull opt cut sever suspend discontinu "
+            "abandon stop ceas halt refus reject declin turn limit restrict bar prohibit forbid ban "
+            "block ignor phas scal wind lapse",
+    "access": "allow let permit giv gave grant open ice", "deputize": "deputi giv gave grant confer receiv",
+    "role": "deportation extension arm of branch eyes holding pen business immigration",
+    "sanctuary": "sanctuary welcoming trust", "bare": "part participat involved join help go along",
+    "asked-for-help": "ice", "status-blind": "regardless irrespective matter",
+}
+
+
+def _rule(name: str, polarity: int, pattern: str, inner: bool = False) -> Rule:
+    return Rule(name, polarity, re.compile(pattern, _F), inner, tuple(_PROBES[name].split()))
+
+
+RULES: tuple[Rule, ...] = (
+    _rule("honor", 1, r"\b(?:honou?r\w*|compl\w+ with|abid\w+ by|accept\w*|act\w* on|respond\w* to)"
+          rf"\s+{_gap(4)}(?:{_DET}(?:{STRONG}|requests?|holds?|warrants?|inquir\w+|them|it|those|such \w+))"),
+    _rule("answer", 1, rf"\banswer\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:inquir\w+|requests?|calls?)"),
+    _rule("hold", 1, rf"\b(?:hold\w*|held|keep\w*|kept|detain\w*|lodg\w+)\s+{_gap(6)}(?:on|for|under|"
+          rf"past|beyond|pursuant to|at the request of)\s+{_gap(3)}(?:{STRONG}|(?:their )?release\b)"),
+    _rule("house", 1, rf"\b(?:hous\w+|hold\w*|accept\w*|tak\w+ in)\s+{_gap(3)}(?:{STRONG}) detainees"),
+    _rule("notify", 1, rf"\b(?:notif\w+|alert\w*|inform\w*|call\w*|contact\w*|tell\w*|let|letting|"
+          rf"tip\w* off|warn\w*|giv\w+)\s+{_gap(2)}{_DET}(?:{STRONG})"),
+    _rule("share", 1, r"\b(?:shar\w+|send\w*|sent|forward\w*|provid\w+|turn\w* (?:\w+ ){0,3}over|"
+          r"hand\w* (?:\w+ ){0,3}over|transfer\w*|releas\w+|giv\w+|gave|fax\w*|report\w*|deliver\w*|"
+          r"lend\w*|lent|assign\w*|detail\w*|transport\w*|submit\w*|suppl\w+|email\w*|commit\w*)"
+          rf"\s+{_gap(8)}(?:to|with|for|during|at|into|in)\s+{_OBJ}"),
+    _rule("share", 1, rf"\b(?:send\w*|sent|fax\w*|email\w*|giv\w+|gave|provid\w+)\s+(?:the agency|{STRONG})"
+          r"(?!\s+(?:officers|agents) (?:arrested|detained))"),
+    _rule("assist", 1, r"\b(?:assist\w*|help\w*|aid|aiding|aided|support\w*|work\w*|partner\w*|"
+          r"cooperat\w+|collaborat\w+|coordinat\w+|participat\w+|tak\w+ part|took part|join\w*|"
+          r"engag\w+|involved|serv\w+ on|team\w* up)"
+          rf"\s+{_gap(5)}(?:(?:with|in|on|alongside|for|to)\s+)?{_OBJ}"),
+    _rule("behalf", 1, rf"\b(?:on behalf of|at the (?:request|behest|direction) of)\s+{_DET}(?:{STRONG})"),
+    _rule("ask", 1, r"\b(?:ask\w*|inquir\w+|question\w*|check\w*|verif\w+|screen\w*|determin\w+|"
+          rf"demand\w*|look\w* into|run\w*)\s+{_gap(6, 'regardless|irrespective|matter|said|told')}"
+          r"(?:(?:about|for|on|into|of|whether|at)\s+)?(?:[\w']+\s+){0,2}?"
+          r"(?:(?:immigration|citizenship|legal|residency) status|citizenship|immigration|papers|"
+          r"documents|documentation|country of (?:birth|origin)|status)\b"),
+    _rule("enforce", 1, r"\b(?:enforc\w+|carry\w* out|carried out|tak\w+ on|took on|assum\w+|perform\w*|"
+          rf"act\w* as)\s+{_gap(3)}(?:(?:federal|civil|u\.s\.)\s+)*(?:immigration|deportation)\b"),
+    _rule("arrest", 1, rf"\b(?:arrest\w*|make (?:\w+ )?arrests|detain\w*|pick\w* up)\s+{_gap(4)}(?:based "
+          rf"(?:solely )?on|on the basis of|for|on|under)\s+{_OBJ}"),
+    _rule("enforce", 1, rf"\bdo\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:job|work|bidding)"),
+    _rule("status-based", 1, r"\bbased (?:\w+ ){0,2}on (?:[\w']+ ){0,3}?(?:immigration|citizenship|legal) status"),
+    _rule("287(g)", 1, r"\b(?:sign\w*|join\w*|enter\w*|keep\w*|kept|renew\w*|maintain\w*|extend\w*|"
+          r"appl\w+|approv\w+|seek\w*|sought|pursu\w+|expand\w*|add\w*|continu\w+|participat\w+|adopt\w*|"
+          r"reinstat\w+|restart\w*|retain\w*|reach\w*|resum\w+|finaliz\w+|(?:stay|remain)\w* (?:in|on))"
+          rf"\s+{_gap(8)}(?:287\(g\)|warrant service officer|task force model|jail enforcement model|"
+          rf"(?:agreement|contract|partnership|memorandum|program|task force) with {_DET}(?:{STRONG}))"),
+    _rule("ends", -1, r"\b(?:end|ends|ended|ending|terminat\w+|withdr\w+|exit\w*|cancel\w*|rescind\w*|"
+          r"revok\w+|quit\w*|pull\w* (?:\w+ ){0,3}out (?:of|from)|opt\w* out of|cut\w* (?:off )?ties with|"
+          r"cut\w* off|sever\w*|suspend\w*|discontinu\w+|abandon\w*|stop\w*|ceas\w+|halt\w*|refus\w+|"
+          r"reject\w*|declin\w+|turn\w* down|limit\w*|restrict\w*|bar|bars|barred|barring|prohibit\w*|"
+          r"forbid\w*|forbade|ban|bans|banned|banning|block(?:s|ed|ing)|ignor\w+|phas\w+ out|"
+          r"scal\w+ back|wind\w* down|let (?:\w+ ){0,3}lapse)"
+          rf"\s+{_gap(7, _BLOCK + '|say|discuss|answer|questions?|after')}{_DET}"
+          rf"(?:{STRONG}|contracts?|agreements?|partnership|program|practice|cooperation|requests?|"
+          r"them|those|warrants|the agency)"),
+    _rule("access", 1, r"\b(?:allow\w*|let|lets|letting|permit\w*|giv\w+|gave|grant\w*|open\w*)\s+"
+          rf"{_gap(3)}(?:{STRONG})(?:\s+(?:officers|agents|officials|personnel))?\s+"
+          r"(?:access|into|in(?:side)?|to (?:enter|interview|review|use|work))"),
+    _rule("access", 1, r"(?-i:ICE)(?:'s)?(?:\s+(?:officers|agents|officials|personnel))?\s+"
+          r"(?:(?:will|would|can|may|could)\s+)?(?:(?:no longer|not|never|continue to)\s+)?(?:be\s+)?"
+          r"(?:allowed|permitted|given|granted|welcome|get|have|has|keep|retain)\b\s+(?:[\w'-]+\s+){0,3}?"
+          r"(?:access|into|inside|office|desk|space|workspace|room)\b", inner=True),
+    _rule("deputize", 1, rf"\bdeputi[sz]\w*\s+{_gap(4)}(?:by|as|with|for|under)\s+{_DET}(?:{STRONG}|federal)"),
+    _rule("deputize", 1, rf"\b(?:giv\w+|gave|grant\w*|confer\w*|receiv\w+)\s+{_gap(4)}(?:federal )?"
+          r"immigration (?:enforcement )?(?:authority|powers|duties)"),
+    _rule("role", 1, r"\b(?:deportation force|(?:an? )?(?:arm|extension|branch) of (?:the )?(?:(?-i:ICE)|"
+          r"(?:federal )?immigration\w*|homeland security|federal government|feds)|eyes and ears (?:for|of)"
+          rf" {_OBJ}|holding pen for {_OBJ}|(?:immigration|deportation) business|business of "
+          r"(?:immigration|deport\w*|enforcing (?:federal )?immigration))"),
+    _rule("role", 1, r"\b(?:be|are|is|become|becoming|act as|serve as)\s+(?:\w+\s+){0,2}?"
+          r"(?:immigration|deportation) (?:agents?|officers?|officials)"),
+    _rule("sanctuary", -1, r"\b(?:adopt\w*|declar\w+|becom\w+|became|remain\w*|be|is|are|am|stay\w*|"
+          r"approv\w+|pass\w*|enact\w*|embrac\w+|turn\w* (?:\w+ ){0,3}into|make|making|made)\s+"
+          r"(?:[\w']+\s+){0,4}?(?:a |an |the )?\"?(?:sanctuary|welcoming|trust)\"? (?:city|county|jurisdiction|"
+          r"policy|policies|ordinance|state|campus|status|department|act)"),
+    _rule("bare", 1, r"\b(?:tak\w+ part|took part|participat\w+|be involved|get involved|join in|"
+          r"help out|go along)\b(?=\s*(?:[,.;!?\"]|$|in (?:it|that|this|those|them|any of)))"),
+    _rule("asked-for-help", 1, r"(?-i:ICE)\s+(?:\w+\s+){0,2}(?:asks?|asked|requests?|requested|calls?|"
+          r"called|needs?)\s+(?:\w+\s+){0,3}(?:for\s+)?(?:help|assistance|support|backup|cooperation)"
+          r"[,;]?\s*[^.;!?]{0,60}", inner=True),
+    _rule("status-blind", -1, r"\b(?:regardless of|irrespective of|no matter)\s+(?:\w+\s+){0,2}?"
+          r"(?:(?:immigration|legal|citizenship)\s+)?status|(?:n't|\bnot)\s+matter\s+(?:whether|if)\s+"
+          r"(?:\S+\s+){0,6}?(?:an? )?(?:immigrants?|undocumented|citizens?|citizenship|legal|status|papers)"),
+)
+_WEAK_RULES = frozenset({"bare", "status-blind"})
+
+CONDITIONS = re.compile(
+    r"\bunless\b|\bonly\s+(?:\w+\s+){0,3}?(?:if|when|for|after|upon)\b|\bonly\s+(?:in|with|those|people|inmates|individuals|someone|"
+    r"cases|where|upon|on)\b|\bexcept\s+(?:for|when|in|if)\b|\b(?:judicial|judge's|judge-signed|criminal|"
+    r"court-issued) (?:warrant|order)s?|\bsigned (?:by|off)\b[^.;]{0,20}\bjudge|\bjudge\b[^.;]{0,20}\bsign\w*"
+    r"|\b(?:with(?:out)?|unless|requires?|bring|brings) an? (?:court order|warrant signed)"
+    r"|\b(?:serious|violent|dangerous) (?:\w+ ){0,2}?(?:crimes?|felon\w*|offen[cs]es|criminals?|offenders?)"
+    r"|\bfelon(?:y|ies)\b|\bcharged with or convicted\b|\bcase[- ]by[- ]case\b|\bnot civil\b|"
+    r"\bcriminal (?:\w+ ){0,6}(?:but|not) (?:\w+ ){0,3}civil\b|\bhomicide|\bsexual assault", _F)
+_BUT_NOT = re.compile(r"\bbut\s+(?:[\w']+\s+){0,4}?(?:not|\w+n't|no longer|never|bars?|prohibit\w*|"
+                      r"restrict\w*|limit\w*|declin\w*|refus\w*)\b", _F)
