@@ -88,32 +88,11 @@ def sessions(engine):
 # The local servers (real HTTP on 127.0.0.1) are fixtures defined beside them.
 # -- running the real `beatwire` command --------------------------------------------
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from servers.fake_slack import fake_slack  # noqa: E402,F401
 from servers.feed_site import feed_site  # noqa: E402,F401
-
-REPO = Path(__file__).resolve().parent.parent
-DEMO_ARTICLES = REPO / "demo" / "site" / "articles"
-SEED_TEXT = REPO / "demo" / "site" / "police-immigration-statements-2016.txt"
-
-
-def config_text(db_url: str, feeds: list[dict], *, slack: dict | None = None,
-                scheduler: dict | None = None, crawler: dict | None = None) -> str:
-    """A config.toml for a local test site: private addresses allowed, old articles kept."""
-    import tomlkit
-
-    doc = {
-        "database": {"url": db_url},
-        "slack": {"channel": "#beatwire-alerts", "token_env": "BEATWIRE_TEST_SLACK_TOKEN",
-                  "digest_cron": "", **(slack or {})},
-        "crawler": {"allow_private_addresses": True, "max_article_age_days": 20000,
-                    "download_timeout": 5, **(crawler or {})},
-        "scheduler": {"tick": 1, **(scheduler or {})},
-        "feeds": feeds,
-    }
-    return tomlkit.dumps(doc)
+from support import REPO, beatwire_command, config_text  # noqa: E402
 
 
 @pytest.fixture
@@ -127,11 +106,6 @@ def make_config(tmp_path, fake_slack):
         return path
 
     return make
-
-
-def beatwire_command(config: Path, *args: str) -> list[str]:
-    """The `beatwire` command line, run with this interpreter."""
-    return [sys.executable, "-m", "cli", "--config", str(config), *args]
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ feed site, a real database and the fake Slack API over HTTP."""
 from __future__ import annotations
 
 import pytest
-from conftest import DEMO_ARTICLES
+from support import DEMO_ARTICLES
 from servers.feed_site import atom_feed, rss_feed
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session

@@ -16,10 +16,18 @@ SAME = [
     ("case-and-punctuation", "We will NOT honor ICE detainers, period.", "we will not honor ice detainers period"),
     ("trimmed-by-one-outlet", "Our deputies will not take part in the federal sweep on Tuesday, and that is final.",
      "Our deputies will not take part in the federal sweep on Tuesday"),
+    ("two-of-three-sentences",
+     "We are not going to arrest anyone based on their immigration status alone. We will not "
+     "work with Homeland Security on deportation efforts. That is not our job, nor will I make it our job.",
+     "We will not work with Homeland Security on deportation efforts. That is not our job, "
+     "nor will I make it our job."),
 ]
 DIFFERENT = [
     ("negation-differs", "Our deputies will not take part in the federal sweep on Tuesday.",
      "Our deputies will take part in the federal sweep on Tuesday."),
+    ("excerpt-drops-a-negation",
+     "We are not going to work with Homeland Security on deportation efforts, and we never will.",
+     "We are going to work with Homeland Security on deportation efforts"),
     ("short-quotes-need-identity", "We will comply.", "We will comply with ICE."),
     ("unrelated", "The jail will keep honoring every detainer it receives from ICE.",
      "Officers will not ask anyone about immigration status during traffic stops."),

@@ -1,0 +1,31 @@
+"""Helpers for tests that run the real `beatwire` command (fixtures live in conftest)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_ARTICLES = REPO / "demo" / "site" / "articles"
+
+
+def config_text(db_url: str, feeds: list[dict], *, slack: dict | None = None,
+                scheduler: dict | None = None, crawler: dict | None = None) -> str:
+    """A config.toml for a local test site: private addresses allowed, old articles kept."""
+    import tomlkit
+
+    doc = {
+        "database": {"url": db_url},
+        "slack": {"channel": "#beatwire-alerts", "token_env": "BEATWIRE_TEST_SLACK_TOKEN",
+                  "digest_cron": "", **(slack or {})},
+        "crawler": {"allow_private_addresses": True, "max_article_age_days": 20000,
+                    "download_timeout": 5, **(crawler or {})},
+        "scheduler": {"tick": 1, **(scheduler or {})},
+        "feeds": feeds,
+    }
+    return tomlkit.dumps(doc)
+
+
+def beatwire_command(config: Path, *args: str) -> list[str]:
+    """The `beatwire` command line, run with this interpreter."""
+    return [sys.executable, "-m", "cli", "--config", str(config), *args]
