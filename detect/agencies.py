@@ -235,7 +235,8 @@ def _canonical_name(place: str, kind: str, head: str) -> str:
 def resolve_generic(phrase: str, before: list[Mention]) -> Agency | None:
     """Resolve "the sheriff's office", "the department", "police" to the last named
     agency of that kind in ``before``; None when nothing matches (the caller may then
-    keep the phrase as written with ``generic_agency``).
+    keep the phrase as written with ``generic_agency``). "The sheriff's office" after a
+    named county jail is that county's sheriff's office (the sheriff runs the jail).
     """
     if _PLURAL_RE.search(phrase):
         return None  # "police chiefs", "sheriffs": many agencies, none in particular
@@ -247,6 +248,10 @@ def resolve_generic(phrase: str, before: list[Mention]) -> Agency | None:
     for mention in reversed(local):
         if mention.agency.kind == kind or (kind == "police" and mention.agency.kind == "state"):
             return mention.agency
+    jails = [m.agency for m in local if m.agency.kind == "jail" and (m.agency.place or "").endswith("County")]
+    if kind == "sheriff" and jails:
+        jail = jails[-1]
+        return Agency(f"{jail.place} Sheriff's Office", "sheriff", jail.place, jail.state, phrase)
     return None
 
 
@@ -272,16 +277,22 @@ _KIND_NOUN = {"sheriff": "Sheriff's Office", "jail": "Jail", "police": "Police D
               "city": "city government", "state": "State Police"}
 
 
+def title_kind(phrase: str) -> str | None:
+    """The agency kind a speaker's title implies ("Undersheriff" -> sheriff), or None."""
+    return next((k for rx, k in _TITLE_KINDS if rx.search(phrase)), None)
+
+
 def from_title(phrase: str, text: str) -> Agency | None:
     """An agency implied by a speaker's title ("Thornbury County Undersheriff ...",
-    "Sheriff X said ... Pardee County's jail"), kept as written when no place is named."""
-    kind = next((k for rx, k in _TITLE_KINDS if rx.search(phrase)), None)
-    if kind is None:
+    "Sheriff X said ... Pardee County's jail"), kept as written when no place is named.
+    A plural title ("police chiefs in a number of cities") implies no one agency."""
+    kind = title_kind(phrase)
+    if kind is None or _PLURAL_RE.search(phrase):
         return None
     county = _COUNTY_RE.search(phrase) or (_COUNTY_RE.search(text) if kind in {"sheriff", "jail"} else None)
     if county is None:
         noun = _KIND_NOUN[kind]
-        return Agency(noun[:1].lower() + noun[1:], kind, None, None, phrase)
+        return Agency(noun.lower(), kind, None, None, phrase)
     place, _ = _trim_place(county.group(1), 0)
     if not place:
         return None

@@ -5,15 +5,21 @@ Evaluation order for one article:
 1. Query prefilter (substring checks derived from the query); off-topic text exits here.
 2. The full query over the title and text tokens; no match, no statements.
 3. Units (``quotes.units``) only of paragraphs that name immigration
-   (``stance.topic_hits``).
+   (``stance.topic_hits``) and are not headlines (``headline``: the outlet's words).
+   Context paragraphs (the two before a topical one) are attributed too, without making
+   statements, so "she said" and a bare surname find a speaker named earlier.
 4. Attribution (``attribution.attribute``), then the unit's own words are cut where a
    *second* named agency begins (", while the X Police Department ...", ", a break from
    the X Sheriff's Office, which ..."): that clause is scored as a separate statement
    of the other agency, so two agencies with opposite stances in one sentence do not
    read as one mixed statement.
-5. Stance (``stance.decide``) and score (``score.score``); with ``agency_voice`` set, a
-   unit nobody else is quoted in speaks for the feed's agency.
-6. Statements at or above the threshold, strongest first (ties: earlier first).
+5. Agency voice: with ``agency_voice`` set (the feed is that agency's own), a unit nobody
+   else is quoted in speaks for the feed's agency, and a generic kind-only agency ("the
+   county jail", "the department", "our officers") of a compatible kind is the feed's
+   agency, never an agency called "county jail".
+6. Stance (``stance.decide``) and score (``score.score``).
+7. Statements at or above the threshold are merged to one per agency (``merge``);
+   then everything is returned strongest first (ties: earlier first).
 """
 from __future__ import annotations
 
@@ -24,6 +30,8 @@ from dataclasses import dataclass, replace
 from . import agencies
 from .agencies import Mention
 from .attribution import Attribution, History, attribute
+from .headline import headline_paragraphs
+from .merge import agency_key, merge_by_agency
 from .model import Agency, Statement
 from .query import DEFAULT_QUERY, Doc, parse_query
 from .quotes import Unit, units
@@ -33,6 +41,13 @@ from .text import Span, normalize, paragraphs
 
 _CUT_RE = re.compile(r"[,;(]|\s-\s|\b(?:while|whereas|unlike|by contrast|even though|although)\b")
 _SECONDARY_FACTOR = 0.9
+# Generic kinds that, in an agency's own feed, mean that agency (rule 5).
+_COMPATIBLE = {
+    "police": {None, "police"}, "sheriff": {None, "sheriff", "jail", "police"},
+    "jail": {None, "jail", "sheriff", "police"}, "state": {None, "state", "police"},
+    "city": {None, "city", "police"}, "county": {None, "county", "sheriff", "jail"},
+    None: {None, "police", "sheriff", "jail", "state", "city", "county"},
+}
 
 
 class Detector:
@@ -58,7 +73,10 @@ class Detector:
         topical = _topical_paragraphs(norm)
         if not topical or self.query.matcher(Doc(f"{normalize(title)}\n{norm}")) is None:
             return []
-        found = _Article(self, text, norm, topical, agency_voice).statements()
+        headlines = headline_paragraphs(norm, paragraphs(norm), normalize(title))
+        found = _Article(self, text, norm, topical, agency_voice).statements(headlines)
+        found = merge_by_agency([s for s in found if s.score >= self.threshold]) + \
+            [s for s in found if s.score < self.threshold]
         order = {id(s): i for i, s in enumerate(found)}
         return sorted(found, key=lambda s: (-s.score, order[id(s)]))
 
@@ -94,11 +112,12 @@ class _Article:
         self.voice_agency = _voice_agency(agency_voice) if agency_voice else None
         self.history = History()
 
-    def statements(self) -> list[Statement]:
-        """Statements of every run of units (rule 4-5), plus second-agency clauses."""
+    def statements(self, headlines: set[int]) -> list[Statement]:
+        """Statements of every run of units (rules 3-6), plus second-agency clauses."""
         runs: list[_Run] = []
         seconds: list[Statement | None] = []
-        for unit in units(self.original, self.norm, set(self.topical)):
+        self._remember_speakers(headlines)
+        for unit in units(self.original, self.norm, set(self.topical) - headlines):
             attr = self._fill_agency(unit, attribute(unit.outside, unit.start, unit.has_quote,
                                                      self.mentions, self.history, unit.paragraph))
             main, cut, other = self._split(unit, attr)
@@ -112,20 +131,54 @@ class _Article:
         found = [self._statement(r.units, " ".join(r.words), r.attribution) for r in runs]
         return [s for s in found + seconds if s is not None]
 
+    def _remember_speakers(self, headlines: set[int]) -> None:
+        """Attribute the context paragraphs before topical ones, for the speaker history."""
+        wanted = {j for i in self.topical for j in (i - 2, i - 1)
+                  if j >= 0 and j not in self.topical and j not in headlines}
+        for unit in units(self.original, self.norm, wanted):
+            attribute(unit.outside, unit.start, unit.has_quote, self.mentions, self.history,
+                      unit.paragraph)
+
     def _fill_agency(self, unit: Unit, attr: Attribution) -> Attribution:
         """A voice without an agency takes the first local agency named in the unit, else
         (for an official) the last one before it, else a generic one in the unit ("the
         state highway patrol"), else the feed's own agency."""
-        if attr.agency is not None or attr.role in {"excluded", "federal"}:
+        if attr.role in {"excluded", "federal"}:
             return attr
+        if attr.agency is not None:
+            return self._own(attr)
         inside = self._local(unit.start, unit.end)
-        before = self._local(0, unit.start)
+        before = self._titled(self._local(0, unit.start), attr)
         agency = (inside[0].agency if inside else None) or \
             (before[-1].agency if before and attr.role == "official" else None) or \
-            agencies.generic_agency(unit.outside) or self.voice_agency or \
+            self._own_generic(agencies.generic_agency(unit.outside)) or \
             agencies.from_title(f"{attr.phrase} {attr.title or ''}", unit.outside)
         role = attr.role if attr.role != "unknown" or agency is None else "agency"
         return replace(attr, agency=agency, role=role)
+
+    @staticmethod
+    def _titled(mentions: list[Mention], attr: Attribution) -> list[Mention]:
+        """The mentions an official's title can refer to: those of the title's kind
+        ("the county sheriff" is not the police department named before)."""
+        kind = agencies.title_kind(f"{attr.phrase} {attr.title or ''}")
+        if kind in {None, "police"}:
+            return mentions
+        kinds = {"city": {"city", "police"}, "sheriff": {"sheriff", "jail"},
+                 "jail": {"jail", "sheriff"}}.get(kind, {kind})
+        return [m for m in mentions if m.agency.kind in kinds]
+
+    def _own(self, attr: Attribution) -> Attribution:
+        """Rule 5: in agency-voice text a generic agency of a compatible kind is the feed's."""
+        own = self._own_generic(attr.agency)
+        return attr if own is attr.agency else replace(attr, agency=own)
+
+    def _own_generic(self, agency: Agency | None) -> Agency | None:
+        voice = self.voice_agency
+        if voice is None or (agency is not None and agency.place is not None):
+            return agency
+        if agency is None or agency.kind in _COMPATIBLE.get(voice.kind, {agency.kind}):
+            return voice
+        return agency
 
     def _local(self, start: int, end: int) -> list[Mention]:
         return [m for m in self.mentions
@@ -133,11 +186,11 @@ class _Article:
 
     def _split(self, unit: Unit, attr: Attribution) -> tuple[str, int, Agency | None]:
         """Cut the unit where a second named local agency's clause begins."""
-        main = attr.agency.name if attr.agency else None
+        main = agency_key(attr.agency) if attr.agency else None
         for m in self._local(unit.start, unit.end):
             if main is None:
-                main = m.agency.name
-            if m.agency.name == main:
+                main = agency_key(m.agency)
+            if agency_key(m.agency) == main:
                 continue
             rel = m.start - unit.start
             cuts = [c.start() for c in _CUT_RE.finditer(unit.text, 0, rel) if rel - c.start() < 60]

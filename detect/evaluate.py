@@ -1,4 +1,4 @@
-"""``python -m detect.evaluate GOLD.jsonl``: score the classifier against a gold file.
+"""``python -m detect.evaluate [GOLD.jsonl ...]``: score the classifier against gold files.
 
 Prints relevance precision, recall and F1, stance accuracy over the gold-relevant
 items (a missed item counts as wrong), and a confusion table of gold stance (or "not
@@ -6,9 +6,14 @@ relevant") against the prediction. Predictions come from ``classify_lines`` in
 process, or from a JSON Lines file (``--predictions FILE``, ``-`` for stdin) such as the
 output of ``beatwire classify``; they are matched to gold items by ``id``.
 
+Several gold files are scored one by one, then together. With no file named, the
+defaults are used: the shared dev corpus beside the repository
+(``../shared/corpus/dev.jsonl``) when it is there, and the repository's own
+``tests/detect/data/realistic.jsonl``, so a clean clone can run it as is.
+
 Example::
 
-    python -m detect.evaluate ../shared/corpus/dev.jsonl
+    python -m detect.evaluate ../shared/corpus/dev.jsonl tests/detect/data/realistic.jsonl
     beatwire classify < gold.jsonl | python -m detect.evaluate gold.jsonl --predictions -
 """
 from __future__ import annotations
@@ -17,9 +22,13 @@ import argparse
 import json
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import IO
 
 LABELS = ("refuses", "cooperates", "mixed", "not relevant")
+_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_GOLD = (_ROOT.parent / "shared" / "corpus" / "dev.jsonl",
+                _ROOT / "tests" / "detect" / "data" / "realistic.jsonl")
 
 
 def load_jsonl(handle: IO[str]) -> list[dict]:
@@ -77,21 +86,38 @@ def predict(gold: list[dict]) -> dict[object, dict]:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python -m detect.evaluate", description=__doc__.split("\n")[0])
-    parser.add_argument("gold", help="gold JSON Lines file (id, text, relevant, stance)")
+    parser.add_argument("gold", nargs="*", help="gold JSON Lines files (id, text, relevant, stance); "
+                        "default: the dev corpus and tests/detect/data/realistic.jsonl")
     parser.add_argument("--predictions", help="predictions JSON Lines file, or - for stdin")
     parser.add_argument("--errors", action="store_true", help="also list the items got wrong")
     args = parser.parse_args(argv)
-    with open(args.gold, encoding="utf-8") as handle:
-        gold = load_jsonl(handle)
-    if args.predictions:
-        handle = sys.stdin if args.predictions == "-" else open(args.predictions, encoding="utf-8")
-        predicted = {p.get("id"): p for p in load_jsonl(handle)}
-    else:
-        predicted = predict(gold)
-    report(metrics(gold, predicted), sys.stdout)
-    if args.errors:
-        _errors(gold, predicted, sys.stdout)
+    paths = [Path(p) for p in args.gold] or [p for p in DEFAULT_GOLD if p.exists()]
+    if not paths:
+        parser.error("no gold file given and none of the defaults exists")
+    golds = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            golds[str(path)] = load_jsonl(handle)
+    everything = [g for gold in golds.values() for g in gold]
+    predicted = _predictions(args.predictions) if args.predictions else predict(everything)
+    for name, gold in golds.items():
+        if len(golds) > 1:
+            sys.stdout.write(f"== {name} ({len(gold)} items)\n")
+        report(metrics(gold, predicted), sys.stdout)
+        if args.errors:
+            _errors(gold, predicted, sys.stdout)
+        sys.stdout.write("\n")
+    if len(golds) > 1:
+        sys.stdout.write(f"== all {len(golds)} files ({len(everything)} items)\n")
+        report(metrics(everything, predicted), sys.stdout)
     return 0
+
+
+def _predictions(source: str) -> dict[object, dict]:
+    if source == "-":
+        return {p.get("id"): p for p in load_jsonl(sys.stdin)}
+    with open(source, encoding="utf-8") as handle:
+        return {p.get("id"): p for p in load_jsonl(handle)}
 
 
 def _errors(gold: list[dict], predicted: dict[object, dict], out: IO[str]) -> None:

@@ -12,7 +12,11 @@ Additive evidence, then caps, in this order:
 * +0.05 for a named speaker; +0.05 when the operator's query matches the unit itself.
 * -0.25 for an action sentence that carries a past year (background, not news).
 * Caps: an excluded or federal voice (candidate, advocate, union, ICE official,
-  single council member ...) caps the score at 0.20; no local agency caps it at 0.40.
+  single council member ...) caps the score at 0.20; no local agency caps it at 0.40,
+  and so does an agency nobody can identify: outside the feed agency's own voice, a
+  statement needs a placed agency ("Tucson Police Department", "LAPD") or a named
+  official of one ("Sheriff Ana Ruiz"). "Police chiefs in a number of cities" or "the
+  department" with nothing to resolve it to is background about unnamed agencies.
 
 The default threshold 0.5 therefore needs an act plus a voice and an agency.
 """
@@ -41,6 +45,14 @@ def score(stance: Stance, attribution: Attribution, voice: str, text: str,
         value -= 0.25
     if attribution.role in {"excluded", "federal"}:
         value = min(value, 0.20)
-    elif attribution.agency is None:
+    elif not _identifiable(attribution, voice):
         value = min(value, 0.40)
     return round(max(0.0, min(1.0, value)), 3)
+
+
+def _identifiable(attribution: Attribution, voice: str) -> bool:
+    """A placed agency, a named official of one, or the feed agency's own voice."""
+    if attribution.agency is None:
+        return False
+    return voice == "agency_voice" or attribution.agency.place is not None or bool(
+        attribution.speaker and attribution.role == "official")
