@@ -30,14 +30,14 @@ class ExtractionPipeline:
         item = live_item(self.context, item)
         if item.html is None:
             return item
-        text = await self._extract(item.html, item.article.url)
+        text = await self._extract(item.html, item.article.url, item.article.title)
         article = replace(item.article, text=text, text_source="page") if text else item.article
         return replace(item, article=article, html=None)
 
-    async def _extract(self, html: str, url: str) -> str | None:
+    async def _extract(self, html: str, url: str, title: str) -> str | None:
         timeout = self.context.extract_timeout
         try:
-            text = await self.context.parsers.run(timeout, extract_text, html, url)
+            text = await self.context.parsers.run(timeout, extract_text, html, url, title)
         except TaskTimeout:
             log.warning("extraction timed out, keeping the summary url=%s timeout=%s", url, timeout)
             return None
