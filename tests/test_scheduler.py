@@ -101,9 +101,10 @@ def test_kill_9_at_random_points_loses_and_repeats_nothing(daemon_config, sqlite
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
 
+    places = {PLACES[i % len(PLACES)] for i in range(published)}
     proc = start_daemon(config, fake_slack.token, log)
     try:
-        wait_for(lambda: len(statement_keys(fake_slack)) >= published, timeout=120)
+        wait_for(lambda: all(posted_about(fake_slack, p) for p in places), timeout=120)
         time.sleep(3)  # anything posted twice would show up now
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -111,14 +112,16 @@ def test_kill_9_at_random_points_loses_and_repeats_nothing(daemon_config, sqlite
 
     keys = statement_keys(fake_slack)
     assert len(keys) == len(set(keys)), f"posted twice: {sorted(keys)} (log: {log})"
-    assert len(keys) == published, f"{published} statements published, {len(keys)} alerted"
+    missing = {p for p in places if not posted_about(fake_slack, p)}
+    assert not missing, f"never alerted: {missing} (log: {log})"
     db = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
-    agencies = [row[0] for row in db.execute(
-        "SELECT agency_as_written FROM statements WHERE duplicate_of_id IS NULL")]
-    assert len(agencies) == published
+    primary = db.execute("SELECT agency_id, quote_key FROM statements "
+                         "WHERE duplicate_of_id IS NULL").fetchall()
+    assert len(primary) == len(set(primary)), "a statement was archived twice"
+    assert len(keys) == len(primary), "every archived statement is alerted exactly once"
     assert db.execute("SELECT count(*) FROM alerts WHERE status != 'sent'").fetchone()[0] == 0
-    posted_places = {p for p in PLACES[:published] for m in fake_slack.posted if p in m.text}
-    assert posted_places == set(PLACES[:min(published, len(PLACES))])
+    articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert articles == published, "every published article is archived once"
 
 
 @pytest.mark.timeout(120)
