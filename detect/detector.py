@@ -229,8 +229,10 @@ def _continues(run: _Run, unit: Unit, attr: Attribution) -> bool:
         return False
     if attr.speaker:
         return attr.speaker == run.attribution.speaker
-    if attr.voice == "none":
-        return True
+    if attr.voice == "none":  # goes on, unless it names another placed agency
+        mine, theirs = run.attribution.agency, attr.agency
+        return mine is None or theirs is None or theirs.place is None or \
+            agency_key(mine) == agency_key(theirs)
     return attr.voice == "action" and attr.agency is not None and (
         attr.agency == run.attribution.agency or attr.agency.place is None)
 

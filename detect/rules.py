@@ -32,10 +32,12 @@ STRONG = (
     r"|customs and border protection|border patrol|homeland security"
     r"|(?:federal |civil |u\.s\. )*immigration\b(?! (?:court|judges?|attorneys?|lawyers?|reform|"
     r"hearings?|cases?|office|offices|building|services|clinic|center|debate|bill|forum|rally|"
-    r"advocates?|groups?|policy debate))|deport\w*|287\(g\)|detainers?)"
+    r"advocates?|groups?|policy debate|system|systems|crisis|problem|issues?|overhaul|judges?))"
+    r"|deport\w*|287\(g\)|detainers?)"
 )
 _WEAK = (r"(?:them|it|those|these|such \w+|the agency|federal (?:partners|agents|agencies|authorities|"
-         r"officials|officers|government|law enforcement)|the feds|agents|requests?|warrants?)")
+         r"officials|officers|government|law enforcement|operations?|sweeps?|raids?|surge|crackdown)|the feds|"
+         r"agents|requests?|warrants?|(?:the|this|that|any|such) (?:operation|sweep|raid|crackdown)s?)")
 _DET = r"(?:(?:the|an?|our|its|their|any|all|every|federal|local)\s+)?"
 _OBJ = rf"{_DET}(?:{STRONG}|{_WEAK})"
 TOPIC_RE = re.compile(
@@ -62,14 +64,16 @@ def topic_hits(text: str) -> list[int]:
     return sorted(hits)
 
 
-_STRONG_RE = re.compile(STRONG + r"|\bpapers\b|citizenship|country of (?:birth|origin)", _F)
+_STRONG_RE = re.compile(STRONG + r"|\bpapers\b|citizenship|country of (?:birth|origin)"
+                        r"|in the country (?:il)?legally|here (?:il)?legally", _F)
 _BLOCK = (r"regardless|irrespective|matter|whether|about|because|despite|fear|afraid|who|which|"
           r"that|if|when|victims?|witness\w*|families|said|says|told|comment")
 
 
 def _gap(n: int, block: str = _BLOCK) -> str:
-    """Up to ``n`` intervening words, none of them a blocker."""
-    return rf"(?:(?!(?:{block})\b)[\w'$,.()\"-]+\s+){{0,{n}}}?"
+    """Up to ``n`` intervening words, none of them a blocker; a word may hold inner dots
+    ("U.S.") but a dot that ends a sentence ("safe. Chasing") stops the gap."""
+    return rf"(?:(?!(?:{block})\b)(?:[\w'$,()\"-]|\.(?=\w))+(?:\.(?=\s+[a-z]))?\s+){{0,{n}}}?"
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,9 @@ _PROBES = {
     "role": "deportation extension arm of branch eyes holding pen business immigration",
     "sanctuary": "sanctuary welcoming trust", "bare": "part participat involved join help go along",
     "asked-for-help": "ice", "status-blind": "regardless irrespective matter",
+    "prolong": "prolong extend", "hunt": "look search hunt go target round chas seek",
+    "agreement": "agreement contract partnership arrangement memorand", "sweep": "sweep raid round",
+    "federal-job": "federal ice's their washington's",
 }
 
 
@@ -124,7 +131,9 @@ RULES: tuple[Rule, ...] = (
           rf"\s+{_gap(4)}(?:{_DET}(?:{STRONG}|requests?|holds?|warrants?|inquir\w+|them|it|those|such \w+))"),
     _rule("answer", 1, rf"\banswer\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:inquir\w+|requests?|calls?)"),
     _rule("hold", 1, rf"\b(?:hold\w*|held|keep\w*|kept|detain\w*|lodg\w+)\s+{_gap(6)}(?:on|for|under|"
-          rf"past|beyond|pursuant to|at the request of)\s+{_gap(3)}(?:{STRONG}|(?:their )?release\b)"),
+          rf"past|beyond|pursuant to|at the request of|at)\s+{_gap(3)}(?:{STRONG}|(?:their )?release\b)"),
+    _rule("prolong", 1, r"\b(?:prolong\w*|extend\w*)\s+(?:\w+\s+){0,2}?(?:stops?|detentions?|custody)\s+"
+          rf"(?:to|for|until)\s+(?:(?:wait|allow|let|give)\s+(?:for\s+)?)?{_DET}(?:{STRONG})"),
     _rule("house", 1, rf"\b(?:hous\w+|hold\w*|accept\w*|tak\w+ in)\s+{_gap(3)}(?:{STRONG}) detainees"),
     _rule("notify", 1, rf"\b(?:notif\w+|alert\w*|inform\w*|call\w*|contact\w*|tell\w*|let|letting|"
           rf"tip\w* off|warn\w*|giv\w+)\s+{_gap(2)}{_DET}(?:{STRONG})"),
@@ -138,17 +147,35 @@ RULES: tuple[Rule, ...] = (
           r"cooperat\w+|collaborat\w+|coordinat\w+|participat\w+|tak\w+ part|took part|join\w*|"
           r"engag\w+|involved|serv\w+ on|team\w* up)"
           rf"\s+{_gap(5)}(?:(?:with|in|on|alongside|for|to)\s+)?{_OBJ}"),
-    _rule("behalf", 1, rf"\b(?:on behalf of|at the (?:request|behest|direction) of)\s+{_DET}(?:{STRONG})"),
+    _rule("behalf", 1, rf"\b(?:on behalf of|at the (?:request|behest|direction) of)\s+{_DET}(?:{STRONG})"
+          rf"|\b(?:at|on) (?:the )?(?:{STRONG})(?:'s?)? (?:request|behest|direction|behalf)"),
     _rule("ask", 1, r"\b(?:ask\w*|inquir\w+|question\w*|check\w*|verif\w+|screen\w*|determin\w+|"
           rf"demand\w*|look\w* into|run\w*)\s+{_gap(6, 'regardless|irrespective|matter|said|told')}"
           r"(?:(?:about|for|on|into|of|whether|at)\s+)?(?:[\w']+\s+){0,2}?"
           r"(?:(?:immigration|citizenship|legal|residency) status|citizenship|immigration|papers|"
-          r"documents|documentation|country of (?:birth|origin)|status)\b"),
+          r"documents|documentation|country of (?:birth|origin)|status|(?:in the (?:country|united states|u\.s\.)|here) "
+          r"(?:il)?legally|lawfully present|legal presence|where (?:\w+\s+){0,2}(?:was|were) born)\b"),
     _rule("enforce", 1, r"\b(?:enforc\w+|carry\w* out|carried out|tak\w+ on|took on|assum\w+|perform\w*|"
           rf"act\w* as)\s+{_gap(3)}(?:(?:federal|civil|u\.s\.)\s+)*(?:immigration|deportation)\b"),
     _rule("arrest", 1, rf"\b(?:arrest\w*|make (?:\w+ )?arrests|detain\w*|pick\w* up)\s+{_gap(4)}(?:based "
           rf"(?:solely )?on|on the basis of|for|on|under)\s+{_OBJ}"),
     _rule("enforce", 1, rf"\bdo\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:job|work|bidding)"),
+    _rule("enforce", 1, r"\b(?:do|does|doing|did)\s+(?:(?:civil|federal|any)\s+)?immigration\b(?! (?:officials|"
+          r"agents|authorities|officers|lawyers|attorneys|advocates|status|laws?|court|judges?))"),
+    _rule("hunt", 1, r"\b(?:look\w* for|search\w* for|hunt\w*(?: for| down)?|go\w* after|target\w*|round\w* up|"
+          r"chas\w+|seek\w* out)\s+(?:\w+\s+){0,3}?(?:undocumented|illegal (?:immigrants|aliens)|"
+          r"(?:people|anyone|immigrants|those|residents) (?:who are |who're )?(?:undocumented|here illegally|"
+          r"in the country illegally)|(?:people|immigrants|anyone) for (?:civil )?immigration violations)"),
+    _rule("agreement", 1, r"\b(?:has|have|had|having)\s+(?:(?:no|not|never)\s+)?(?:\w+\s+){0,2}?(?:agreements?|"
+          rf"contracts?|partnerships?|arrangements?|memorand\w+) with {_DET}(?:{STRONG})", inner=True),
+    _rule("sweep", 1, r"\b(?:(?:street|immigration|enforcement|neighborhood|workplace)\s+)*(?:sweeps?|raids?|"
+          rf"round-?ups?)\s+(?:for|with|alongside|on behalf of)\s+{_OBJ}"),
+    _rule("federal-job", -1, r"\b(?:immigration(?: enforcement| law)?|enforcing (?:federal )?immigration laws?|"
+          r"deportations?)\s+(?:is|are|remains|has always been|should be|should remain)\s+(?:\w+\s+){0,3}?"
+          r"(?:(?:a|the)\s+)?(?:federal|(?-i:ICE)'s|the federal government's|washington's)\s+(?:government's\s+)?"
+          r"(?:job|responsibility|function|matter|issue|role|business|duty)|\bhandled (?:at|by) the federal "
+          r"(?:level|government)|(?:that's|that is|it's|it is) (?:their|(?-i:ICE)'s|the federal government's|"
+          r"a federal) (?:job|business|responsibility),? not (?:ours|mine)"),
     _rule("status-based", 1, r"\bbased (?:\w+ ){0,2}on (?:[\w']+ ){0,3}?(?:immigration|citizenship|legal) status"),
     _rule("287(g)", 1, r"\b(?:sign\w*|join\w*|enter\w*|keep\w*|kept|renew\w*|maintain\w*|extend\w*|"
           r"appl\w+|approv\w+|seek\w*|sought|pursu\w+|expand\w*|add\w*|continu\w+|participat\w+|adopt\w*|"
@@ -157,7 +184,7 @@ RULES: tuple[Rule, ...] = (
           rf"(?:agreement|contract|partnership|memorandum|program|task force) with {_DET}(?:{STRONG}))"),
     _rule("ends", -1, r"\b(?:end|ends|ended|ending|terminat\w+|withdr\w+|exit\w*|cancel\w*|rescind\w*|"
           r"revok\w+|quit\w*|pull\w* (?:\w+ ){0,3}out (?:of|from)|opt\w* out of|cut\w* (?:off )?ties with|"
-          r"cut\w* off|sever\w*|suspend\w*|discontinu\w+|abandon\w*|stop\w*|ceas\w+|halt\w*|refus\w+|"
+          r"cut\w* off|sever\w*|suspend\w*|discontinu\w+|abandon\w*|(?<!traffic )(?<!a )(?<!the )stop\w*|ceas\w+|halt\w*|refus\w+|"
           r"reject\w*|declin\w+|turn\w* down|limit\w*|restrict\w*|bar|bars|barred|barring|prohibit\w*|"
           r"forbid\w*|forbade|ban|bans|banned|banning|block(?:s|ed|ing)|ignor\w+|phas\w+ out|"
           r"scal\w+ back|wind\w* down|let (?:\w+ ){0,3}lapse)"
@@ -170,19 +197,19 @@ RULES: tuple[Rule, ...] = (
     _rule("access", 1, r"(?-i:ICE)(?:'s)?(?:\s+(?:officers|agents|officials|personnel))?\s+"
           r"(?:(?:will|would|can|may|could)\s+)?(?:(?:no longer|not|never|continue to)\s+)?(?:be\s+)?"
           r"(?:allowed|permitted|given|granted|welcome|get|have|has|keep|retain)\b\s+(?:[\w'-]+\s+){0,3}?"
-          r"(?:access|into|inside|office|desk|space|workspace|room)\b", inner=True),
+          r"(?:access|into|inside|office|desk|space|workspace|room|interview|enter|question|screen)\b", inner=True),
     _rule("deputize", 1, rf"\bdeputi[sz]\w*\s+{_gap(4)}(?:by|as|with|for|under)\s+{_DET}(?:{STRONG}|federal)"),
     _rule("deputize", 1, rf"\b(?:giv\w+|gave|grant\w*|confer\w*|receiv\w+)\s+{_gap(4)}(?:federal )?"
           r"immigration (?:enforcement )?(?:authority|powers|duties)"),
     _rule("role", 1, r"\b(?:deportation force|(?:an? )?(?:arm|extension|branch) of (?:the )?(?:(?-i:ICE)|"
           r"(?:federal )?immigration\w*|homeland security|federal government|feds)|eyes and ears (?:for|of)"
-          rf" {_OBJ}|holding pen for {_OBJ}|(?:immigration|deportation) business|business of "
+          rf" {_OBJ}|holding (?:pen|facility|cell|center|tank) for {_OBJ}|(?:immigration|deportation) business|business of "
           r"(?:immigration|deport\w*|enforcing (?:federal )?immigration))"),
     _rule("role", 1, r"\b(?:be|are|is|become|becoming|act as|serve as)\s+(?:\w+\s+){0,2}?"
-          r"(?:immigration|deportation) (?:agents?|officers?|officials)"),
+          r"(?:(?-i:ICE)|immigration|deportation) (?:agents?|officers?|officials)", inner=True),
     _rule("sanctuary", -1, r"\b(?:adopt\w*|declar\w+|becom\w+|became|remain\w*|be|is|are|am|stay\w*|"
           r"approv\w+|pass\w*|enact\w*|embrac\w+|turn\w* (?:\w+ ){0,3}into|make|making|made)\s+"
-          r"(?:[\w']+\s+){0,4}?(?:a |an |the )?\"?(?:sanctuary|welcoming|trust)\"? (?:city|county|jurisdiction|"
+          r"(?:(?!second\b|2nd\b|amendment\b|gun\b|wildlife\b|animal\b)[\w']+\s+){0,4}?(?:a |an |the )?\"?(?:sanctuary|welcoming|trust)\"? (?:city|county|jurisdiction|"
           r"policy|policies|ordinance|state|campus|status|department|act)"),
     _rule("bare", 1, r"\b(?:tak\w+ part|took part|participat\w+|be involved|get involved|join in|"
           r"help out|go along)\b(?=\s*(?:[,.;!?\"]|$|in (?:it|that|this|those|them|any of)))"),
@@ -200,6 +227,8 @@ CONDITIONS = re.compile(
     r"cases|where|upon|on)\b|\bexcept\s+(?:for|when|in|if)\b|\b(?:judicial|judge's|judge-signed|criminal|"
     r"court-issued) (?:warrant|order)s?|\bsigned (?:by|off)\b[^.;]{0,20}\bjudge|\bjudge\b[^.;]{0,20}\bsign\w*"
     r"|\b(?:with(?:out)?|unless|requires?|bring|brings) an? (?:court order|warrant signed)"
+    r"|\b(?:accompanied|backed|supported|paired) by an? (?:court order|judicial warrant|warrant|judge)"
+    r"|\bcomes? with an? (?:court order|judicial warrant|warrant signed)"
     r"|\b(?:serious|violent|dangerous) (?:\w+ ){0,2}?(?:crimes?|felon\w*|offen[cs]es|criminals?|offenders?)"
     r"|\bfelon(?:y|ies)\b|\bcharged with or convicted\b|\bcase[- ]by[- ]case\b|\bnot civil\b|"
     r"\bcriminal (?:\w+ ){0,6}(?:but|not) (?:\w+ ){0,3}civil\b|\bhomicide|\bsexual assault", _F)

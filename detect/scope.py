@@ -8,7 +8,8 @@ Rules, in evaluation order (``mask`` applies 1-5, ``negations`` applies 6):
    third-party requests ("urged the board to ...", "ICE invited the county to ...",
    "the bill would require ...") do not count: they are someone else's words.
 3. Hypotheticals and beliefs: an ``if`` clause (not "only if", which is a condition),
-   and what someone "thinks", "fears", "claims" or "alleges", up to the next comma.
+   and what someone "thinks", "fears", "claims" or "alleges", up to the next comma
+   (whole words only: "Allegheny County" alleges nothing).
 4. Background: a relative clause that carries a year (", which ended its agreement in
    2012,") or a past "when the county still ..." clause.
 5. Masked text is replaced by spaces, so character offsets stay valid.
@@ -18,7 +19,10 @@ Rules, in evaluation order (``mask`` applies 1-5, ``negations`` applies 6):
    ("not", "n't", "never", "no", "no longer") joined only by auxiliaries and "and/or"
    count once ("does not and will not"); lexical negators ("hesitate", "stop", "end",
    "refuse", "bar", ...) count each, so "will not hesitate to cooperate" is cooperation
-   and "has no intention of ending" keeps the agreement. An odd count flips the cue.
+   and "has no intention of ending" keeps the agreement. A lexical negator coordinated
+   with the next verb ("will not stop or detain anyone") is an action, not a negator.
+   An odd count flips the cue.
+7. After the cue: "... is not our job / mission / role" flips it too (``stance``).
 """
 from __future__ import annotations
 
@@ -45,10 +49,10 @@ _MASKS = [
     r"\bpropos\w+\b[^.;!?]*",
     # 3. hypotheticals and beliefs
     r"(?<!only )(?<!even )(?<!unless )\bif\b[^,.;!?]*",
-    r"\b(?:thinks?|thought|fears?|feared|afraid|worried|worry|rumou?r\w*|claim\w*|alleg\w*|"
-    r"accus\w+|suspect\w*)\b[^,.;!?]*",
+    r"\b(?:thinks?|thought|fears?|feared|afraid|worried|worry|rumou?rs?|rumou?red|claim(?:s|ed|ing)?|"
+    r"alleg(?:e|es|ed|edly|ing|ations?)|accus(?:e|es|ed|ing|ations?)|suspect(?:s|ed|ing)?)\b[^,.;!?]*",
     # 4. background
-    r",\s*(?:which|who|when|where)\b[^,;]*?\b(?:19|20)\d\d\b[^,;]*",
+    r",\s*(?:which|who|whose|when|where)\b[^,;]*?\b(?:19|20)\d\d\b[^,;]*",
     r"\bwhen (?:the|it|they|he|she|its|his|her)\b(?:\s+\w+){0,3}?\s+(?:still|was|were|had)\b[^,.;]*",
 ]
 _MASK_RES = [re.compile(m, re.I) for m in _MASKS]
@@ -65,7 +69,8 @@ _MASK_PROBES = [
 
 _BOUNDARY_RE = re.compile(
     r"[.;:!?]|\b(?:but|however|while|whereas|although|though|unless|except|yet|said|says|"
-    r"told|announced|wrote|added|adds|stated)\b|\band\s+(?=(?:we|they|it|he|she|the|our|its|"
+    r"told|announced|wrote|added|adds|stated)\b|\band\s+(?=(?:we|they|it|he|she|the|our|its|this|that|"
+    r"these|those|my|his|her|their|"
     r"officers|deputies|police|troopers|will|would|won't|does|do|did|is|are|has|have|can|"
     r"cannot|shall|must|also)\b)|,\s+(?=\w+ing\b)", re.I)
 _WORD_RE = re.compile(r"[\w']+")
@@ -99,9 +104,12 @@ def negations(text: str, start: int) -> int:
 
 
 def count_negators(words: list[str]) -> int:
-    """Negators among ``words``: grammatical ones joined by auxiliaries count once."""
+    """Negators among ``words``: grammatical ones joined by auxiliaries count once; a
+    lexical one coordinated with the next verb ("stop or detain") is that verb's peer."""
     count, last_grammatical = 0, None
     for i, word in enumerate(words):
+        if i + 1 < len(words) and words[i + 1].lower() in {"or", "and"} and _LEXICAL.match(word):
+            continue
         if _GRAMMATICAL.match(word):
             glued = last_grammatical is not None and all(
                 w.lower() in _GLUE for w in words[last_grammatical + 1:i])

@@ -89,8 +89,16 @@ def find_acts(text: str, topical: bool) -> list[Act]:
     return _dedupe(acts)
 
 
+_NOT_OURS_RE = re.compile(
+    r"[^.;!?]{0,40}?\b(?:is|are|was|'s)\s+(?:not|n't|never)\s+(?:\w+\s+)?(?:our|my|the department's|"
+    r"the sheriff's|this office's|a local|a police|law enforcement's)\s+(?:job|mission|role|responsibility|"
+    r"business|function|priority)", re.I)
+
+
 def _act(rule: Rule, m: re.Match[str], text: str) -> Act:
     flips = negations(text, m.start())
+    if _NOT_OURS_RE.match(text, m.end()):  # "chasing people for ... is not our mission"
+        flips += 1
     if rule.inner:
         flips += count_negators(re.findall(r"[\w']+", m.group()))
     strong = rule.name not in _WEAK_RULES and bool(_STRONG_RE.search(m.group()))
