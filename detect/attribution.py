@@ -3,16 +3,20 @@
 Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
 
 1. Speech cues: a speech verb ("said", "told", "announced", "wrote", "reads", "had to
-   say", ...), "according to ...", or "a statement/release/memo from ...". The first cue
+   say", "decided", "ordered", ...), "according to ...", or "a statement/release/memo from ...". The first cue
    that yields a speaker wins.
 2. Speaker phrase: after the verb when inverted ("said Capt. Jeff Scroggin, a spokesman
    for ..."), after "according to"/"from"/"by", otherwise the noun phrase just before the
    verb ("Los Angeles Police Department chief Charlie Beck said"), skipping an appositive
-   clause (", who runs the county jail,"). The listener after "told" ("told the Arizona
+   clause (", who runs the county jail,"). A comma joins capitalised words into the
+   phrase ("Omar Reyes, Eastvale Police Department chief, said") unless the words after
+   it already end in a titled name ("... Customs Enforcement, Sheriff Carmen Voss said"). The listener after "told" ("told the Arizona
    Daily Star") is never the speaker, so a newspaper never becomes the agency.
 3. No speech cue: the grammatical subject at the start of the unit, when it is an agency
    or an official ("The county commission voted ...", "Sheriff X signed ...") gives an
    *action* statement; for a quote introduced by a colon it gives the quote's speaker.
+   A subject followed by "should", "must", "needs to" is someone's opinion about the
+   agency ("Our sheriff should stop ..."), an excluded voice.
 4. Pronouns ("he said", "she wrote") resolve to the last named speaker in the paragraph,
    then in the article; a bare surname ("Adair said") to the earlier speaker of that
    name; "it said", "the department said", "police said" to the last agency of that kind.
@@ -33,7 +37,7 @@ _SPEECH_RE = re.compile(
     r"\b(?:said|says|told|tells|announced|announces|wrote|writes|stated|states|added|adds|"
     r"explained|noted|confirmed|declared|insisted|stressed|emphasized|warned|acknowledged|"
     r"argued|vowed|pledged|promised|replied|responded|reads|read|posted|tweeted|testified|"
-    r"continued|had to say|has to say)\b")
+    r"continued|had to say|has to say|decided|agreed|directed|ordered)\b")
 _SOURCE_RE = re.compile(
     r"\b(?:according to|(?:statement|release|memo|letter|message|email|post|order|policy)s? "
     r"(?:from|by|signed by|issued by)|announced (?:\w+ ){0,2}by|in a (?:statement|release) from)\s+")
@@ -43,6 +47,8 @@ _PRONOUNS = {"he": "person", "she": "person", "they": "agency", "it": "agency", 
              "i": "person"}
 _SUBJECT_TAIL_RE = re.compile(r"(?i)(?:officers'? |deputies'? )?(?:union|association|guild|"
                               r"candidates?|advocates?|groups?|coalition|activists?)\b")
+# "Our sheriff should stop ...": an opinion about the agency, not the agency acting.
+_MODAL_TAIL_RE = re.compile(r"(?i)(?:should|ought|must|needs? to|has to|have to)\b")
 _APPOSITIVE_RE = re.compile(r",\s*((?:who|whose|which|a|an|the)\b[^,~]*),\s*$")
 _AUX_RE = re.compile(r"(?:\s+(?:has|have|had|also|previously|later|earlier|again|repeatedly|"
                      r"publicly|recently|then|would|will|has also|had also))+$")
@@ -174,13 +180,22 @@ def _backward(text: str, end: int) -> tuple[str, int, str]:
 def _keeps(tokens: list[re.Match[str]], i: int, kept: list[re.Match[str]]) -> bool:
     word = tokens[i].group()
     if word == ",":
-        return bool(kept) and i > 0 and tokens[i - 1].group()[:1].isupper() and len(kept) < 12
+        return bool(kept) and i > 0 and tokens[i - 1].group()[:1].isupper() and len(kept) < 12 \
+            and not _titled_name(kept)
     low = word.lower()
     if not kept and low in _PRONOUNS:
         return True
     if kept and kept[-1].group().lower() in _PRONOUNS:
         return False
     return len(kept) < 14 and (word[:1].isupper() or low in TITLE_WORDS or low in GENERIC)
+
+
+def _titled_name(kept: list[re.Match[str]]) -> bool:
+    """Do the words kept so far already end in a titled name ("Sheriff Carmen Voss")?
+    Then a comma before them ends the phrase: "... Customs Enforcement, Sheriff X said"."""
+    last = kept[0].group()
+    return last[:1].isupper() and last.lower() not in TITLE_WORDS | GENERIC and any(
+        k.group().lower() in TITLE_WORDS for k in kept[1:])
 
 
 def _subject(ctx: _Context) -> Attribution | None:
@@ -192,7 +207,7 @@ def _subject(ctx: _Context) -> Attribution | None:
         # The words right after the subject can still disqualify it ("The police union").
         tail = " ".join(text[at + len(phrase):at + len(phrase) + 40].split()[:2])
         found = _analyse(ctx, phrase, at, "") if phrase else None
-        if found is not None and _SUBJECT_TAIL_RE.match(tail):
+        if found is not None and (_SUBJECT_TAIL_RE.match(tail) or _MODAL_TAIL_RE.match(tail)):
             found = replace(found, role="excluded")
         if found is not None and found.role != "unknown":
             return found
