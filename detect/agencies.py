@@ -39,10 +39,11 @@ _HEADS: list[tuple[str, str]] = [
                 r"|(?:County )?(?i:sheriff's (?:office|department))|Sheriff"),
     ("jail", r"(?:County )?(?:Jail|Detention Center|Detention Facility|Correctional Facility"
              r"|Correctional Center|Department of Corrections)|County (?:jail|detention center)"),
-    ("county", r"County (?:Board of Supervisors|Board of Commissioners|Commissioners Court"
-               r"|Commission|Council|Legislature|Board)|Board of Supervisors|Board of Commissioners"),
+    ("county", r"(?:County|Parish) (?:Board of Supervisors|Board of Commissioners|Commissioners Court"
+               r"|Commission|Council|Legislature|Board)|Board of Supervisors|Board of Commissioners"
+               r"|Police Jury"),
     ("city", r"(?:City|Town|Village|Borough|Metro|Metropolitan|Common) (?:Council|Commission|Board)"
-             r"|Board of (?:Aldermen|Selectmen)|Select Board"),
+             r"|Board of (?:Aldermen|Alders|Selectmen|Selectpersons)|Select Board|Common Council"),
     ("police", r"Police Department|Police Dept\.?|Police Bureau|Department of Police|Police|PD"
                r"|police department|police"),
 ]
@@ -156,6 +157,7 @@ def _named_matches(text: str, start: int = 0) -> list[re.Match[str]]:
 
 def _trim_place(place: str, start: int) -> tuple[str, int]:
     """Drop leading sentence words ("The", "On Monday") from a captured place."""
+    place = re.sub(r"'s$", "", place)  # "New Haven's Board of Alders"
     words = place.split(" ")
     while words and (words[0] in LEADING_STOP or words[0].lower() == words[0]):
         start += len(words[0]) + 1
@@ -210,9 +212,11 @@ def _dedupe(found: list[Mention]) -> list[Mention]:
 
 def canonical(written: str, kind: str, place: str, state_hint: str | None = None) -> Agency:
     """The canonical Agency for a named mention (``place`` + head noun of ``kind``)."""
-    head = written[len(place):].strip()
+    head = written[len(place):].strip().removeprefix("'s").strip()
     if head.startswith("County") and kind in {"sheriff", "jail"}:
         place, head = f"{place} County", head.removeprefix("County").strip()
+    elif head.startswith("Parish "):
+        place, head = f"{place} Parish", head.removeprefix("Parish").strip()
     fixed, state = locate(place, state_hint)
     return Agency(_canonical_name(fixed, kind, head), kind, fixed, state, written)
 
@@ -222,7 +226,7 @@ def _canonical_name(place: str, kind: str, head: str) -> str:
         return f"{place} Police Department" if head.lower() in {"police", "pd", "police dept."} \
             else f"{place} {head}"
     if kind == "sheriff":
-        county = place if place.endswith("County") else f"{place} County"
+        county = place if place.endswith(("County", "Parish", "Borough")) else f"{place} County"
         head = head.replace("sheriff's", "Sheriff's").replace("office", "Office")
         return f"{county} Sheriff's Office" if head in {"Sheriff", ""} else f"{county} {head}"
     if kind == "jail":

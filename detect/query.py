@@ -41,7 +41,8 @@ from .text import tokens
 DEFAULT_QUERY = (
     '(ICE OR CBP OR DHS OR HSI OR immigra* OR deport* OR detainer* OR "287(g)" OR '
     'sanctuary OR undocumented OR "homeland security" OR "border patrol" OR '
-    '"customs enforcement" OR "federal agents" OR "check papers"~3 OR citizenship) AND '
+    '"customs enforcement" OR "federal agents" OR "check papers"~3 OR citizenship OR '
+    '"country illegally" OR "country legally" OR "here illegally") AND '
     "(police OR polic* OR PD OR LAPD OR NYPD OR SFPD OR LASD OR CHP OR sheriff* OR jail* OR deput* OR officer* OR trooper* OR chief OR "
     "patrol OR department OR mayor OR council* OR commission* OR supervisors OR "
     'county OR city OR detention OR undersheriff OR "law enforcement")'

@@ -42,9 +42,11 @@ _DET = r"(?:(?:the|an?|our|its|their|any|all|every|federal|local)\s+)?"
 _OBJ = rf"{_DET}(?:{STRONG}|{_WEAK})"
 TOPIC_RE = re.compile(
     r"(?-i:ICE)\b|immigra\w*|deport\w*|287\(g\)|detainer|(?-i:CBP|DHS)\b|border patrol|"
-    r"homeland security|undocumented|sanctuary|citizenship|papers", _F)
+    r"homeland security|undocumented|sanctuary|citizenship|papers|country illegally|country legally|"
+    r"here illegally", _F)
 _TOPIC_STEMS = ("immigra", "deport", "287(g)", "detainer", "border patrol", "homeland security",
-                "undocumented", "sanctuary", "citizenship", "papers")
+                "undocumented", "sanctuary", "citizenship", "papers", "country illegally",
+                "country legally", "here illegally")
 _CAPS_TOPIC_RE = re.compile(r"\b(?:ICE|CBP|DHS)\b")
 
 

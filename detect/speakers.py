@@ -78,10 +78,10 @@ def person(phrase: str, inside: list[Mention], abs_at: int) -> tuple[str | None,
 def agency_role(phrase: str, desc: str, inside: list[Mention], before: list[Mention],
                 name: str | None) -> tuple[Agency | None, str]:
     local = [m for m in inside if not m.federal and not m.org]
-    words = f"{phrase} , {desc}"
+    words = blanked = f"{phrase} , {desc}"
     for m in local:  # "Union County Sheriff's Office": a place, not a union
-        words = words.replace(m.agency.as_written, " ")
-    if _EXCLUDED_RE.search(words) and not _SINGLE_MEMBER_OK_RE.search(words):
+        blanked = blanked.replace(m.agency.as_written, " ")
+    if _EXCLUDED_RE.search(blanked) and not _SINGLE_MEMBER_OK_RE.search(words):
         return (local[0].agency if local else None), "excluded"
     if any(m.federal for m in inside) and not local:
         return inside[0].agency, "federal"
