@@ -41,6 +41,10 @@ from .text import Span, normalize, paragraphs
 
 _CUT_RE = re.compile(r"[,;(]|\s-\s|\b(?:while|whereas|unlike|by contrast|even though|although)\b")
 _SECONDARY_FACTOR = 0.9
+# A title followed by a capitalised name: a context paragraph worth attributing (rule 3).
+_TITLED_NAME_RE = re.compile(r"\b(?:Sheriff|Undersheriff|Chief|Commissioner|Mayor|Superintendent|Director"
+                             r"|Warden|Capt\.|Lt\.|Sgt\.|Maj\.|Col\.|Cmdr\.|Captain|Lieutenant|Sergeant"
+                             r"|Spokes(?:man|woman|person)|Marshal|Administrator) [A-Z]")
 # Generic kinds that, in an agency's own feed, mean that agency (rule 5).
 _COMPATIBLE = {
     "police": {None, "police"}, "sheriff": {None, "sheriff", "jail", "police"},
@@ -70,11 +74,12 @@ class Detector:
         if not self.query.prefilter(f"{title}\n{text}" if title else text):
             return []
         norm = normalize(text)
-        topical = _topical_paragraphs(norm)
+        paras = paragraphs(norm)
+        topical = _topical_paragraphs(norm, paras)
         if not topical or self.query.matcher(Doc(f"{normalize(title)}\n{norm}")) is None:
             return []
-        headlines = headline_paragraphs(norm, paragraphs(norm), normalize(title))
-        found = _Article(self, text, norm, topical, agency_voice).statements(headlines)
+        headlines = headline_paragraphs(norm, paras, normalize(title))
+        found = _Article(self, text, norm, paras, topical, agency_voice).statements(headlines)
         found = merge_by_agency([s for s in found if s.score >= self.threshold]) + \
             [s for s in found if s.score < self.threshold]
         order = {id(s): i for i, s in enumerate(found)}
@@ -101,13 +106,14 @@ class _Run:
 class _Article:
     """One article's working state: normalised text, mentions, speaker history."""
 
-    def __init__(self, detector: Detector, text: str, norm: str, topical: dict[int, Span],
-                 agency_voice: str | None) -> None:
+    def __init__(self, detector: Detector, text: str, norm: str, paras: list[Span],
+                 topical: dict[int, Span], agency_voice: str | None) -> None:
         self.query = detector.query
         self.norm = norm
         self.original = text
         self.topical = topical
-        spans = _context_spans(norm, topical)
+        self.paras = paras
+        spans = _context_spans(paras, topical)
         self.mentions = agencies.find_mentions(norm, agencies.state_hint(norm), spans)
         self.voice_agency = _voice_agency(agency_voice) if agency_voice else None
         self.history = History()
@@ -117,7 +123,7 @@ class _Article:
         runs: list[_Run] = []
         seconds: list[Statement | None] = []
         self._remember_speakers(headlines)
-        for unit in units(self.original, self.norm, set(self.topical) - headlines):
+        for unit in units(self.original, self.norm, set(self.topical) - headlines, self.paras):
             attr = self._fill_agency(unit, attribute(unit.outside, unit.start, unit.has_quote,
                                                      self.mentions, self.history, unit.paragraph))
             main, cut, other = self._split(unit, attr)
@@ -134,8 +140,9 @@ class _Article:
     def _remember_speakers(self, headlines: set[int]) -> None:
         """Attribute the context paragraphs before topical ones, for the speaker history."""
         wanted = {j for i in self.topical for j in (i - 2, i - 1)
-                  if j >= 0 and j not in self.topical and j not in headlines}
-        for unit in units(self.original, self.norm, wanted):
+                  if j >= 0 and j not in self.topical and j not in headlines
+                  and _TITLED_NAME_RE.search(self.norm, self.paras[j].start, self.paras[j].end)}
+        for unit in units(self.original, self.norm, wanted, self.paras):
             attribute(unit.outside, unit.start, unit.has_quote, self.mentions, self.history,
                       unit.paragraph)
 
@@ -237,19 +244,17 @@ def _continues(run: _Run, unit: Unit, attr: Attribution) -> bool:
         attr.agency == run.attribution.agency or attr.agency.place is None)
 
 
-def _topical_paragraphs(norm: str) -> dict[int, Span]:
+def _topical_paragraphs(norm: str, paras: list[Span]) -> dict[int, Span]:
     """Paragraphs (index -> span) that name immigration, found with one regex scan."""
     hits = topic_hits(norm)
     if not hits:
         return {}
-    paras = paragraphs(norm)
     starts = [p.start for p in paras]
     return {i: paras[i] for i in sorted({bisect_right(starts, h) - 1 for h in hits}) if i >= 0}
 
 
-def _context_spans(norm: str, topical: dict[int, Span]) -> list[tuple[int, int]]:
+def _context_spans(paras: list[Span], topical: dict[int, Span]) -> list[tuple[int, int]]:
     """Where agency mentions matter: topical paragraphs and the two before each."""
-    paras = paragraphs(norm)
     wanted = sorted({j for i in topical for j in range(max(0, i - 2), i + 1)})
     return [(paras[j].start, paras[j].end) for j in wanted]
 

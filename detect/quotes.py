@@ -71,13 +71,15 @@ def quote_spans(original: str, para: Span) -> list[Span]:
     return spans
 
 
-def units(original: str, norm: str, wanted: set[int] | None = None) -> list[Unit]:
+def units(original: str, norm: str, wanted: set[int] | None = None,
+          paras: list[Span] | None = None) -> list[Unit]:
     """Statement units of the article, in text order (see the module rules); only of the
-    paragraphs whose index is in ``wanted`` when given."""
+    paragraphs whose index is in ``wanted`` when given (``paras``: the paragraphs of
+    ``norm`` when the caller has them already)."""
     out: list[Unit] = []
-    for index, para in enumerate(paragraphs(norm)):
-        if wanted is not None and index not in wanted:
-            continue
+    paras = paragraphs(norm) if paras is None else paras
+    for index in sorted(wanted) if wanted is not None else range(len(paras)):
+        para = paras[index]
         spans = quote_spans(original, para)
         groups = _group(norm, sentences(norm, para), spans)
         made = [_unit(norm, g, index, spans) for g in groups]
