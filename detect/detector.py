@@ -3,7 +3,9 @@
 Evaluation order for one article:
 
 1. Query prefilter (substring checks derived from the query); off-topic text exits here.
-2. The full query over the title and text tokens; no match, no statements.
+2. The full query over the title, the feed agency's name (``agency_voice``) and the text
+   tokens; no match, no statements ("The office will honor ICE detainers" in a sheriff's
+   own feed is about a law-enforcement agency even without a police word).
 3. Units (``quotes.units``) only of paragraphs that name immigration
    (``stance.topic_hits``) and are not headlines (``headline``: the outlet's words).
    Context paragraphs (the two before a topical one) are attributed too, without making
@@ -71,12 +73,13 @@ class Detector:
     def candidates(self, text: str, *, title: str = "",
                    agency_voice: str | None = None) -> list[Statement]:
         """Every scored statement, relevant or not, strongest first."""
-        if not self.query.prefilter(f"{title}\n{text}" if title else text):
+        context = "\n".join(x for x in (title, agency_voice) if x)
+        if not self.query.prefilter(f"{context}\n{text}" if context else text):
             return []
         norm = normalize(text)
         paras = paragraphs(norm)
         topical = _topical_paragraphs(norm, paras)
-        if not topical or self.query.matcher(Doc(f"{normalize(title)}\n{norm}")) is None:
+        if not topical or self.query.matcher(Doc(f"{normalize(context)}\n{norm}")) is None:
             return []
         headlines = headline_paragraphs(norm, paras, normalize(title))
         found = _Article(self, text, norm, paras, topical, agency_voice).statements(headlines)

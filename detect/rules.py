@@ -75,7 +75,7 @@ _BLOCK = (r"regardless|irrespective|matter|whether|about|because|despite|fear|af
 def _gap(n: int, block: str = _BLOCK) -> str:
     """Up to ``n`` intervening words, none of them a blocker; a word may hold inner dots
     ("U.S.") but a dot that ends a sentence ("safe. Chasing") stops the gap."""
-    return rf"(?:(?!(?:{block})\b)(?:[\w'$,()\"-]|\.(?=\w))+(?:\.(?=\s+[a-z]))?\s+){{0,{n}}}?"
+    return rf"(?:(?!(?:{block})\b)(?:[\w'$,()\"-]|\.(?=\w))+(?:\.(?=\s+(?-i:[a-z])))?\s+){{0,{n}}}?"
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,8 @@ _PROBES = {
             "abandon stop ceas halt refus reject declin turn limit restrict bar prohibit forbid ban "
             "block ignor phas scal wind lapse",
     "access": "allow let permit giv gave grant open ice", "deputize": "deputi giv gave grant confer receiv",
-    "role": "deportation extension arm of branch eyes holding pen business immigration",
+    "role": "deportation extension arm of branch eyes holding pen business immigration agent officer "
+            "official",
     "sanctuary": "sanctuary welcoming trust", "bare": "part participat involved join help go along",
     "asked-for-help": "ice", "status-blind": "regardless irrespective matter",
     "prolong": "prolong extend", "hunt": "look search hunt go target round chas seek",

@@ -72,3 +72,42 @@ EXCLUDED = [
 @pytest.mark.parametrize("text", [e[1] for e in EXCLUDED], ids=[e[0] for e in EXCLUDED])
 def test_voices_that_cannot_speak_for_an_agency(best, text: str) -> None:
     assert best(text) is None
+
+
+GENERAL = [
+    ("comma-before-titled-name",
+     "The Lee County Sheriff's Office has signed a 287(g) agreement with U.S. Immigration and Customs Enforcement, "
+     "Sheriff Carmen Voss announced Thursday.", "Carmen Voss", "Lee County Sheriff's Office"),
+    ("place-word-union-is-not-a-union",
+     "Union County Sheriff's Office Capt. Reid Carver said the agency has applied to join the 287(g) program.",
+     "Reid Carver", "Union County Sheriff's Office"),
+    ("decided-is-a-speech-verb",
+     "ICE agents will be allowed to interview inmates at the county jail only if the inmate agrees, "
+     "the Santa Clara County Board of Supervisors decided Tuesday.", None, "Santa Clara County Board of Supervisors"),
+    ("possessive-place",
+     "New Haven's Board of Alders passed a resolution directing police not to hold anyone for federal immigration "
+     "authorities.", None, "New Haven Board of Alders"),
+    ("parish-sheriff",
+     "Jefferson Parish Sheriff Dan Roy said deputies will keep honoring ICE detainers.",
+     "Dan Roy", "Jefferson Parish Sheriff's Office"),
+    ("police-commissioner-is-not-a-single-member",
+     "Suffolk County Police Commissioner Gerard Hale said officers will not go on street sweeps for ICE.",
+     "Gerard Hale", "Suffolk County Police Department"),
+    ("jail-named-then-sheriffs-office",
+     "“Deputies will ask every person booked into the Bracken County Jail about citizenship and will forward that "
+     "information to ICE,” the sheriff's office said.", None, "Bracken County Sheriff's Office"),
+]
+
+
+@pytest.mark.parametrize("text,speaker,agency", [g[1:] for g in GENERAL], ids=[g[0] for g in GENERAL])
+def test_general_attribution(best, text: str, speaker: str | None, agency: str) -> None:
+    found = best(text)
+    assert found is not None and found.speaker == speaker and found.agency.name == agency
+
+
+@pytest.mark.parametrize("text", [
+    "Our sheriff should stop treating ICE detainers as if they were court orders.",
+    "The Clark County jail must stop honoring ICE detainers, advocates said.",
+], ids=["op-ed-should", "must-from-advocates"])
+def test_opinions_about_an_agency_are_not_its_statements(best, text: str) -> None:
+    assert best(text) is None

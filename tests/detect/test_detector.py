@@ -60,3 +60,64 @@ def test_custom_query_gates_articles() -> None:
 def test_bad_query_raises() -> None:
     with pytest.raises(QueryError):
         Detector(query="ICE AND (")
+
+
+AGENCY_VOICE = [
+    ("county-jail", "Cold Creek County Sheriff's Office",
+     "The county jail will no longer hold anyone for ICE past their release date."),
+    ("the-office", "Cold Creek County Sheriff's Office",
+     "The office will continue to honor every detainer issued by ICE."),
+    ("the-department", "Northgate Police Department",
+     "The department does not enforce federal immigration law and will not ask about status."),
+    ("our-officers", "Northgate Police Department",
+     "Our officers will not take part in ICE enforcement operations."),
+    ("deputies", "Cold Creek County Sheriff's Office",
+     "Deputies will notify ICE before releasing any inmate with a detainer."),
+]
+
+
+@pytest.mark.parametrize("voice,text", [a[1:] for a in AGENCY_VOICE], ids=[a[0] for a in AGENCY_VOICE])
+def test_agency_voice_generic_mentions_are_the_feed_agency(detector, voice: str, text: str) -> None:
+    found = detector.find_statements(text, agency_voice=voice)
+    assert len(found) == 1 and found[0].agency.name == voice
+
+
+def test_agency_voice_keeps_other_named_agencies(detector) -> None:
+    text = ("Our officers will not take part in ICE enforcement operations. "
+            "The Baxter County Sheriff's Office said it will keep honoring ICE detainers.")
+    found = {s.agency.name for s in detector.find_statements(text, agency_voice="Northgate Police Department")}
+    assert found == {"Northgate Police Department", "Baxter County Sheriff's Office"}
+
+
+UNIDENTIFIABLE = [
+    ("plural-chiefs-background",
+     "In the wake of the election, police chiefs in a number of “sanctuary cities” have spoken out against the "
+     "new immigration policies, stating that they will not use their police force as an extension of federal "
+     "immigration enforcement."),
+    ("plural-sheriffs",
+     "Sheriffs across the state said they will keep honoring ICE detainers despite the new law."),
+    ("the-department-unresolved",
+     "The department will not ask anyone about their immigration status, a spokesman said."),
+]
+
+
+@pytest.mark.parametrize("text", [u[1] for u in UNIDENTIFIABLE], ids=[u[0] for u in UNIDENTIFIABLE])
+def test_statement_needs_an_identifiable_agency(detector, text: str) -> None:
+    assert detector.find_statements(text) == []
+
+
+@pytest.mark.parametrize("text,agency", [
+    ("Sheriff Dana Ruiz said deputies will not hold anyone for ICE.", "sheriff's office"),
+    ("The Elm Grove Police Department will not ask about immigration status, the department said.",
+     "Elm Grove Police Department"),
+], ids=["named-official-placeless", "placed-agency"])
+def test_identifiable_statements_are_kept(detector, text: str, agency: str) -> None:
+    found = detector.find_statements(text)
+    assert found and found[0].agency.name == agency
+
+
+def test_context_paragraph_names_the_speaker(best) -> None:
+    text = ("Milton County Sheriff Ray Dunn spent most of the interview on jail staffing.\n"
+            "Asked about immigration, he was blunt. “My deputies are not ICE agents,” Dunn said.")
+    found = best(text)
+    assert found is not None and found.speaker == "Ray Dunn" and found.stance == "refuses"

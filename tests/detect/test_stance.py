@@ -83,3 +83,50 @@ def test_cues_show_why() -> None:
 ], ids=["coordinated-nots-once", "lexical-counts", "no-intention", "never"])
 def test_count_negators(words: list[str], count: int) -> None:
     assert count_negators(words) == count
+
+
+GENERAL_RULES = [
+    ("legal-presence", "Troopers will not stop or detain anyone to determine whether they are in the country legally.", "refuses"),
+    ("where-born", "Officers do not question people about where they were born.", "refuses"),
+    ("no-agreement", "The department has no agreement with ICE.", "refuses"),
+    ("has-agreement", "The sheriff's office has had an agreement with ICE for a decade.", "cooperates"),
+    ("not-our-mission", "Chasing people for civil immigration violations is not our mission.", "refuses"),
+    ("dont-do-immigration", "We don't do immigration, period.", "refuses"),
+    ("federal-job", "Immigration enforcement is the federal government's job.", "refuses"),
+    ("handled-federally", "Immigration enforcement is handled at the federal level, not by local police.", "refuses"),
+    ("not-ice-agents", "My deputies are not ICE agents.", "refuses"),
+    ("holding-facility", "This jail won't be a holding facility for ICE.", "refuses"),
+    ("street-sweeps", "We won't go out on street sweeps for ICE.", "refuses"),
+    ("look-for-undocumented", "Deputies don't go out looking for people who are undocumented.", "refuses"),
+    ("at-ices-request", "The jail will not detain anyone at ICE's request.", "refuses"),
+    ("extend-stop", "Officers may not extend a traffic stop to wait for Border Patrol.", "refuses"),
+    ("allowed-to-interview", "ICE agents will be allowed to interview inmates at the jail.", "cooperates"),
+    ("court-order-condition", "The county will stop honoring ICE detainers not accompanied by a court order.", "mixed"),
+    ("federal-operation", "Officers will not take part in the federal operation planned by ICE this weekend.", "refuses"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [g[1:] for g in GENERAL_RULES], ids=[g[0] for g in GENERAL_RULES])
+def test_general_rules(text: str, stance: str) -> None:
+    assert decide(text, topical=True).stance == stance
+
+
+MORE_NOT_IMMIGRATION = [
+    ("second-amendment-sanctuary", "Commissioners voted to declare the county a Second Amendment sanctuary county."),
+    ("immigration-system-opinion", "The sheriff said Congress needs to fix what he called a broken immigration system."),
+    ("sentence-end-stops-gap", "Deputies keep the roads safe. For ICE, the news came late."),
+    ("allegheny-is-not-alleging", "The Allegheny County Jail held a job fair for corrections officers."),
+]
+
+
+@pytest.mark.parametrize("text", [n[1] for n in MORE_NOT_IMMIGRATION], ids=[n[0] for n in MORE_NOT_IMMIGRATION])
+def test_more_non_acts(text: str) -> None:
+    assert decide(text, topical=True).stance is None
+
+
+@pytest.mark.parametrize("words,count", [
+    ("will not stop or detain anyone".split(), 1),
+    ("will stop".split(), 1),
+], ids=["coordinated-verb-is-not-a-negator", "stop-alone-negates"])
+def test_coordinated_lexical_negator(words: list[str], count: int) -> None:
+    assert count_negators(words) == count

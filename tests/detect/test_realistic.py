@@ -1,0 +1,36 @@
+"""The realistic gold set (tests/detect/data/realistic.jsonl) stays above the bar."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from detect.evaluate import load_jsonl, main, metrics, predict
+
+REALISTIC = Path(__file__).parent / "data" / "realistic.jsonl"
+
+
+def test_realistic_set_is_large_and_balanced() -> None:
+    with REALISTIC.open(encoding="utf-8") as handle:
+        gold = load_jsonl(handle)
+    assert len(gold) >= 80 and len({g["id"] for g in gold}) == len(gold)
+    assert {g["stance"] for g in gold if g["relevant"]} == {"refuses", "cooperates", "mixed"}
+    assert all(set(g) >= {"id", "text", "relevant", "stance", "speaker", "agency", "note"} for g in gold)
+
+
+def test_realistic_figures_stay_above_the_bar() -> None:
+    with REALISTIC.open(encoding="utf-8") as handle:
+        gold = load_jsonl(handle)
+    m = metrics(gold, predict(gold))
+    assert m["f1"] >= 0.85 and m["stance_accuracy"] >= 0.80, m
+
+
+def test_evaluate_takes_several_files(tmp_path, capsys) -> None:
+    small = tmp_path / "small.jsonl"
+    small.write_text('{"id": "x", "text": "The school board met.", "relevant": false, "stance": null}\n')
+    assert main([str(REALISTIC), str(small)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("relevance  precision") == 3 and "== all 2 files" in out
+
+
+def test_evaluate_without_arguments_uses_the_defaults(capsys) -> None:
+    assert main([]) == 0
+    assert "relevance  precision" in capsys.readouterr().out
