@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass
 
 from .model import Agency
-from .places import locate, state_hint, warm  # noqa: F401  (re-exported)
+from .places import locate, warm  # noqa: F401  (re-exported)
+from .places import state_hint as state_hint  # noqa: F811  (re-exported; parameters share the name)
 
 _CAP = r"(?:[A-Z\u00c0-\u00de][\w'.-]*)"
 _PLACE = rf"{_CAP}(?:[ ](?:{_CAP}|de|del|la|of))*?"
@@ -56,7 +57,10 @@ _ORG_TAIL_RE = re.compile(
     r"\s*(?:Association|Union|Guild|Federation|Foundation|League|Academy|Lodge)\b")
 _ORG_RE = re.compile(
     rf"\b{_CAP}(?: {_CAP}){{0,5}} (?:Association|Union|Guild|Coalition|Network|Alliance|Project"
-    r"|Institute|Foundation|Committee|Center for [A-Z]\w+|Fraternal Order of Police)\b")
+    r"|Institute|Foundation|Committee|Center for [A-Z]\w+|Fraternal Order of Police)\b"
+    r"|\b(?:Fraternal Order of Police|Police Benevolent Association|(?:Police|Peace) Officers'? Association"
+    r"|Deputy Sheriffs'? Association|Sheriffs'? Association|(?:Association of )?Chiefs of Police"
+    r"|(?i:sheriffs' association|police union|chiefs' association))\b")
 _FEDERAL_RE = re.compile(
     r"\b(?:ICE|CBP|DHS|HSI|FBI|DEA|ATF|USCIS|ERO)\b|(?i:\b(?:U\.S\. )?Immigration and Customs"
     r" Enforcement|Customs and Border Protection|Border Patrol|(?:Department of )?Homeland Security"
@@ -270,6 +274,7 @@ def generic_agency(text: str) -> Agency | None:
 
 
 _TITLE_KINDS = [
+    (re.compile(r"(?i)\bcounty (?:executive|manager|administrator|judge|mayor)"), "county"),
     (re.compile(r"(?i)\b(?:sheriff|undersheriff)"), "sheriff"),
     (re.compile(r"(?i)\b(?:jail|warden|detention|corrections)"), "jail"),
     (re.compile(r"(?i)\b(?:trooper|highway patrol|state police)"), "state"),
@@ -278,7 +283,7 @@ _TITLE_KINDS = [
 ]
 _COUNTY_RE = re.compile(rf"\b({_PLACE}) County\b")
 _KIND_NOUN = {"sheriff": "Sheriff's Office", "jail": "Jail", "police": "Police Department",
-              "city": "city government", "state": "State Police"}
+              "city": "city government", "state": "State Police", "county": "government"}
 
 
 def title_kind(phrase: str) -> str | None:
@@ -293,7 +298,8 @@ def from_title(phrase: str, text: str) -> Agency | None:
     kind = title_kind(phrase)
     if kind is None or _PLURAL_RE.search(phrase):
         return None
-    county = _COUNTY_RE.search(phrase) or (_COUNTY_RE.search(text) if kind in {"sheriff", "jail"} else None)
+    county = _COUNTY_RE.search(phrase) or (
+        _COUNTY_RE.search(text) if kind in {"sheriff", "jail", "county"} else None)
     if county is None:
         noun = _KIND_NOUN[kind]
         return Agency(noun.lower(), kind, None, None, phrase)

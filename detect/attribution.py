@@ -19,7 +19,8 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
    agency ("Our sheriff should stop ..."), an excluded voice.
 4. Pronouns ("he said", "she wrote") resolve to the last named speaker in the paragraph,
    then in the article; a bare surname ("Adair said") to the earlier speaker of that
-   name; "it said", "the department said", "police said" to the last agency of that kind.
+   name; "it said", "the department said", "police said" to the last agency of that kind;
+   "the post said", "the release said" to the last agency named (its author).
 5. Role: ``speakers.agency_role`` decides from the speaker phrase and its appositive
    whether this voice can speak for an agency (see that module).
 """
@@ -49,6 +50,8 @@ _SUBJECT_TAIL_RE = re.compile(r"(?i)(?:officers'? |deputies'? )?(?:union|associa
                               r"candidates?|advocates?|groups?|coalition|activists?)\b")
 # "Our sheriff should stop ...": an opinion about the agency, not the agency acting.
 _MODAL_TAIL_RE = re.compile(r"(?i)(?:should|ought|must|needs? to|has to|have to)\b")
+_DOCUMENT_RE = re.compile(r"(?:the|a|its|that|this) (?:news )?(?:post|statement|release|letter|memo|"
+                          r"message|tweet|email|notice|policy|order|directive)")
 _APPOSITIVE_RE = re.compile(r",\s*((?:who|whose|which|a|an|the)\b[^,~]*),\s*$")
 _AUX_RE = re.compile(r"(?:\s+(?:has|have|had|also|previously|later|earlier|again|repeatedly|"
                      r"publicly|recently|then|would|will|has also|had also))+$")
@@ -235,6 +238,8 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str) -> Attribution | No
     low = phrase.lower()
     if low in _PRONOUNS:
         return _pronoun(ctx, low, at)
+    if _DOCUMENT_RE.fullmatch(low):  # "the post said", "the release said": its author
+        return _pronoun(ctx, "it", at)
     if re.fullmatch(r"[A-Z][\w'\u00c0-\u024f-]+", phrase) and ctx.history.by_surname(phrase):
         return ctx.history.by_surname(phrase)
     inside = _mentions_in(ctx, at, at + len(phrase)) or _mentions_in_text(ctx, desc)

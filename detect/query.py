@@ -42,7 +42,7 @@ DEFAULT_QUERY = (
     '(ICE OR CBP OR DHS OR HSI OR immigra* OR deport* OR detainer* OR "287(g)" OR '
     'sanctuary OR undocumented OR "homeland security" OR "border patrol" OR '
     '"customs enforcement" OR "federal agents" OR "check papers"~3 OR citizenship OR '
-    '"country illegally" OR "country legally" OR "here illegally") AND '
+    '"country illegally" OR "country legally" OR "here illegally" OR "their papers") AND '
     "(police OR polic* OR PD OR LAPD OR NYPD OR SFPD OR LASD OR CHP OR sheriff* OR jail* OR deput* OR officer* OR trooper* OR chief OR "
     "patrol OR department OR mayor OR council* OR commission* OR supervisors OR "
     'county OR city OR detention OR undersheriff OR "law enforcement")'

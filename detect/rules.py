@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
 _F = re.I
 STRONG = (
     r"(?:(?-i:ICE)\b|(?-i:I\.C\.E\.)|(?-i:CBP|DHS|HSI|ERO)\b|immigration and customs enforcement"
@@ -101,10 +102,10 @@ class Rule:
 
 _PROBES = {
     "honor": "honor honour compl abid accept act respond", "answer": "answer",
-    "hold": "hold held keep kept detain lodg", "house": "hous hold accept tak",
+    "hold": "hold held keep kept detain lodg book jail incarcerat", "house": "hous hold accept tak",
     "notify": "notif alert inform call contact tell let tip warn giv",
     "share": "shar send sent forward provid turn hand transfer releas giv gave fax report deliver "
-             "lend lent assign detail transport submit suppl email commit",
+             "lend lent assign detail transport submit suppl email commit rent leas sell sold",
     "assist": "assist help aid support work partner cooperat collaborat coordinat participat part "
               "join engag involved serv team",
     "behalf": "behalf request behest direction",
@@ -119,7 +120,7 @@ _PROBES = {
             "official",
     "sanctuary": "sanctuary welcoming trust", "bare": "part participat involved join help go along",
     "asked-for-help": "ice", "status-blind": "regardless irrespective matter",
-    "prolong": "prolong extend", "hunt": "look search hunt go target round chas seek",
+    "prolong": "prolong extend", "continues": "287 agreement contract partnership", "hunt": "look search hunt go target round chas seek",
     "agreement": "agreement contract partnership arrangement memorand", "sweep": "sweep raid round",
     "federal-job": "federal ice's their washington's",
 }
@@ -133,7 +134,7 @@ RULES: tuple[Rule, ...] = (
     _rule("honor", 1, r"\b(?:honou?r\w*|compl\w+ with|abid\w+ by|accept\w*|act\w* on|respond\w* to)"
           rf"\s+{_gap(4)}(?:{_DET}(?:{STRONG}|requests?|holds?|warrants?|inquir\w+|them|it|those|such \w+))"),
     _rule("answer", 1, rf"\banswer\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:inquir\w+|requests?|calls?)"),
-    _rule("hold", 1, rf"\b(?:hold\w*|held|keep\w*|kept|detain\w*|lodg\w+)\s+{_gap(6)}(?:on|for|under|"
+    _rule("hold", 1, rf"\b(?:hold\w*|held|keep\w*|kept|detain\w*|lodg\w+|book(?:s|ed|ing)?|jailed|jailing|incarcerat\w+)\s+{_gap(6)}(?:on|for|under|"
           rf"past|beyond|pursuant to|at the request of|at)\s+{_gap(3)}(?:{STRONG}|(?:their )?release\b)"),
     _rule("prolong", 1, r"\b(?:prolong\w*|extend\w*)\s+(?:\w+\s+){0,2}?(?:stops?|detentions?|custody)\s+"
           rf"(?:to|for|until)\s+(?:(?:wait|allow|let|give)\s+(?:for\s+)?)?{_DET}(?:{STRONG})"),
@@ -142,7 +143,8 @@ RULES: tuple[Rule, ...] = (
           rf"tip\w* off|warn\w*|giv\w+)\s+{_gap(2)}{_DET}(?:{STRONG})"),
     _rule("share", 1, r"\b(?:shar\w+|send\w*|sent|forward\w*|provid\w+|turn\w* (?:\w+ ){0,3}over|"
           r"hand\w* (?:\w+ ){0,3}over|transfer\w*|releas\w+|giv\w+|gave|fax\w*|report\w*|deliver\w*|"
-          r"lend\w*|lent|assign\w*|detail\w*|transport\w*|submit\w*|suppl\w+|email\w*|commit\w*)"
+          r"lend\w*|lent|assign\w*|detail\w*|transport\w*|submit\w*|suppl\w+|email\w*|commit\w*|"
+          r"rent\w*|leas\w+|sell\w*|sold)"
           rf"\s+{_gap(8)}(?:to|with|for|during|at|into|in)\s+{_OBJ}"),
     _rule("share", 1, rf"\b(?:send\w*|sent|fax\w*|email\w*|giv\w+|gave|provid\w+)\s+(?:the agency|{STRONG})"
           r"(?!\s+(?:officers|agents) (?:arrested|detained))"),
@@ -179,6 +181,9 @@ RULES: tuple[Rule, ...] = (
           r"(?:job|responsibility|function|matter|issue|role|business|duty)|\bhandled (?:at|by) the federal "
           r"(?:level|government)|(?:that's|that is|it's|it is) (?:their|(?-i:ICE)'s|the federal government's|"
           r"a federal) (?:job|business|responsibility),? not (?:ours|mine)"),
+    _rule("continues", 1, r"\b(?:287\(g\)|(?:agreement|contract|partnership) with (?-i:ICE))\s+(?:[\w-]+\s+){0,3}?"
+          r"(?:(?:will|would|is going to|shall)\s+(?:not\s+|never\s+)?)?(?:continue|continues|remain|remains|"
+          r"stay|stays|go on|stand|stands|be renewed)\b", inner=True),
     _rule("status-based", 1, r"\bbased (?:\w+ ){0,2}on (?:[\w']+ ){0,3}?(?:immigration|citizenship|legal) status"),
     _rule("287(g)", 1, r"\b(?:sign\w*|join\w*|enter\w*|keep\w*|kept|renew\w*|maintain\w*|extend\w*|"
           r"appl\w+|approv\w+|seek\w*|sought|pursu\w+|expand\w*|add\w*|continu\w+|participat\w+|adopt\w*|"
@@ -226,14 +231,20 @@ RULES: tuple[Rule, ...] = (
 _WEAK_RULES = frozenset({"bare", "status-blind"})
 
 CONDITIONS = re.compile(
-    r"\bunless\b|\bonly\s+(?:\w+\s+){0,3}?(?:if|when|for|after|upon)\b|\bonly\s+(?:in|with|those|people|inmates|individuals|someone|"
-    r"cases|where|upon|on)\b|\bexcept\s+(?:for|when|in|if)\b|\b(?:judicial|judge's|judge-signed|criminal|"
-    r"court-issued) (?:warrant|order)s?|\bsigned (?:by|off)\b[^.;]{0,20}\bjudge|\bjudge\b[^.;]{0,20}\bsign\w*"
+    r"\bunless\b|\bonly\s+(?:\w+\s+){0,3}?(?:if|when|for|after|upon)\b|\bonly\s+(?:in|with|those|people|"
+    r"inmates|individuals|someone|cases|where|upon|on)\b|\bexcept\s+(?:for|when|in|if)\b"
+    r"|\bsigned (?:by|off)\b[^.;]{0,20}\bjudge|\bjudge\b[^.;]{0,20}\bsign\w*"
     r"|\b(?:with(?:out)?|unless|requires?|bring|brings) an? (?:court order|warrant signed)"
     r"|\b(?:accompanied|backed|supported|paired) by an? (?:court order|judicial warrant|warrant|judge)"
     r"|\bcomes? with an? (?:court order|judicial warrant|warrant signed)"
+    r"|\bcase[- ]by[- ]case\b|\bnot civil\b|\bcriminal (?:\w+ ){0,6}(?:but|not) (?:\w+ ){0,3}civil\b", _F)
+# Descriptive conditions ("criminal warrants", "violent felonies") make a statement mixed
+# only next to a restriction ("only", "not", "without" ...) or a refusing act: "assist
+# agents when they serve criminal warrants" is plain cooperation.
+WEAK_CONDITIONS = re.compile(
+    r"\b(?:judicial|judge's|judge-signed|criminal|court-issued) (?:warrant|order)s?"
     r"|\b(?:serious|violent|dangerous) (?:\w+ ){0,2}?(?:crimes?|felon\w*|offen[cs]es|criminals?|offenders?)"
-    r"|\bfelon(?:y|ies)\b|\bcharged with or convicted\b|\bcase[- ]by[- ]case\b|\bnot civil\b|"
-    r"\bcriminal (?:\w+ ){0,6}(?:but|not) (?:\w+ ){0,3}civil\b|\bhomicide|\bsexual assault", _F)
+    r"|\bfelon(?:y|ies)\b|\bcharged with or convicted\b|\bhomicide|\bsexual assault", _F)
+RESTRICTION = re.compile(r"\b(?:only|unless|except|without|not|no|never|limit\w*|restrict\w*|bar\w*)\b|n't\b", _F)
 _BUT_NOT = re.compile(r"\bbut\s+(?:[\w']+\s+){0,4}?(?:not|\w+n't|no longer|never|bars?|prohibit\w*|"
                       r"restrict\w*|limit\w*|declin\w*|refus\w*)\b", _F)

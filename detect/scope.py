@@ -88,7 +88,7 @@ WINDOW = 12
 def mask(text: str) -> str:
     """``text`` with non-answers, requests, hypotheticals and background blanked out."""
     lowered = text.lower()
-    for rx, probes in zip(_MASK_RES, _MASK_PROBES):
+    for rx, probes in zip(_MASK_RES, _MASK_PROBES, strict=True):
         if any(p in lowered for p in probes):
             text = rx.sub(lambda m: " " * len(m.group()), text)
     return text

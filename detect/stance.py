@@ -17,8 +17,10 @@ What counts (evaluation order):
 3. Each act has a base polarity (+1 cooperates, -1 refuses) flipped by the negators in
    its scope (``scope.negations``): "will not honor" refuses, "will not hesitate to
    cooperate" cooperates. Overlapping acts of the same polarity count once.
-4. *Conditions* ("unless", "only if/for/when", "judicial warrant", "serious/violent
-   felonies", "but ... not") mark conditional cooperation.
+4. *Conditions* ("unless", "only if/for/when", "warrant signed by a judge", "case by
+   case", "but ... not") mark conditional cooperation; descriptive ones ("judicial
+   warrant", "violent felonies", "criminal warrants") only next to a restriction word
+   ("only", "not", "without" ...) or a refusing act.
 5. Decision: no act -> no stance (not on topic). Acts of both polarities, or an act
    plus a strong condition, or a cooperating act plus a "but not" contrast -> mixed.
    Otherwise the sign of the acts: cooperates or refuses.
@@ -32,8 +34,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .rules import _BUT_NOT, _STRONG_RE, _WEAK_RULES, CONDITIONS, RULES, Rule, topic_hits  # noqa: F401
+from .rules import (  # noqa: F401  (topic_hits is re-exported)
+    _BUT_NOT, _STRONG_RE, _WEAK_RULES, CONDITIONS, RESTRICTION, RULES, WEAK_CONDITIONS, Rule, topic_hits)
 from .scope import count_negators, mask, negations
+
 
 @dataclass(frozen=True)
 class Act:
@@ -135,6 +139,8 @@ def decide(text: str, topical: bool) -> Stance:
     conditions = [" ".join(m.group().split()) for m in CONDITIONS.finditer(text)]
     pos = any(a.polarity > 0 for a in acts)
     neg = any(a.polarity < 0 for a in acts)
+    if neg or RESTRICTION.search(text):
+        conditions += [" ".join(m.group().split()) for m in WEAK_CONDITIONS.finditer(text)]
     but_not = _BUT_NOT.search(text) is not None
     if (pos and neg) or conditions or (pos and but_not):
         stance = "mixed"

@@ -111,3 +111,20 @@ def test_general_attribution(best, text: str, speaker: str | None, agency: str) 
 ], ids=["op-ed-should", "must-from-advocates"])
 def test_opinions_about_an_agency_are_not_its_statements(best, text: str) -> None:
     assert best(text) is None
+
+
+@pytest.mark.parametrize("text,speaker,agency", [
+    ("Rumors of status checks are false, the Bexar County Sheriff's Office wrote on Facebook. "
+     "“Our deputies do not ask about immigration status,” the post said.", None, "Bexar County Sheriff's Office"),
+    ("Nassau County Executive Bruce Kellerman signed an agreement Friday that lets county police detectives act "
+     "as immigration officers under the 287(g) program.", "Bruce Kellerman", "Nassau County government"),
+], ids=["the-post-said", "county-executive"])
+def test_documents_and_county_executives(best, text: str, speaker: str | None, agency: str) -> None:
+    found = best(text)
+    assert found is not None and found.speaker == speaker and found.agency.name == agency
+
+
+def test_police_union_is_not_an_agency(best) -> None:
+    text = ("The state Fraternal Order of Police said in a statement that it supports a plan to have local "
+            "officers assist ICE.")
+    assert best(text) is None

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from detect.evaluate import load_jsonl, main, metrics, predict
 
 REALISTIC = Path(__file__).parent / "data" / "realistic.jsonl"
+FRESH = Path(__file__).parent / "data" / "fresh.jsonl"
 
 
 def test_realistic_set_is_large_and_balanced() -> None:
@@ -16,8 +19,9 @@ def test_realistic_set_is_large_and_balanced() -> None:
     assert all(set(g) >= {"id", "text", "relevant", "stance", "speaker", "agency", "note"} for g in gold)
 
 
-def test_realistic_figures_stay_above_the_bar() -> None:
-    with REALISTIC.open(encoding="utf-8") as handle:
+@pytest.mark.parametrize("path", [REALISTIC, FRESH], ids=["realistic", "fresh"])
+def test_realistic_figures_stay_above_the_bar(path: Path) -> None:
+    with path.open(encoding="utf-8") as handle:
         gold = load_jsonl(handle)
     m = metrics(gold, predict(gold))
     assert m["f1"] >= 0.85 and m["stance_accuracy"] >= 0.80, m

@@ -130,3 +130,21 @@ def test_more_non_acts(text: str) -> None:
 ], ids=["coordinated-verb-is-not-a-negator", "stop-alone-negates"])
 def test_coordinated_lexical_negator(words: list[str], count: int) -> None:
     assert count_negators(words) == count
+
+
+FRESH_RULES = [
+    ("book-on-ice-hold", "The office no longer books anyone into the jail solely on an ICE hold.", "refuses"),
+    ("rent-space-to-ice", "The sheriff's office will no longer rent space to ICE in its jail.", "refuses"),
+    ("program-will-continue", "The county's 287(g) jail program will continue.", "cooperates"),
+    ("program-will-not-continue", "The 287(g) agreement with ICE will not continue past June.", "refuses"),
+    ("criminal-warrants-are-no-condition",
+     "Officers will continue to assist federal agents when they serve criminal warrants.", "cooperates"),
+    ("felonies-with-only", "Deputies will notify ICE only about inmates charged with felonies.", "mixed"),
+    ("violent-felonies-with-refusal",
+     "The jail will notify ICE about people charged with violent felonies but will not hold anyone.", "mixed"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [f[1:] for f in FRESH_RULES], ids=[f[0] for f in FRESH_RULES])
+def test_fresh_rules(text: str, stance: str) -> None:
+    assert decide(text, topical=True).stance == stance
