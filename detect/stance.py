@@ -35,7 +35,16 @@ import re
 from dataclasses import dataclass
 
 from .rules import (  # noqa: F401  (topic_hits is re-exported)
-    _BUT_NOT, _STRONG_RE, _WEAK_RULES, CONDITIONS, RESTRICTION, RULES, WEAK_CONDITIONS, Rule, topic_hits)
+    _BUT_NOT,
+    _STRONG_RE,
+    _WEAK_RULES,
+    CONDITIONS,
+    RESTRICTION,
+    RULES,
+    WEAK_CONDITIONS,
+    Rule,
+    topic_hits,
+)
 from .scope import count_negators, mask, negations
 
 
