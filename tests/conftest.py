@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -92,7 +93,7 @@ from pathlib import Path  # noqa: E402
 
 from servers.fake_slack import fake_slack  # noqa: E402,F401
 from servers.feed_site import feed_site  # noqa: E402,F401
-from support import REPO, beatwire_command, config_text  # noqa: E402
+from support import REPO, T0, beatwire_command, config_text  # noqa: E402
 
 
 @pytest.fixture
@@ -119,3 +120,20 @@ def beatwire(fake_slack):
                               capture_output=True, text=True, timeout=timeout)
 
     return run
+
+
+@pytest.fixture
+def clock():
+    """An injected clock: `clock()` is now, `clock.advance(seconds)` moves it on."""
+
+    class Clock:
+        now = T0
+
+        def __call__(self) -> datetime:
+            return self.now
+
+        def advance(self, seconds: float) -> datetime:
+            self.now += timedelta(seconds=seconds)
+            return self.now
+
+    return Clock()

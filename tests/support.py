@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_ARTICLES = REPO / "demo" / "site" / "articles"
+# The injected clock's start (tests control time instead of sleeping).
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def config_text(db_url: str, feeds: list[dict], *, slack: dict | None = None,

@@ -21,6 +21,17 @@ def context_of(crawler):
     return context
 
 
+class ContextPipeline:
+    """A pipeline stage built from the spider's CrawlContext."""
+
+    def __init__(self, context):
+        self.context = context
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(context_of(crawler))
+
+
 def live_item(context, item) -> PageItem:
     """`item` if its poll is still open; DropItem otherwise."""
     if not isinstance(item, PageItem):

@@ -12,21 +12,14 @@ from dataclasses import replace
 
 from scrapy.exceptions import DropItem
 
-from crawler.pipelines import context_of, live_item
+from crawler.pipelines import ContextPipeline, live_item
 from crawler.workers import TaskTimeout
 
 log = logging.getLogger(__name__)
 
 
-class DetectionPipeline:
+class DetectionPipeline(ContextPipeline):
     """Fills `statements` with what the detector finds in the article."""
-
-    def __init__(self, context):
-        self.context = context
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(context_of(crawler))
 
     async def process_item(self, item):
         item = live_item(self.context, item)

@@ -10,21 +10,14 @@ import logging
 from dataclasses import replace
 
 from crawler.extract import extract_text
-from crawler.pipelines import context_of, live_item
+from crawler.pipelines import ContextPipeline, live_item
 from crawler.workers import TaskTimeout
 
 log = logging.getLogger(__name__)
 
 
-class ExtractionPipeline:
+class ExtractionPipeline(ContextPipeline):
     """Replaces the summary with the page's main text when there is one."""
-
-    def __init__(self, context):
-        self.context = context
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(context_of(crawler))
 
     async def process_item(self, item):
         item = live_item(self.context, item)

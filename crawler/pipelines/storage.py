@@ -8,22 +8,15 @@ from __future__ import annotations
 
 import logging
 
-from crawler.pipelines import context_of, live_item
+from crawler.pipelines import ContextPipeline, live_item
 from crawler.recording import store
 from db.models import utcnow
 
 log = logging.getLogger(__name__)
 
 
-class StoragePipeline:
+class StoragePipeline(ContextPipeline):
     """Archives each item and kicks alert delivery when it added alerts."""
-
-    def __init__(self, context):
-        self.context = context
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(context_of(crawler))
 
     async def process_item(self, item):
         item = live_item(self.context, item)

@@ -6,9 +6,10 @@ import hashlib
 import itertools
 from datetime import datetime, timezone
 
+from support import T0  # noqa: E402
+
 from db.models import Agency, Alert, Article, Statement
 
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 CHANNEL = "#beatwire-alerts"
 _numbers = itertools.count(1)
 

@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
 
 import pytest
-from alert_builders import T0, alert_row, statement_row
+from alert_builders import alert_row, statement_row
 from sqlalchemy import select
 
 from alerts.outbox import PauseState
 from alerts.slack import SlackSink
 from db.models import Agency, Alert, Statement
-
-
-@pytest.fixture
-def clock():
-    """An injected clock: `clock()` is now, `clock.advance(seconds)` moves it on."""
-
-    class Clock:
-        now = T0
-
-        def __call__(self) -> datetime:
-            return self.now
-
-        def advance(self, seconds: float) -> datetime:
-            self.now += timedelta(seconds=seconds)
-            return self.now
-
-    return Clock()
 
 
 @pytest.fixture

@@ -7,32 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from datetime import datetime, timedelta, timezone
 
 import pytest
+from support import T0
 
 from config import Config, parse_config
 from crawler.items import ArticleItem
 from db.models import Feed
-
-T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def clock():
-    """An injected clock: `clock()` is now, `clock.advance(seconds)` moves it on."""
-
-    class Clock:
-        now = T0
-
-        def __call__(self) -> datetime:
-            return self.now
-
-        def advance(self, seconds: float) -> datetime:
-            self.now += timedelta(seconds=seconds)
-            return self.now
-
-    return Clock()
 
 
 @pytest.fixture
