@@ -4,10 +4,10 @@ feed site, a real database and the fake Slack API over HTTP."""
 from __future__ import annotations
 
 import pytest
-from support import DEMO_ARTICLES
 from servers.feed_site import atom_feed, rss_feed
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
+from support import DEMO_ARTICLES
 
 from db.models import Alert, Statement
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from support import REPO, beatwire_command
 from servers.feed_site import article_page, rss_feed
+from support import REPO, beatwire_command
 
 PLACES = ["Alder Bay", "Birch Hollow", "Cedar Falls", "Dunmore", "Elk Ridge", "Fenwick",
           "Glen Arbor", "Harlan Springs", "Iron Gate", "Juniper Flats", "Kestrel Point",
