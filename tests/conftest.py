@@ -45,7 +45,10 @@ def pg_url(pg_base_url):
     from sqlalchemy import create_engine, text
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_base_url, isolation_level="AUTOCOMMIT")
+    from sqlalchemy.pool import NullPool
+
+    # NullPool: a test may restart PostgreSQL, which kills pooled connections.
+    admin = create_engine(pg_base_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     yield f"{pg_base_url}?options=-csearch_path%3D{schema}"
