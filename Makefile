@@ -24,8 +24,10 @@ test: $(STAMP)  ## the whole suite, PostgreSQL included
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-eval: $(STAMP)  ## detection figures on the labelled dev corpus
-	$(BIN)/python -m detect.evaluate $(DEV_CORPUS)
+eval: $(STAMP)  ## detection figures: `beatwire classify` over the dev corpus, then our own labelled sets
+	$(BIN)/beatwire --config config.toml classify < $(DEV_CORPUS) \
+	  | $(BIN)/python -m detect.evaluate --predictions - $(DEV_CORPUS)
+	$(BIN)/python -m detect.evaluate $(wildcard tests/detect/data/*.jsonl)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_detect
