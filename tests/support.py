@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,3 +34,14 @@ def config_text(db_url: str, feeds: list[dict], *, slack: dict | None = None,
 def beatwire_command(config: Path, *args: str) -> list[str]:
     """The `beatwire` command line, run with this interpreter."""
     return [sys.executable, "-m", "cli", "--config", str(config), *args]
+
+
+def restart_postgres() -> None:
+    """Restart the machine's PostgreSQL cluster (what a daemon sees on a server restart)."""
+    import pytest
+
+    clusters = sorted(Path("/etc/postgresql").iterdir()) if Path("/etc/postgresql").is_dir() else []
+    if not clusters or not shutil.which("pg_ctlcluster"):
+        pytest.skip("no pg_ctlcluster here to restart PostgreSQL with")
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1].name, "main",
+                    "restart"], check=True, capture_output=True, timeout=60)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from servers.feed_site import article_page, rss_feed
-from support import REPO, beatwire_command
+from support import REPO, beatwire_command, restart_postgres
 
 PLACES = ["Alder Bay", "Birch Hollow", "Cedar Falls", "Dunmore", "Elk Ridge", "Fenwick",
           "Glen Arbor", "Harlan Springs", "Iron Gate", "Juniper Flats", "Kestrel Point",
@@ -176,3 +176,25 @@ def test_token_never_in_logs_help_or_database(daemon_config, sqlite_url, fake_sl
     for text in [result.stdout, result.stderr, dump, *(h.stdout + h.stderr for h in helps)]:
         assert fake_slack.token not in text
         assert fake_slack.token[10:] not in text
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_daemon_rides_out_a_postgres_restart(make_config, pg_url, feed_site, fake_slack, tmp_path):
+    site = Site(feed_site)
+    feeds = [{"name": "Local News", "url": feed_site.url("/feed.xml"), "interval": 1}]
+    config = make_config(pg_url, feeds, **DAEMON)
+    site.publish(0)
+    log = tmp_path / "daemon.log"
+    proc = start_daemon(config, fake_slack.token, log)
+    try:
+        assert wait_for(lambda: posted_about(fake_slack, PLACES[0]), timeout=60), log.read_text()
+        restart_postgres()
+        site.publish(1)
+        assert wait_for(lambda: posted_about(fake_slack, PLACES[1]), timeout=90), log.read_text()
+        assert proc.poll() is None, "the daemon must survive the database restart"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+    keys = statement_keys(fake_slack)
+    assert len(keys) == len(set(keys))

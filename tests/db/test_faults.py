@@ -6,16 +6,14 @@ that work goes on once the database is back.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
+from support import restart_postgres
 
 from db.archive import store_article
 from db.engine import make_engine, make_sessionmaker
@@ -103,14 +101,6 @@ def test_sqlite_locked_by_another_process_waits_instead_of_failing(sqlite_url, m
     engine.dispose()
 
 
-def _restart_postgres() -> None:
-    clusters = sorted(Path("/etc/postgresql").iterdir()) if Path("/etc/postgresql").is_dir() else []
-    if not clusters or not shutil.which("pg_ctlcluster"):
-        pytest.skip("no pg_ctlcluster here to restart PostgreSQL with")
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1].name, "main",
-                    "restart"], check=True, capture_output=True, timeout=60)
-
-
 @pytest.mark.slow
 def test_postgres_restart_under_a_running_engine(pg_url, make_article, make_statement, clock):
     """Pooled connections die with the server; the next unit of work reconnects."""
@@ -123,7 +113,7 @@ def test_postgres_restart_under_a_running_engine(pg_url, make_article, make_stat
     with sessions.begin() as session:
         store_article(session, make_article(feed.id), [make_statement()], channel="#x", now=clock())
 
-    _restart_postgres()
+    restart_postgres()
     deadline = time.monotonic() + 30
     while True:
         try:
