@@ -11,6 +11,9 @@ Rules, in evaluation order:
    (Police Department, Sheriff's Office, County Jail, Detention Center, Board of
    Supervisors, City Council, State Police, Highway Patrol, ...). The head decides the
    ``kind``. Leading sentence words ("The", "On Monday") are trimmed off the place.
+   A head noun followed by "of"/"for" and a place ("the sheriff of Galveston County",
+   "the police department of Waco") names the same agency. Lower-case "County
+   commissioners / supervisors / legislators" after a place are the county's board.
 4. Aliases: a small table of well-known abbreviations (LAPD, NYPD, ...), then any
    ``XXPD``/``XXSO`` whose initials match a place named elsewhere in the same text.
 5. Generic references ("the sheriff's office", "the department", "state police",
@@ -42,7 +45,7 @@ _HEADS: list[tuple[str, str]] = [
              r"|Correctional Center|Department of Corrections)|County (?:jail|detention center)"),
     ("county", r"(?:County|Parish) (?:Board of Supervisors|Board of Commissioners|Commissioners Court"
                r"|Commission|Council|Legislature|Board)|Board of Supervisors|Board of Commissioners"
-               r"|Police Jury"),
+               r"|Police Jury|(?:County|Parish) (?:[Cc]ommissioners|[Ss]upervisors|[Ll]egislators)(?!')"),
     ("city", r"(?:City|Town|Village|Borough|Metro|Metropolitan|Common) (?:Council|Commission|Board)"
              r"|Board of (?:Aldermen|Alders|Selectmen|Selectpersons)|Select Board|Common Council"),
     ("police", r"Police Department|Police Dept\.?|Police Bureau|Department of Police|Police|PD"
@@ -51,7 +54,8 @@ _HEADS: list[tuple[str, str]] = [
 _HEAD_RE = "|".join(f"(?P<{kind}>{rx})" for kind, rx in _HEADS)
 _NAMED_RE = re.compile(rf"\b(?P<place>{_PLACE}) (?:{_HEAD_RE})(?!\w)")
 _HEAD_PROBE_RE = re.compile(r"(?i)\b(?:police|pd|sheriff|jail|detention|correction\w*|board|council|"
-                            r"commission|patrol|troopers|public safety)\b")
+                            r"commission|commissioners|supervisors|legislators|patrol|troopers|"
+                            r"public safety)\b")
 _ORG_TAIL_RE = re.compile(
     r"\s*(?:Officers'?|Deputies'?|Deputy Sheriffs'?|Patrolmen's|Benevolent|Fraternal|Protective)?"
     r"\s*(?:Association|Union|Guild|Federation|Foundation|League|Academy|Lodge)\b")
@@ -66,6 +70,9 @@ _FEDERAL_RE = re.compile(
     r" Enforcement|Customs and Border Protection|Border Patrol|(?:Department of )?Homeland Security"
     r"(?: Investigations)?|(?:U\.S\. )?Marshals(?: Service)?|Justice Department"
     r"|Department of Justice|federal immigration (?:authorities|officials|agents|officers))")
+# "the sheriff of Galveston County", "the police department of Waco": head first, then place.
+_OF_RE = re.compile(rf"\b(?:[Ss]heriff(?:'s (?:[Oo]ffice|[Dd]epartment))?|[Pp]olice (?:[Dd]epartment|"
+                    rf"[Cc]hief)) (?:of|for) (?P<place>{_CAP}(?: {_CAP}){{0,3}})(?!\w)")
 _ACRONYM_RE = re.compile(r"\b([A-Z]{1,4})(PD|SO)\b")
 _ALIASES = {
     "LAPD": ("Los Angeles Police Department", "police", "Los Angeles", "CA"),
@@ -125,6 +132,7 @@ def find_mentions(text: str, state_hint: str | None = None,
         found += [Mention(m.start(), m.end(), Agency(m.group(), None, None, None, m.group()), org=True)
                   for m in _ORG_RE.finditer(text, lo, hi)]
         found += _named(text[:hi], state_hint, lo)
+        found += _head_first(text, lo, hi, state_hint)
     found += _aliases(text, found, spans or [(0, len(text))])
     return _dedupe(found)
 
@@ -143,6 +151,24 @@ def _named(text: str, state_hint: str | None, lo: int = 0) -> list[Mention]:
         written = text[start:m.end()]
         org = _ORG_TAIL_RE.match(text, m.end()) is not None
         out.append(Mention(start, m.end(), canonical(written, kind, place, state_hint), org=org))
+    return out
+
+
+def _head_first(text: str, lo: int, hi: int, state_hint: str | None) -> list[Mention]:
+    """Rule 3b: "the sheriff of Galveston County" (head noun, then "of" and the place)."""
+    if "of " not in text[lo:hi] and "for " not in text[lo:hi]:
+        return []
+    out = []
+    for m in _OF_RE.finditer(text, lo, hi):
+        place, _ = _trim_place(m.group("place"), 0)
+        if not place or place in LEADING_STOP:
+            continue
+        kind = "sheriff" if m.group().lower().startswith("sheriff") else "police"
+        if kind == "sheriff" and not place.endswith(("County", "Parish")):
+            continue
+        fixed, state = locate(place, state_hint)
+        name = f"{fixed} Sheriff's Office" if kind == "sheriff" else f"{fixed} Police Department"
+        out.append(Mention(m.start(), m.end(), Agency(name, kind, fixed, state, m.group())))
     return out
 
 

@@ -16,11 +16,17 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
    or an official ("The county commission voted ...", "Sheriff X signed ...") gives an
    *action* statement; for a quote introduced by a colon it gives the quote's speaker.
    A subject followed by "should", "must", "needs to" is someone's opinion about the
-   agency ("Our sheriff should stop ..."), an excluded voice.
+   agency ("Our sheriff should stop ..."), an excluded voice. When the subject is no local
+   voice (none, or a federal body: "ICE agents may interview inmates ... under rules the
+   X Board of Supervisors approved"), the body after "under a policy/rules/ordinance
+   (that)" is the voice, if it is an agency or official.
 4. Pronouns ("he said", "she wrote") resolve to the last named speaker in the paragraph,
    then in the article; a bare surname ("Adair said") to the earlier speaker of that
    name; "it said", "the department said", "police said" to the last agency of that kind;
    "the post said", "the release said" to the last agency named (its author).
+   A document "signed by"/"from" a judge or court is a condition, never a source.
+   A speaker phrase right after "candidates for", "running for", "challenger for" names
+   the office sought, not held: an excluded voice.
 5. Role: ``speakers.agency_role`` decides from the speaker phrase and its appositive
    whether this voice can speak for an agency (see that module).
 """
@@ -39,9 +45,19 @@ _SPEECH_RE = re.compile(
     r"explained|noted|confirmed|declared|insisted|stressed|emphasized|warned|acknowledged|"
     r"argued|vowed|pledged|promised|replied|responded|reads|read|posted|tweeted|testified|"
     r"continued|had to say|has to say|decided|agreed|directed|ordered)\b")
+# A judge or court is never the source of an agency's statement: "an order signed by a
+# judge" is a condition of the policy, not its author.
 _SOURCE_RE = re.compile(
     r"\b(?:according to|(?:statement|release|memo|letter|message|email|post|order|policy)s? "
-    r"(?:from|by|signed by|issued by)|announced (?:\w+ ){0,2}by|in a (?:statement|release) from)\s+")
+    r"(?:from|by|signed by|issued by)|announced (?:\w+ ){0,2}by|in a (?:statement|release) from)\s+"
+    r"(?!(?:an? |the )?(?:[\w-]+ )?(?:judge|magistrate|court)s?\b)")
+# "under rules the county board approved": the body that adopted the policy speaks.
+_UNDER_RE = re.compile(r"\bunder (?:a |an |the |its |new )?(?:[\w-]+ ){0,2}?(?:rules?|polic(?:y|ies)|"
+                       r"ordinance|agreement|order|resolution|directive|guidelines|plan|contract)"
+                       r"(?: that| which)?\s+(?=(?:the |a )?[A-Z])")
+# "candidates for Maricopa County sheriff said": the office sought, not the office held.
+_SOUGHT_RE = re.compile(r"(?i)\b(?:candidates?|running|campaign\w*|race|bid|challengers?|opponents?|"
+                        r"seeking|hopefuls?|nominees?)\s+(?:for|to be|to become)\s+(?:the\s+)?$")
 _INVERTIBLE = frozenset({"said", "says", "added", "adds", "wrote", "writes", "continued", "stated",
                          "reads", "read"})
 _PRONOUNS = {"he": "person", "she": "person", "they": "agency", "it": "agency", "we": "agency",
@@ -113,9 +129,20 @@ def attribute(outside: str, offset: int, has_quote: bool, mentions: list[Mention
         if found is not None:
             return _voiced(found, "quote" if has_quote else "reported")
     found = _subject(ctx)
+    if found is None or found.role == "federal":
+        found = _under(ctx) or found
     if found is not None:
         return _voiced(found, "quote" if has_quote and ":" in outside else "action")
     return Attribution()
+
+
+def _under(ctx: _Context) -> Attribution | None:
+    """Rule 3b: "under a policy the X Board approved": that agency, if it is one."""
+    for m in _UNDER_RE.finditer(ctx.outside):
+        found = _analyse(ctx, *_forward(ctx.outside, m.end()))
+        if found is not None and found.role in {"official", "agency", "body"}:
+            return found
+    return None
 
 
 def _voiced(found: Attribution, voice: str) -> Attribution:
@@ -246,6 +273,9 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str) -> Attribution | No
     name, title = person(phrase, inside, ctx.offset + at)
     near = [m for m in ctx.mentions if m.end <= ctx.offset + at + len(phrase) + 200]
     agency, role = agency_role(phrase, desc, inside, near, name)
+    lead = re.match(r"(?i)(?:(?:for|to|be|become|the)\s+)*", phrase).group()
+    if _SOUGHT_RE.search(ctx.outside[max(0, at - 40):at] + lead):
+        role = "excluded"
     found = Attribution(name, title, agency, role, "none", phrase)
     ctx.history.add(ctx.paragraph, found)
     return found

@@ -37,10 +37,14 @@ STRONG = (
     r"|deport\w*|287\(g\)|detainers?)"
 )
 _WEAK = (r"(?:them|it|those|these|such \w+|the agency|federal (?:partners|agents|agencies|authorities|"
-         r"officials|officers|government|law enforcement|operations?|sweeps?|raids?|surge|crackdown)|the feds|"
+         r"officials|officers|government|law enforcement|operations?|sweeps?|raids?|surge|crackdown|custody)|"
+         r"the feds|"
          r"agents|requests?|warrants?|(?:the|this|that|any|such) (?:operation|sweep|raid|crackdown)s?)")
 _DET = r"(?:(?:the|an?|our|its|their|any|all|every|federal|local)\s+)?"
-_OBJ = rf"{_DET}(?:{STRONG}|{_WEAK})"
+# "anything that turns into immigration enforcement": an indefinite object whose relative
+# clause names immigration is an immigration object.
+_INDEF = rf"(?:anything|something|any \w+|work) (?:that|which) (?:[\w']+ ){{0,3}}?(?:{STRONG})"
+_OBJ = rf"{_DET}(?:{_INDEF}|{STRONG}|{_WEAK})"
 TOPIC_RE = re.compile(
     r"(?-i:ICE)\b|immigra\w*|deport\w*|287\(g\)|detainer|(?-i:CBP|DHS)\b|border patrol|"
     r"homeland security|undocumented|sanctuary|citizenship|papers|country illegally|country legally|"
@@ -69,8 +73,9 @@ def topic_hits(text: str) -> list[int]:
 
 _STRONG_RE = re.compile(STRONG + r"|\bpapers\b|citizenship|country of (?:birth|origin)"
                         r"|in the country (?:il)?legally|here (?:il)?legally", _F)
+# "that" blocks a gap as a conjunction, not as a determiner ("transfer that person to ICE").
 _BLOCK = (r"regardless|irrespective|matter|whether|about|because|despite|fear|afraid|who|which|"
-          r"that|if|when|victims?|witness\w*|families|said|says|told|comment")
+          r"that(?! (?:person|inmate|individual|man|woman|suspect|detainee|information|data|list)s?\b)|if|when|victims?|witness\w*|families|said|says|told|comment")
 
 
 def _gap(n: int, block: str = _BLOCK) -> str:
@@ -101,7 +106,8 @@ class Rule:
 
 
 _PROBES = {
-    "honor": "honor honour compl abid accept act respond", "answer": "answer",
+    "honor": "honor honour compl abid accept act respond",
+    "passive": "honor honour accepted complied recogni followed respected processed", "answer": "answer",
     "hold": "hold held keep kept detain lodg book jail incarcerat", "house": "hous hold accept tak",
     "notify": "notif alert inform call contact tell let tip warn giv",
     "share": "shar send sent forward provid turn hand transfer releas giv gave fax report deliver "
@@ -111,7 +117,7 @@ _PROBES = {
     "behalf": "behalf request behest direction",
     "ask": "ask inquir question check verif screen determin demand look run",
     "enforce": "enforc carr tak took assum perform act do", "arrest": "arrest detain pick",
-    "status-based": "based", "287(g)": "287 warrant service task force",
+    "status-based": "based", "287(g)": "287 warrant service task force agreement contract partnership memorand program",
     "ends": "end termin withdr exit cancel rescind revok quit pull opt cut sever suspend discontinu "
             "abandon stop ceas halt refus reject declin turn limit restrict bar prohibit forbid ban "
             "block ignor phas scal wind lapse",
@@ -132,9 +138,16 @@ def _rule(name: str, polarity: int, pattern: str, inner: bool = False) -> Rule:
 
 RULES: tuple[Rule, ...] = (
     _rule("honor", 1, r"\b(?:honou?r\w*|compl\w+ with|abid\w+ by|accept\w*|act\w* on|respond\w* to)"
-          rf"\s+{_gap(4)}(?:{_DET}(?:{STRONG}|requests?|holds?|warrants?|inquir\w+|them|it|those|such \w+))"),
+          rf"\s+{_gap(4)}(?:{_DET}(?:{STRONG}|requests?|holds?|warrants?|inquir\w+|them|it|those|ones|such \w+))"),
+    # Passive voice: "detainers will no longer be honored"; negators count only in the verb
+    # group (``neg``), so "detainers without a warrant will not be honored" refuses once.
+    _rule("passive", 1, rf"(?:{STRONG}|(?:hold|detention) requests?|holds?|warrants?)"
+          r"(?:\s+(?:[\w()'-]|\.(?=\w))+){0,8}?\s+(?P<neg>(?:will|would|shall|must|are|is|be|been|get|"
+          r"gets|won't|wouldn't|aren't|isn't)\s+(?:(?:no longer|not|never|still|always|continue to|"
+          r"only|also|now)\s+)*(?:be\s+)?)(?:honou?red|accepted|complied with|recogni[sz]ed|followed|"
+          r"respected|processed)\b", inner=True),
     _rule("answer", 1, rf"\banswer\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:inquir\w+|requests?|calls?)"),
-    _rule("hold", 1, rf"\b(?:hold\w*|held|keep\w*|kept|detain\w*|lodg\w+|book(?:s|ed|ing)?|jailed|jailing|incarcerat\w+)\s+{_gap(6)}(?:on|for|under|"
+    _rule("hold", 1, rf"\b(?:hold\w*|held|(?:keep\w*|kept)(?!\s+\w+ing\b)|detain\w*|lodg\w+|book(?:s|ed|ing)?|jailed|jailing|incarcerat\w+)\s+{_gap(6)}(?:on|for|under|"
           rf"past|beyond|pursuant to|at the request of|at)\s+{_gap(3)}(?:{STRONG}|(?:their )?release\b)"),
     _rule("prolong", 1, r"\b(?:prolong\w*|extend\w*)\s+(?:\w+\s+){0,2}?(?:stops?|detentions?|custody)\s+"
           rf"(?:to|for|until)\s+(?:(?:wait|allow|let|give)\s+(?:for\s+)?)?{_DET}(?:{STRONG})"),
@@ -165,7 +178,7 @@ RULES: tuple[Rule, ...] = (
     _rule("arrest", 1, rf"\b(?:arrest\w*|make (?:\w+ )?arrests|detain\w*|pick\w* up)\s+{_gap(4)}(?:based "
           rf"(?:solely )?on|on the basis of|for|on|under)\s+{_OBJ}"),
     _rule("enforce", 1, rf"\bdo\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:job|work|bidding)"),
-    _rule("enforce", 1, r"\b(?:do|does|doing|did)\s+(?:(?:civil|federal|any)\s+)?immigration\b(?! (?:officials|"
+    _rule("enforce", 1, r"\b(?:do|does|doing|did)\s+(?:is\s+)?(?:(?:civil|federal|any)\s+)?immigration\b(?! (?:officials|"
           r"agents|authorities|officers|lawyers|attorneys|advocates|status|laws?|court|judges?))"),
     _rule("hunt", 1, r"\b(?:look\w* for|search\w* for|hunt\w*(?: for| down)?|go\w* after|target\w*|round\w* up|"
           r"chas\w+|seek\w* out)\s+(?:\w+\s+){0,3}?(?:undocumented|illegal (?:immigrants|aliens)|"
@@ -189,7 +202,8 @@ RULES: tuple[Rule, ...] = (
           r"appl\w+|approv\w+|seek\w*|sought|pursu\w+|expand\w*|add\w*|continu\w+|participat\w+|adopt\w*|"
           r"reinstat\w+|restart\w*|retain\w*|reach\w*|resum\w+|finaliz\w+|(?:stay|remain)\w* (?:in|on))"
           rf"\s+{_gap(8)}(?:287\(g\)|warrant service officer|task force model|jail enforcement model|"
-          rf"(?:agreement|contract|partnership|memorandum|program|task force) with {_DET}(?:{STRONG}))"),
+          r"(?:agreement|contract|partnership|memorandum|program|task force)"
+          rf"(?:\s+(?!with\b)[\w-]+){{0,2}}?\s+with\s+{_DET}(?:{STRONG}))"),
     _rule("ends", -1, r"\b(?:end|ends|ended|ending|terminat\w+|withdr\w+|exit\w*|cancel\w*|rescind\w*|"
           r"revok\w+|quit\w*|pull\w* (?:\w+ ){0,3}out (?:of|from)|opt\w* out of|cut\w* (?:off )?ties with|"
           r"cut\w* off|sever\w*|suspend\w*|discontinu\w+|abandon\w*|(?<!traffic )(?<!a )(?<!the )stop\w*|ceas\w+|halt\w*|refus\w+|"
@@ -198,14 +212,19 @@ RULES: tuple[Rule, ...] = (
           r"scal\w+ back|wind\w* down|let (?:\w+ ){0,3}lapse)"
           rf"\s+{_gap(7, _BLOCK + '|say|discuss|answer|questions?|after')}{_DET}"
           rf"(?:{STRONG}|contracts?|agreements?|partnership|program|practice|cooperation|requests?|"
-          r"them|those|warrants|the agency)"),
+          r"them|those|warrants|the agency|task forces?)"),
     _rule("access", 1, r"\b(?:allow\w*|let|lets|letting|permit\w*|giv\w+|gave|grant\w*|open\w*)\s+"
           rf"{_gap(3)}(?:{STRONG})(?:\s+(?:officers|agents|officials|personnel))?\s+"
-          r"(?:access|into|in(?:side)?|to (?:enter|interview|review|use|work))"),
+          r"(?:access|into|in(?:side)?|to (?:enter|interview|review|use|work)"
+          r"|(?:to )?(?:house|hold|keep|detain|jail|lock up|rent|use|interview|screen|question)\b)"),
     _rule("access", 1, r"(?-i:ICE)(?:'s)?(?:\s+(?:officers|agents|officials|personnel))?\s+"
           r"(?:(?:will|would|can|may|could)\s+)?(?:(?:no longer|not|never|continue to)\s+)?(?:be\s+)?"
           r"(?:allowed|permitted|given|granted|welcome|get|have|has|keep|retain)\b\s+(?:[\w'-]+\s+){0,3}?"
           r"(?:access|into|inside|office|desk|space|workspace|room|interview|enter|question|screen)\b", inner=True),
+    _rule("access", 1, r"(?-i:ICE)(?:'s)?(?:\s+(?:officers|agents|officials|personnel))?\s+"
+          r"(?:will|would|can|may|could)\s+(?:(?:no longer|not|never|still|continue to)\s+)?"
+          r"(?:be able to\s+)?(?:interview|question|screen|enter|visit|access|use)\s+(?:[\w'-]+\s+){0,2}?"
+          r"(?:inmates|detainees|prisoners|people|jails?|facilit\w+|booking|records|anyone)\b", inner=True),
     _rule("deputize", 1, rf"\bdeputi[sz]\w*\s+{_gap(4)}(?:by|as|with|for|under)\s+{_DET}(?:{STRONG}|federal)"),
     _rule("deputize", 1, rf"\b(?:giv\w+|gave|grant\w*|confer\w*|receiv\w+)\s+{_gap(4)}(?:federal )?"
           r"immigration (?:enforcement )?(?:authority|powers|duties)"),

@@ -11,11 +11,14 @@ Rules, in evaluation order (``mask`` applies 1-5, ``negations`` applies 6):
    and what someone "thinks", "fears", "claims" or "alleges", up to the next comma
    (whole words only: "Allegheny County" alleges nothing).
 4. Background: a relative clause that carries a year (", which ended its agreement in
-   2012,") or a past "when the county still ..." clause.
+   2012,"), a past "when the county still ..." clause, or a past-perfect relative
+   clause ("a program that had screened inmates ..."): what used to be, not the policy.
 5. Masked text is replaced by spaces, so character offsets stay valid.
 6. Negation scope: a cue is negated by the negators among the (at most 12) words before
    it, back to the nearest clause boundary (sentence punctuation, "but", "while",
-   "unless", a speech verb, or "and" starting a new clause). Grammatical negators
+   "unless", a speech verb, "and" starting a new clause, or a comma starting the next
+   predicate of a series: "does not X, does not ask ..." negates "ask" once, not twice).
+   Boundaries are found with the cue in view (", ending ..." ends a clause). Grammatical negators
    ("not", "n't", "never", "no", "no longer") joined only by auxiliaries and "and/or"
    count once ("does not and will not"); lexical negators ("hesitate", "stop", "end",
    "refuse", "bar", ...) count each, so "will not hesitate to cooperate" is cooperation
@@ -54,6 +57,7 @@ _MASKS = [
     # 4. background
     r",\s*(?:which|who|whose|when|where)\b[^,;]*?\b(?:19|20)\d\d\b[^,;]*",
     r"\bwhen (?:the|it|they|he|she|its|his|her)\b(?:\s+\w+){0,3}?\s+(?:still|was|were|had)\b[^,.;]*",
+    r"\b(?:that|which|who)\s+had\s+(?!no\b|not\b)[^,.;]*",
 ]
 _MASK_RES = [re.compile(m, re.I) for m in _MASKS]
 # Lower-case stems one of which each mask needs, checked before its regex runs.
@@ -64,7 +68,7 @@ _MASK_PROBES = [
      "implor", "plead"), ("would",), ("elected",),
     ("take up", "consider", "debate", "discuss", "vote on", "hear", "study"), ("propos",), ("if",),
     ("think", "thought", "fear", "afraid", "worr", "rumo", "claim", "alleg", "accus", "suspect"),
-    ("19", "20"), ("when",),
+    ("19", "20"), ("when",), ("had",),
 ]
 
 _BOUNDARY_RE = re.compile(
@@ -72,7 +76,9 @@ _BOUNDARY_RE = re.compile(
     r"told|announced|wrote|added|adds|stated)\b|\band\s+(?=(?:we|they|it|he|she|the|our|its|this|that|"
     r"these|those|my|his|her|their|"
     r"officers|deputies|police|troopers|will|would|won't|does|do|did|is|are|has|have|can|"
-    r"cannot|shall|must|also)\b)|,\s+(?=\w+ing\b)", re.I)
+    r"cannot|shall|must|also)\b)|,\s+(?=\w+ing\b)"
+    r"|,\s+(?=(?:does|do|did|will|would|won't|doesn't|don't|didn't|can't|cannot|never|no longer)\b)",
+    re.I)
 _WORD_RE = re.compile(r"[\w']+")
 _GRAMMATICAL = re.compile(r"(?:not|never|no|nor|cannot|neither|none|nobody|nothing|\w+n't)$", re.I)
 _LEXICAL = re.compile(
@@ -96,9 +102,13 @@ def mask(text: str) -> str:
 
 def negations(text: str, start: int) -> int:
     """How many times the cue starting at ``start`` is negated (see rule 6)."""
-    before = text[max(0, start - 160):start]
+    lo = max(0, start - 160)
+    before = text[lo:start]
     cut = 0
-    for m in _BOUNDARY_RE.finditer(before):
+    # Boundaries are searched with the cue in view (", ending ..." looks ahead into it).
+    for m in _BOUNDARY_RE.finditer(text[lo:start + 30]):
+        if m.end() > len(before):
+            break
         cut = m.end()
     return count_negators(_WORD_RE.findall(before[cut:])[-WINDOW:])
 

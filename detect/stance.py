@@ -113,7 +113,8 @@ def _act(rule: Rule, m: re.Match[str], text: str) -> Act:
     if _NOT_OURS_RE.match(text, m.end()):  # "chasing people for ... is not our mission"
         flips += 1
     if rule.inner:
-        flips += count_negators(re.findall(r"[\w']+", m.group()))
+        inner = m.group("neg") if "neg" in m.re.groupindex else m.group()
+        flips += count_negators(re.findall(r"[\w']+", inner or ""))
     strong = rule.name not in _WEAK_RULES and bool(_STRONG_RE.search(m.group()))
     tail = re.match(r"(?:\s+[\w'()-]+){0,2}", text[m.end():m.end() + 40])
     shown = text[max(0, m.start() - _lead(text, m.start())):m.end() + len(tail.group())]

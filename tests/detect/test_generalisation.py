@@ -1,0 +1,103 @@
+"""General rules added in the generalisation rounds (round2/round3 misses), each with
+sentences of its own: stance rules, scope, attribution and agency patterns."""
+from __future__ import annotations
+
+import pytest
+
+from detect import agencies
+from detect.stance import decide
+
+STANCES = [
+    # passive voice: the immigration object is the subject, negators in the verb group
+    ("passive-no-longer-honored", "ICE detainers will no longer be honored at the county jail.", "refuses"),
+    ("passive-still-honored", "Immigration holds are still honored at the jail, the office said.", "cooperates"),
+    ("passive-wont-be-accepted", "Detainer requests won't be accepted by jail staff anymore.", "refuses"),
+    ("passive-but-not", "Criminal warrants will be honored, but civil ICE detainers will not.", "mixed"),
+    # aspectual keep + V-ing is not the hold verb
+    ("keep-declining-holds", "The sheriff will keep declining ICE requests to hold inmates past release.",
+     "refuses"),
+    ("keep-holding", "Deputies will keep holding people for ICE as before.", "cooperates"),
+    # series of predicates: each "does not" negates its own verb
+    ("series-negation", "The office does not run checkpoints, does not ask about immigration status, "
+     "and does not assist ICE.", "refuses"),
+    # a clause-initial participle restates the action (", ending ...")
+    ("participle-ending", "The board voted to cancel the 287(g) contract with ICE, ending the jail "
+     "program.", "refuses"),
+    # pseudo-cleft
+    ("cleft-not-do", "What our officers do not do is federal immigration enforcement.", "refuses"),
+    # objects: indefinite relative, federal custody, demonstrative determiner, "the ones"
+    ("indefinite-relative-object", "We will not assign deputies to any operation that involves "
+     "deportation.", "refuses"),
+    ("transfer-that-person", "Officers will transfer that inmate to federal custody when ICE asks.",
+     "cooperates"),
+    ("honor-the-ones", "The jail reviews every ICE detainer case by case and honors the ones tied to "
+     "felonies.", "mixed"),
+    # access: ICE as subject of a jail verb with a modal; letting ICE house people
+    ("ice-may-interview", "ICE officers can interview inmates at the jail only with their consent.", "mixed"),
+    ("lets-ice-house", "The contract lets ICE house detainees at the county lockup.", "cooperates"),
+    # 287(g) with words between the agreement and "with"
+    ("agreement-day-with", "The sheriff signed an agreement Friday with ICE to train jailers.", "cooperates"),
+    ("withdraw-task-force", "The office withdrew from the federal task force after the immigration raids.",
+     "refuses"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [s[1:] for s in STANCES], ids=[s[0] for s in STANCES])
+def test_general_stance_rules(text: str, stance: str) -> None:
+    assert decide(text, topical=True).stance == stance
+
+
+BACKGROUND = [
+    ("past-perfect-relative", "The county ended a program that had screened inmates for immigration "
+     "status.", "refuses"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [s[1:] for s in BACKGROUND], ids=[s[0] for s in BACKGROUND])
+def test_past_perfect_relative_clause_is_background(text: str, stance: str) -> None:
+    found = decide(text, topical=True)
+    assert found.stance == stance and all(a.rule != "ask" for a in found.acts)
+
+
+AGENCIES = [
+    ("sheriff-of-county", "The sheriff of Brazoria County said Monday ...", "Brazoria County Sheriff's Office",
+     "sheriff"),
+    ("police-department-of", "The police department of Waco released ...", "Waco Police Department", "police"),
+    ("county-commissioners", "Chatham County commissioners voted Tuesday ...", None, "county"),
+]
+
+
+@pytest.mark.parametrize("text,name,kind", [a[1:] for a in AGENCIES], ids=[a[0] for a in AGENCIES])
+def test_agency_patterns(text: str, name: str | None, kind: str) -> None:
+    found = [m for m in agencies.find_mentions(text) if not m.federal and not m.org]
+    assert found and found[0].agency.kind == kind and found[0].agency.place
+    assert name is None or found[0].agency.name == name
+
+
+RELEVANT = [
+    ("passive-with-agency-said", "Immigration detainers will no longer be honored at the Polk County Jail, "
+     "the Polk County Sheriff's Office said Friday.", "refuses"),
+    ("under-rules-body", "ICE agents may interview inmates at the Marin County jail only if a lawyer is "
+     "present, under rules the Marin County Board of Supervisors adopted Tuesday.", "mixed"),
+    ("head-first-sheriff", "The sheriff of Brazoria County signed an agreement Monday with ICE that "
+     "lets jailers check immigration status, a sheriff's spokesman said.", "cooperates"),
+    ("order-signed-by-judge-is-no-source", "The Anoka County Sheriff's Office will honor an ICE detainer "
+     "when it comes with an order signed by a judge.", "mixed"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [r[1:] for r in RELEVANT], ids=[r[0] for r in RELEVANT])
+def test_relevant_statements(best, text: str, stance: str) -> None:
+    found = best(text)
+    assert found is not None and found.stance == stance, found
+
+
+NEGATIVES = [
+    ("candidates-for-sheriff", "Both candidates for Pinal County sheriff said they would honor ICE detainers."),
+    ("running-for-sheriff", "A deputy running for Cobb County sheriff said he would sign a 287(g) agreement."),
+]
+
+
+@pytest.mark.parametrize("text", [n[1] for n in NEGATIVES], ids=[n[0] for n in NEGATIVES])
+def test_office_sought_is_no_agency_voice(best, text: str) -> None:
+    assert best(text) is None
