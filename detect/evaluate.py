@@ -85,8 +85,10 @@ def predict(gold: list[dict]) -> dict[object, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m detect.evaluate", description=__doc__.split("\n")[0])
-    parser.add_argument("gold", nargs="*", help="gold JSON Lines files (id, text, relevant, stance); "
+    parser = argparse.ArgumentParser(prog="python -m detect.evaluate",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("gold", nargs="*", help="gold JSON Lines files (id, text, relevant, stance"
+                                                "); "
                         "default: the dev corpus and tests/detect/data/realistic.jsonl")
     parser.add_argument("--predictions", help="predictions JSON Lines file, or - for stdin")
     parser.add_argument("--errors", action="store_true", help="also list the items got wrong")

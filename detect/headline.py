@@ -48,7 +48,8 @@ def headline_paragraphs(norm: str, paras: list[Span], title: str = "") -> set[in
         return {0} if len(paras) > 1 and _headline_shaped(first) else set()
     wanted = _words(title)
     found = {i for i, p in enumerate(paras)
-             if len(p.of(norm)) < 2 * len(title) + 20 and fuzz.ratio(_words(p.of(norm)), wanted) >= NEAR}
+             if len(p.of(norm)) < 2 * len(title) + 20
+             and fuzz.ratio(_words(p.of(norm)), wanted) >= NEAR}
     if _headline_shaped(first) and fuzz.partial_ratio(_words(first), wanted) >= LOOSE:
         found.add(0)
     return found

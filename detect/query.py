@@ -43,7 +43,8 @@ DEFAULT_QUERY = (
     'sanctuary OR undocumented OR "homeland security" OR "border patrol" OR '
     '"customs enforcement" OR "federal agents" OR "check papers"~3 OR citizenship OR '
     '"country illegally" OR "country legally" OR "here illegally" OR "their papers") AND '
-    "(police OR polic* OR PD OR LAPD OR NYPD OR SFPD OR LASD OR CHP OR sheriff* OR jail* OR deput* OR officer* OR trooper* OR chief OR "
+    "(police OR polic* OR PD OR LAPD OR NYPD OR SFPD OR LASD OR CHP OR sheriff* OR jail* OR deput*"
+    " OR officer* OR trooper* OR chief OR "
     "patrol OR department OR mayor OR council* OR commission* OR supervisors OR "
     'county OR city OR detention OR undersheriff OR "law enforcement")'
 )
@@ -189,7 +190,8 @@ def _phrase_words(node: tree.Phrase) -> list[str]:
 
 def _compile_phrase(node: tree.Phrase) -> Matcher:
     words = _phrase_words(node)
-    pattern = r"\W+".join(_word_pattern(w)[2:] if i else _word_pattern(w) for i, w in enumerate(words))
+    pattern = r"\W+".join(_word_pattern(w)[2:] if i else _word_pattern(w)
+                          for i, w in enumerate(words))
     return _leaf(pattern, all(_is_caps(w) for w in words), node.value, _probe(words[0]))
 
 

@@ -36,10 +36,13 @@ STRONG = (
     r"advocates?|groups?|policy debate|system|systems|crisis|problem|issues?|overhaul|judges?))"
     r"|deport\w*|287\(g\)|detainers?)"
 )
-_WEAK = (r"(?:them|it|those|these|such \w+|the agency|federal (?:partners|agents|agencies|authorities|"
-         r"officials|officers|government|law enforcement|operations?|sweeps?|raids?|surge|crackdown|custody)|"
+_WEAK = (r"(?:them|it|those|these|such \w+|the agency|federal (?:partners|agents|agencies|"
+         r"authorities|"
+         r"officials|officers|government|law enforcement|operations?|sweeps?|raids?|surge|"
+         r"crackdown|custody)|"
          r"the feds|"
-         r"agents|requests?|warrants?|(?:the|this|that|any|such) (?:operation|sweep|raid|crackdown)s?)")
+         r"agents|requests?|warrants?|(?:the|this|that|any|such) (?:operation|sweep|raid|"
+         r"crackdown)s?)")
 _DET = r"(?:(?:the|an?|our|its|their|any|all|every|federal|local)\s+)?"
 # "anything that turns into immigration enforcement": an indefinite object whose relative
 # clause names immigration is an immigration object.
@@ -47,7 +50,8 @@ _INDEF = rf"(?:anything|something|any \w+|work) (?:that|which) (?:[\w']+ ){{0,3}
 _OBJ = rf"{_DET}(?:{_INDEF}|{STRONG}|{_WEAK})"
 TOPIC_RE = re.compile(
     r"(?-i:ICE)\b|immigra\w*|deport\w*|287\(g\)|detainer|(?-i:CBP|DHS)\b|border patrol|"
-    r"homeland security|undocumented|sanctuary|citizenship|papers|country illegally|country legally|"
+    r"homeland security|undocumented|sanctuary|citizenship|papers|country illegally|"
+    r"country legally|"
     r"here illegally", _F)
 _TOPIC_STEMS = ("immigra", "deport", "287(g)", "detainer", "border patrol", "homeland security",
                 "undocumented", "sanctuary", "citizenship", "papers", "country illegally",
@@ -75,7 +79,8 @@ _STRONG_RE = re.compile(STRONG + r"|\bpapers\b|citizenship|country of (?:birth|o
                         r"|in the country (?:il)?legally|here (?:il)?legally", _F)
 # "that" blocks a gap as a conjunction, not as a determiner ("transfer that person to ICE").
 _BLOCK = (r"regardless|irrespective|matter|whether|about|because|despite|fear|afraid|who|which|"
-          r"that(?! (?:person|inmate|individual|man|woman|suspect|detainee|information|data|list)s?\b)|if|when|victims?|witness\w*|families|said|says|told|comment")
+          r"that(?! (?:person|inmate|individual|man|woman|suspect|detainee|information|data|"
+          r"list)s?\b)|if|when|victims?|witness\w*|families|said|says|told|comment")
 
 
 def _gap(n: int, block: str = _BLOCK) -> str:
@@ -107,7 +112,8 @@ class Rule:
 
 _PROBES = {
     "honor": "honor honour compl abid accept act respond",
-    "passive": "honor honour accepted complied recogni followed respected processed", "answer": "answer",
+    "passive": "honor honour accepted complied recogni followed respected processe"
+               "d", "answer": "answer",
     "hold": "hold held keep kept detain lodg book jail incarcerat", "house": "hous hold accept tak",
     "notify": "notif alert inform call contact tell let tip warn giv",
     "share": "shar send sent forward provid turn hand transfer releas giv gave fax report deliver "
@@ -117,16 +123,22 @@ _PROBES = {
     "behalf": "behalf request behest direction",
     "ask": "ask inquir question check verif screen determin demand look run",
     "enforce": "enforc carr tak took assum perform act do", "arrest": "arrest detain pick",
-    "status-based": "based", "287(g)": "287 warrant service task force agreement contract partnership memorand program",
-    "ends": "end termin withdr exit cancel rescind revok quit pull opt cut sever suspend discontinu "
-            "abandon stop ceas halt refus reject declin turn limit restrict bar prohibit forbid ban "
+    "status-based": "based", "287(g)": "287 warrant service task force agreement contract partners"
+                                       "hip memorand program",
+    "ends": "end termin withdr exit cancel rescind revok quit pull opt cut sever suspend discontin"
+            "u "
+            "abandon stop ceas halt refus reject declin turn limit restrict bar prohibit forbid ba"
+            "n "
             "block ignor phas scal wind lapse",
-    "access": "allow let permit giv gave grant open ice", "deputize": "deputi giv gave grant confer receiv",
-    "role": "deportation extension arm of branch eyes holding pen business immigration agent officer "
+    "access": "allow let permit giv gave grant open ice", "deputize": "deputi giv gave grant confe"
+                                                                      "r receiv",
+    "role": "deportation extension arm of branch eyes holding pen business immigration agent offic"
+            "er "
             "official",
     "sanctuary": "sanctuary welcoming trust", "bare": "part participat involved join help go along",
     "asked-for-help": "ice", "status-blind": "regardless irrespective matter",
-    "prolong": "prolong extend", "continues": "287 agreement contract partnership", "hunt": "look search hunt go target round chas seek",
+    "prolong": "prolong extend", "continues": "287 agreement contract partnership",
+    "hunt": "look search hunt go target round chas seek",
     "agreement": "agreement contract partnership arrangement memorand", "sweep": "sweep raid round",
     "federal-job": "federal ice's their washington's",
 }
@@ -138,76 +150,113 @@ def _rule(name: str, polarity: int, pattern: str, inner: bool = False) -> Rule:
 
 RULES: tuple[Rule, ...] = (
     _rule("honor", 1, r"\b(?:honou?r\w*|compl\w+ with|abid\w+ by|accept\w*|act\w* on|respond\w* to)"
-          rf"\s+{_gap(4)}(?:{_DET}(?:{STRONG}|requests?|holds?|warrants?|inquir\w+|them|it|those|ones|such \w+))"),
+          rf"\s+{_gap(4)}(?:{_DET}(?:{STRONG}|requests?|holds?|warrants?|inquir\w+|them|it|those|"
+          rf"ones|such \w+))"),
     # Passive voice: "detainers will no longer be honored"; negators count only in the verb
     # group (``neg``), so "detainers without a warrant will not be honored" refuses once.
     _rule("passive", 1, rf"(?:{STRONG}|(?:hold|detention) requests?|holds?|warrants?)"
-          r"(?:\s+(?:[\w()'-]|\.(?=\w))+){0,8}?\s+(?P<neg>(?:will|would|shall|must|are|is|be|been|get|"
+          r"(?:\s+(?:[\w()'-]|\.(?=\w))+){0,8}?\s+(?P<neg>(?:will|would|shall|must|are|is|be|been|"
+          r"get|"
           r"gets|won't|wouldn't|aren't|isn't)\s+(?:(?:no longer|not|never|still|always|continue to|"
-          r"only|also|now)\s+)*(?:be\s+)?)(?:honou?red|accepted|complied with|recogni[sz]ed|followed|"
+          r"only|also|now)\s+)*(?:be\s+)?)(?:honou?red|accepted|complied with|recogni[sz]ed|"
+          r"followed|"
           r"respected|processed)\b", inner=True),
-    _rule("answer", 1, rf"\banswer\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:inquir\w+|requests?|calls?)"),
-    _rule("hold", 1, rf"\b(?:hold\w*|held|(?:keep\w*|kept)(?!\s+\w+ing\b)|detain\w*|lodg\w+|book(?:s|ed|ing)?|jailed|jailing|incarcerat\w+)\s+{_gap(6)}(?:on|for|under|"
-          rf"past|beyond|pursuant to|at the request of|at)\s+{_gap(3)}(?:{STRONG}|(?:their )?release\b)"),
-    _rule("prolong", 1, r"\b(?:prolong\w*|extend\w*)\s+(?:\w+\s+){0,2}?(?:stops?|detentions?|custody)\s+"
+    _rule("answer", 1, rf"\banswer\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:inquir\w+|"
+                       rf"requests?|calls?)"),
+    _rule("hold", 1, rf"\b(?:hold\w*|held|(?:keep\w*|kept)(?!\s+\w+ing\b)|detain\w*|lodg\w+|"
+                     rf"book(?:s|ed|ing)?|jailed|jailing|incarcerat\w+)\s+{_gap(6)}(?:on|for|under|"
+          rf"past|beyond|pursuant to|at the request of|at)\s+{_gap(3)}(?:{STRONG}|"
+          rf"(?:their )?release\b)"),
+    _rule("prolong", 1, r"\b(?:prolong\w*|extend\w*)\s+(?:\w+\s+){0,2}?(?:stops?|detentions?|"
+                        r"custody)\s+"
           rf"(?:to|for|until)\s+(?:(?:wait|allow|let|give)\s+(?:for\s+)?)?{_DET}(?:{STRONG})"),
-    _rule("house", 1, rf"\b(?:hous\w+|hold\w*|accept\w*|tak\w+ in)\s+{_gap(3)}(?:{STRONG}) detainees"),
+    _rule("house", 1, rf"\b(?:hous\w+|hold\w*|accept\w*|tak\w+ in)\s+{_gap(3)}(?:{STRONG}) detaine"
+                      rf"es"),
     _rule("notify", 1, rf"\b(?:notif\w+|alert\w*|inform\w*|call\w*|contact\w*|tell\w*|let|letting|"
           rf"tip\w* off|warn\w*|giv\w+)\s+{_gap(2)}{_DET}(?:{STRONG})"),
     _rule("share", 1, r"\b(?:shar\w+|send\w*|sent|forward\w*|provid\w+|turn\w* (?:\w+ ){0,3}over|"
-          r"hand\w* (?:\w+ ){0,3}over|transfer\w*|releas\w+|giv\w+|gave|fax\w*|report\w*|deliver\w*|"
+          r"hand\w* (?:\w+ ){0,3}over|transfer\w*|releas\w+|giv\w+|gave|fax\w*|report\w*|"
+          r"deliver\w*|"
           r"lend\w*|lent|assign\w*|detail\w*|transport\w*|submit\w*|suppl\w+|email\w*|commit\w*|"
           r"rent\w*|leas\w+|sell\w*|sold)"
           rf"\s+{_gap(8)}(?:to|with|for|during|at|into|in)\s+{_OBJ}"),
-    _rule("share", 1, rf"\b(?:send\w*|sent|fax\w*|email\w*|giv\w+|gave|provid\w+)\s+(?:the agency|{STRONG})"
+    _rule("share", 1, rf"\b(?:send\w*|sent|fax\w*|email\w*|giv\w+|gave|"
+                      rf"provid\w+)\s+(?:the agency|{STRONG})"
           r"(?!\s+(?:officers|agents) (?:arrested|detained))"),
     _rule("assist", 1, r"\b(?:assist\w*|help\w*|aid|aiding|aided|support\w*|work\w*|partner\w*|"
           r"cooperat\w+|collaborat\w+|coordinat\w+|participat\w+|tak\w+ part|took part|join\w*|"
           r"engag\w+|involved|serv\w+ on|team\w* up)"
           rf"\s+{_gap(5)}(?:(?:with|in|on|alongside|for|to)\s+)?{_OBJ}"),
-    _rule("behalf", 1, rf"\b(?:on behalf of|at the (?:request|behest|direction) of)\s+{_DET}(?:{STRONG})"
+    _rule("behalf", 1, rf"\b(?:on behalf of|at the (?:request|behest|"
+                       rf"direction) of)\s+{_DET}(?:{STRONG})"
           rf"|\b(?:at|on) (?:the )?(?:{STRONG})(?:'s?)? (?:request|behest|direction|behalf)"),
     _rule("ask", 1, r"\b(?:ask\w*|inquir\w+|question\w*|check\w*|verif\w+|screen\w*|determin\w+|"
           rf"demand\w*|look\w* into|run\w*)\s+{_gap(6, 'regardless|irrespective|matter|said|told')}"
           r"(?:(?:about|for|on|into|of|whether|at)\s+)?(?:[\w']+\s+){0,2}?"
           r"(?:(?:immigration|citizenship|legal|residency) status|citizenship|immigration|papers|"
-          r"documents|documentation|country of (?:birth|origin)|status|(?:in the (?:country|united states|u\.s\.)|here) "
-          r"(?:il)?legally|lawfully present|legal presence|where (?:\w+\s+){0,2}(?:was|were) born)\b"),
-    _rule("enforce", 1, r"\b(?:enforc\w+|carry\w* out|carried out|tak\w+ on|took on|assum\w+|perform\w*|"
+          r"documents|documentation|country of (?:birth|origin)|status|(?:in the (?:country|"
+          r"united states|u\.s\.)|here) "
+          r"(?:il)?legally|lawfully present|legal presence|where (?:\w+\s+){0,2}(?:was|"
+          r"were) born)\b"),
+    _rule("enforce", 1, r"\b(?:enforc\w+|carry\w* out|carried out|tak\w+ on|took on|assum\w+|"
+                        r"perform\w*|"
           rf"act\w* as)\s+{_gap(3)}(?:(?:federal|civil|u\.s\.)\s+)*(?:immigration|deportation)\b"),
-    _rule("arrest", 1, rf"\b(?:arrest\w*|make (?:\w+ )?arrests|detain\w*|pick\w* up)\s+{_gap(4)}(?:based "
+    _rule("arrest", 1, rf"\b(?:arrest\w*|make (?:\w+ )?arrests|detain\w*|"
+                       rf"pick\w* up)\s+{_gap(4)}(?:based "
           rf"(?:solely )?on|on the basis of|for|on|under)\s+{_OBJ}"),
     _rule("enforce", 1, rf"\bdo\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:job|work|bidding)"),
-    _rule("enforce", 1, r"\b(?:do|does|doing|did)\s+(?:is\s+)?(?:(?:civil|federal|any)\s+)?immigration\b(?! (?:officials|"
+    _rule("enforce", 1, r"\b(?:do|does|doing|did)\s+(?:is\s+)?(?:(?:civil|federal|"
+                        r"any)\s+)?immigration\b(?! (?:officials|"
           r"agents|authorities|officers|lawyers|attorneys|advocates|status|laws?|court|judges?))"),
-    _rule("hunt", 1, r"\b(?:look\w* for|search\w* for|hunt\w*(?: for| down)?|go\w* after|target\w*|round\w* up|"
+    _rule("hunt", 1, r"\b(?:look\w* for|search\w* for|hunt\w*(?: for| down)?|go\w* after|"
+                     r"target\w*|round\w* up|"
           r"chas\w+|seek\w* out)\s+(?:\w+\s+){0,3}?(?:undocumented|illegal (?:immigrants|aliens)|"
-          r"(?:people|anyone|immigrants|those|residents) (?:who are |who're )?(?:undocumented|here illegally|"
-          r"in the country illegally)|(?:people|immigrants|anyone) for (?:civil )?immigration violations)"),
-    _rule("agreement", 1, r"\b(?:has|have|had|having)\s+(?:(?:no|not|never)\s+)?(?:\w+\s+){0,2}?(?:agreements?|"
-          rf"contracts?|partnerships?|arrangements?|memorand\w+) with {_DET}(?:{STRONG})", inner=True),
-    _rule("sweep", 1, r"\b(?:(?:street|immigration|enforcement|neighborhood|workplace)\s+)*(?:sweeps?|raids?|"
+          r"(?:people|anyone|immigrants|those|residents) (?:who are |who're )?(?:undocumented|"
+          r"here illegally|"
+          r"in the country illegally)|(?:people|immigrants|anyone) for (?:civil )?immigration viol"
+          r"ations)"),
+    _rule("agreement", 1, r"\b(?:has|have|had|having)\s+(?:(?:no|not|"
+                          r"never)\s+)?(?:\w+\s+){0,2}?(?:agreements?|"
+          rf"contracts?|partnerships?|arrangements?|memorand\w+) with {_DET}(?:{STRONG}"
+          rf")", inner=True),
+    _rule("sweep", 1, r"\b(?:(?:street|immigration|enforcement|neighborhood|"
+                      r"workplace)\s+)*(?:sweeps?|raids?|"
           rf"round-?ups?)\s+(?:for|with|alongside|on behalf of)\s+{_OBJ}"),
-    _rule("federal-job", -1, r"\b(?:immigration(?: enforcement| law)?|enforcing (?:federal )?immigration laws?|"
-          r"deportations?)\s+(?:is|are|remains|has always been|should be|should remain)\s+(?:\w+\s+){0,3}?"
-          r"(?:(?:a|the)\s+)?(?:federal|(?-i:ICE)'s|the federal government's|washington's)\s+(?:government's\s+)?"
-          r"(?:job|responsibility|function|matter|issue|role|business|duty)|\bhandled (?:at|by) the federal "
-          r"(?:level|government)|(?:that's|that is|it's|it is) (?:their|(?-i:ICE)'s|the federal government's|"
+    _rule("federal-job", -1, r"\b(?:immigration(?: enforcement| law)?|"
+                             r"enforcing (?:federal )?immigration laws?|"
+          r"deportations?)\s+(?:is|are|remains|has always been|should be|"
+          r"should remain)\s+(?:\w+\s+){0,3}?"
+          r"(?:(?:a|the)\s+)?(?:federal|(?-i:ICE)'s|the federal government's|"
+          r"washington's)\s+(?:government's\s+)?"
+          r"(?:job|responsibility|function|matter|issue|role|business|duty)|\bhandled (?:at|"
+          r"by) the federal "
+          r"(?:level|government)|(?:that's|that is|it's|it is) (?:their|(?-i:ICE)'s|"
+          r"the federal government's|"
           r"a federal) (?:job|business|responsibility),? not (?:ours|mine)"),
-    _rule("continues", 1, r"\b(?:287\(g\)|(?:agreement|contract|partnership) with (?-i:ICE))\s+(?:[\w-]+\s+){0,3}?"
-          r"(?:(?:will|would|is going to|shall)\s+(?:not\s+|never\s+)?)?(?:continue|continues|remain|remains|"
+    _rule("continues", 1, r"\b(?:287\(g\)|(?:agreement|contract|partnership) with (?-i:ICE))\s+(?:"
+                          r"[\w-]+\s+){0,3}?"
+          r"(?:(?:will|would|is going to|shall)\s+(?:not\s+|never\s+)?)?(?:continue|continues|"
+          r"remain|remains|"
           r"stay|stays|go on|stand|stands|be renewed)\b", inner=True),
-    _rule("status-based", 1, r"\bbased (?:\w+ ){0,2}on (?:[\w']+ ){0,3}?(?:immigration|citizenship|legal) status"),
+    _rule("status-based", 1, r"\bbased (?:\w+ ){0,2}on (?:[\w']+ ){0,3}?(?:immigration|"
+                             r"citizenship|legal) status"),
     _rule("287(g)", 1, r"\b(?:sign\w*|join\w*|enter\w*|keep\w*|kept|renew\w*|maintain\w*|extend\w*|"
-          r"appl\w+|approv\w+|seek\w*|sought|pursu\w+|expand\w*|add\w*|continu\w+|participat\w+|adopt\w*|"
-          r"reinstat\w+|restart\w*|retain\w*|reach\w*|resum\w+|finaliz\w+|(?:stay|remain)\w* (?:in|on))"
-          rf"\s+{_gap(8)}(?:287\(g\)|warrant service officer|task force model|jail enforcement model|"
+          r"appl\w+|approv\w+|seek\w*|sought|pursu\w+|expand\w*|add\w*|continu\w+|participat\w+|"
+          r"adopt\w*|"
+          r"reinstat\w+|restart\w*|retain\w*|reach\w*|resum\w+|finaliz\w+|(?:stay|"
+          r"remain)\w* (?:in|on))"
+          rf"\s+{_gap(8)}(?:287\(g\)|warrant service officer|task force model|"
+          rf"jail enforcement model|"
           r"(?:agreement|contract|partnership|memorandum|program|task force)"
           rf"(?:\s+(?!with\b)[\w-]+){{0,2}}?\s+with\s+{_DET}(?:{STRONG}))"),
-    _rule("ends", -1, r"\b(?:end|ends|ended|ending|terminat\w+|withdr\w+|exit\w*|cancel\w*|rescind\w*|"
-          r"revok\w+|quit\w*|pull\w* (?:\w+ ){0,3}out (?:of|from)|opt\w* out of|cut\w* (?:off )?ties with|"
-          r"cut\w* off|sever\w*|suspend\w*|discontinu\w+|abandon\w*|(?<!traffic )(?<!a )(?<!the )stop\w*|ceas\w+|halt\w*|refus\w+|"
-          r"reject\w*|declin\w+|turn\w* down|limit\w*|restrict\w*|bar|bars|barred|barring|prohibit\w*|"
+    _rule("ends", -1, r"\b(?:end|ends|ended|ending|terminat\w+|withdr\w+|exit\w*|cancel\w*|"
+                      r"rescind\w*|"
+          r"revok\w+|quit\w*|pull\w* (?:\w+ ){0,3}out (?:of|from)|opt\w* out of|"
+          r"cut\w* (?:off )?ties with|"
+          r"cut\w* off|sever\w*|suspend\w*|discontinu\w+|abandon\w*|(?<!traffic )(?<!a )(?<!the )s"
+          r"top\w*|ceas\w+|halt\w*|refus\w+|"
+          r"reject\w*|declin\w+|turn\w* down|limit\w*|restrict\w*|bar|bars|barred|barring|"
+          r"prohibit\w*|"
           r"forbid\w*|forbade|ban|bans|banned|banning|block(?:s|ed|ing)|ignor\w+|phas\w+ out|"
           r"scal\w+ back|wind\w* down|let (?:\w+ ){0,3}lapse)"
           rf"\s+{_gap(7, _BLOCK + '|say|discuss|answer|questions?|after')}{_DET}"
@@ -216,54 +265,75 @@ RULES: tuple[Rule, ...] = (
     _rule("access", 1, r"\b(?:allow\w*|let|lets|letting|permit\w*|giv\w+|gave|grant\w*|open\w*)\s+"
           rf"{_gap(3)}(?:{STRONG})(?:\s+(?:officers|agents|officials|personnel))?\s+"
           r"(?:access|into|in(?:side)?|to (?:enter|interview|review|use|work)"
-          r"|(?:to )?(?:house|hold|keep|detain|jail|lock up|rent|use|interview|screen|question)\b)"),
+          r"|(?:to )?(?:house|hold|keep|detain|jail|lock up|rent|use|interview|screen|"
+          r"question)\b)"),
     _rule("access", 1, r"(?-i:ICE)(?:'s)?(?:\s+(?:officers|agents|officials|personnel))?\s+"
-          r"(?:(?:will|would|can|may|could)\s+)?(?:(?:no longer|not|never|continue to)\s+)?(?:be\s+)?"
-          r"(?:allowed|permitted|given|granted|welcome|get|have|has|keep|retain)\b\s+(?:[\w'-]+\s+){0,3}?"
-          r"(?:access|into|inside|office|desk|space|workspace|room|interview|enter|question|screen)\b", inner=True),
+          r"(?:(?:will|would|can|may|could)\s+)?(?:(?:no longer|not|never|"
+          r"continue to)\s+)?(?:be\s+)?"
+          r"(?:allowed|permitted|given|granted|welcome|get|have|has|keep|"
+          r"retain)\b\s+(?:[\w'-]+\s+){0,3}?"
+          r"(?:access|into|inside|office|desk|space|workspace|room|interview|enter|question|"
+          r"screen)\b", inner=True),
     _rule("access", 1, r"(?-i:ICE)(?:'s)?(?:\s+(?:officers|agents|officials|personnel))?\s+"
           r"(?:will|would|can|may|could)\s+(?:(?:no longer|not|never|still|continue to)\s+)?"
-          r"(?:be able to\s+)?(?:interview|question|screen|enter|visit|access|use)\s+(?:[\w'-]+\s+){0,2}?"
-          r"(?:inmates|detainees|prisoners|people|jails?|facilit\w+|booking|records|anyone)\b", inner=True),
-    _rule("deputize", 1, rf"\bdeputi[sz]\w*\s+{_gap(4)}(?:by|as|with|for|under)\s+{_DET}(?:{STRONG}|federal)"),
+          r"(?:be able to\s+)?(?:interview|question|screen|enter|visit|access|"
+          r"use)\s+(?:[\w'-]+\s+){0,2}?"
+          r"(?:inmates|detainees|prisoners|people|jails?|facilit\w+|booking|records|"
+          r"anyone)\b", inner=True),
+    _rule("deputize", 1, rf"\bdeputi[sz]\w*\s+{_gap(4)}(?:by|as|with|for|"
+                         rf"under)\s+{_DET}(?:{STRONG}|federal)"),
     _rule("deputize", 1, rf"\b(?:giv\w+|gave|grant\w*|confer\w*|receiv\w+)\s+{_gap(4)}(?:federal )?"
           r"immigration (?:enforcement )?(?:authority|powers|duties)"),
-    _rule("role", 1, r"\b(?:deportation force|(?:an? )?(?:arm|extension|branch) of (?:the )?(?:(?-i:ICE)|"
-          r"(?:federal )?immigration\w*|homeland security|federal government|feds)|eyes and ears (?:for|of)"
-          rf" {_OBJ}|holding (?:pen|facility|cell|center|tank) for {_OBJ}|(?:immigration|deportation) business|business of "
+    _rule("role", 1, r"\b(?:deportation force|(?:an? )?(?:arm|extension|"
+                     r"branch) of (?:the )?(?:(?-i:ICE)|"
+          r"(?:federal )?immigration\w*|homeland security|federal government|feds)|"
+          r"eyes and ears (?:for|of)"
+          rf" {_OBJ}|holding (?:pen|facility|cell|center|tank) for {_OBJ}|(?:immigration|"
+          rf"deportation) business|business of "
           r"(?:immigration|deport\w*|enforcing (?:federal )?immigration))"),
     _rule("role", 1, r"\b(?:be|are|is|become|becoming|act as|serve as)\s+(?:\w+\s+){0,2}?"
           r"(?:(?-i:ICE)|immigration|deportation) (?:agents?|officers?|officials)", inner=True),
-    _rule("sanctuary", -1, r"\b(?:adopt\w*|declar\w+|becom\w+|became|remain\w*|be|is|are|am|stay\w*|"
+    _rule("sanctuary", -1, r"\b(?:adopt\w*|declar\w+|becom\w+|became|remain\w*|be|is|are|am|"
+                           r"stay\w*|"
           r"approv\w+|pass\w*|enact\w*|embrac\w+|turn\w* (?:\w+ ){0,3}into|make|making|made)\s+"
-          r"(?:(?!second\b|2nd\b|amendment\b|gun\b|wildlife\b|animal\b)[\w']+\s+){0,4}?(?:a |an |the )?\"?(?:sanctuary|welcoming|trust)\"? (?:city|county|jurisdiction|"
+          r"(?:(?!second\b|2nd\b|amendment\b|gun\b|wildlife\b|animal\b)[\w']+\s+){0,4}?(?:a |an |"
+          r"the )?\"?(?:sanctuary|welcoming|trust)\"? (?:city|county|jurisdiction|"
           r"policy|policies|ordinance|state|campus|status|department|act)"),
     _rule("bare", 1, r"\b(?:tak\w+ part|took part|participat\w+|be involved|get involved|join in|"
           r"help out|go along)\b(?=\s*(?:[,.;!?\"]|$|in (?:it|that|this|those|them|any of)))"),
-    _rule("asked-for-help", 1, r"(?-i:ICE)\s+(?:\w+\s+){0,2}(?:asks?|asked|requests?|requested|calls?|"
-          r"called|needs?)\s+(?:\w+\s+){0,3}(?:for\s+)?(?:help|assistance|support|backup|cooperation)"
+    _rule("asked-for-help", 1, r"(?-i:ICE)\s+(?:\w+\s+){0,2}(?:asks?|asked|requests?|requested|"
+                               r"calls?|"
+          r"called|needs?)\s+(?:\w+\s+){0,3}(?:for\s+)?(?:help|assistance|support|backup|"
+          r"cooperation)"
           r"[,;]?\s*[^.;!?]{0,60}", inner=True),
     _rule("status-blind", -1, r"\b(?:regardless of|irrespective of|no matter)\s+(?:\w+\s+){0,2}?"
-          r"(?:(?:immigration|legal|citizenship)\s+)?status|(?:n't|\bnot)\s+matter\s+(?:whether|if)\s+"
-          r"(?:\S+\s+){0,6}?(?:an? )?(?:immigrants?|undocumented|citizens?|citizenship|legal|status|papers)"),
+          r"(?:(?:immigration|legal|citizenship)\s+)?status|(?:n't|\bnot)\s+matter\s+(?:whether|"
+          r"if)\s+"
+          r"(?:\S+\s+){0,6}?(?:an? )?(?:immigrants?|undocumented|citizens?|citizenship|legal|"
+          r"status|papers)"),
 )
 _WEAK_RULES = frozenset({"bare", "status-blind"})
 
 CONDITIONS = re.compile(
-    r"\bunless\b|\bonly\s+(?:\w+\s+){0,3}?(?:if|when|for|after|upon)\b|\bonly\s+(?:in|with|those|people|"
+    r"\bunless\b|\bonly\s+(?:\w+\s+){0,3}?(?:if|when|for|after|upon)\b|\bonly\s+(?:in|with|those|"
+    r"people|"
     r"inmates|individuals|someone|cases|where|upon|on)\b|\bexcept\s+(?:for|when|in|if)\b"
     r"|\bsigned (?:by|off)\b[^.;]{0,20}\bjudge|\bjudge\b[^.;]{0,20}\bsign\w*"
     r"|\b(?:with(?:out)?|unless|requires?|bring|brings) an? (?:court order|warrant signed)"
-    r"|\b(?:accompanied|backed|supported|paired) by an? (?:court order|judicial warrant|warrant|judge)"
+    r"|\b(?:accompanied|backed|supported|paired) by an? (?:court order|judicial warrant|warrant|"
+    r"judge)"
     r"|\bcomes? with an? (?:court order|judicial warrant|warrant signed)"
-    r"|\bcase[- ]by[- ]case\b|\bnot civil\b|\bcriminal (?:\w+ ){0,6}(?:but|not) (?:\w+ ){0,3}civil\b", _F)
+    r"|\bcase[- ]by[- ]case\b|\bnot civil\b|\bcriminal (?:\w+ ){0,6}(?:but|"
+    r"not) (?:\w+ ){0,3}civil\b", _F)
 # Descriptive conditions ("criminal warrants", "violent felonies") make a statement mixed
 # only next to a restriction ("only", "not", "without" ...) or a refusing act: "assist
 # agents when they serve criminal warrants" is plain cooperation.
 WEAK_CONDITIONS = re.compile(
     r"\b(?:judicial|judge's|judge-signed|criminal|court-issued) (?:warrant|order)s?"
-    r"|\b(?:serious|violent|dangerous) (?:\w+ ){0,2}?(?:crimes?|felon\w*|offen[cs]es|criminals?|offenders?)"
+    r"|\b(?:serious|violent|dangerous) (?:\w+ ){0,2}?(?:crimes?|felon\w*|offen[cs]es|criminals?|"
+    r"offenders?)"
     r"|\bfelon(?:y|ies)\b|\bcharged with or convicted\b|\bhomicide|\bsexual assault", _F)
-RESTRICTION = re.compile(r"\b(?:only|unless|except|without|not|no|never|limit\w*|restrict\w*|bar\w*)\b|n't\b", _F)
+RESTRICTION = re.compile(r"\b(?:only|unless|except|without|not|no|never|limit\w*|restrict\w*|"
+                         r"bar\w*)\b|n't\b", _F)
 _BUT_NOT = re.compile(r"\bbut\s+(?:[\w']+\s+){0,4}?(?:not|\w+n't|no longer|never|bars?|prohibit\w*|"
                       r"restrict\w*|limit\w*|declin\w*|refus\w*)\b", _F)

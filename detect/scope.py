@@ -37,7 +37,8 @@ _MASKS = [
     r"\b(?:didn't|doesn't|wouldn't|won't|couldn't) (?:say|disclose|specify|confirm)\b[^.;!?]*",
     r"\bdeclin\w+ to (?:say|comment|discuss|specify|answer|elaborate|confirm|address)\b[^.;!?]*",
     r"\b(?:did not|didn't) (?:respond|return|reply)\b[^.;!?]*",
-    r"\b(?:is|are|was|were|been|still) (?:reviewing|studying|weighing|considering|evaluating)\b[^.;!?]*",
+    r"\b(?:is|are|was|were|been|still) (?:reviewing|studying|weighing|considering|"
+    r"evaluating)\b[^.;!?]*",
     r"\b(?:has|have|had)(?:n't| not)(?: yet)? (?:decided|determined|made a decision)\b[^.;!?]*",
     r"\b(?:no|any) decision\b[^.;!?]*|\bget back to (?:you|us|me)\b[^.;!?]*",
     # 2. questions and third-party requests
@@ -48,21 +49,26 @@ _MASKS = [
     r"\b(?:measure|bill|ordinance|proposal|legislation|law|resolution|amendment|plan)\s+"
     r"(?:\w+\s+){0,3}?would\b[^.;!?]*",
     r"\bif elected\b[^.;!?]*",
-    r"\b(?:will|to|would|plans? to|could|may) (?:take up|consider|debate|discuss|vote on|hear|study)\b[^.;!?]*",
+    r"\b(?:will|to|would|plans? to|could|may) (?:take up|consider|debate|discuss|vote on|hear|"
+    r"study)\b[^.;!?]*",
     r"\bpropos\w+\b[^.;!?]*",
     # 3. hypotheticals and beliefs
     r"(?<!only )(?<!even )(?<!unless )\bif\b[^,.;!?]*",
-    r"\b(?:thinks?|thought|fears?|feared|afraid|worried|worry|rumou?rs?|rumou?red|claim(?:s|ed|ing)?|"
-    r"alleg(?:e|es|ed|edly|ing|ations?)|accus(?:e|es|ed|ing|ations?)|suspect(?:s|ed|ing)?)\b[^,.;!?]*",
+    r"\b(?:thinks?|thought|fears?|feared|afraid|worried|worry|rumou?rs?|rumou?red|claim(?:s|ed|"
+    r"ing)?|"
+    r"alleg(?:e|es|ed|edly|ing|ations?)|accus(?:e|es|ed|ing|ations?)|suspect(?:s|ed|"
+    r"ing)?)\b[^,.;!?]*",
     # 4. background
     r",\s*(?:which|who|whose|when|where)\b[^,;]*?\b(?:19|20)\d\d\b[^,;]*",
-    r"\bwhen (?:the|it|they|he|she|its|his|her)\b(?:\s+\w+){0,3}?\s+(?:still|was|were|had)\b[^,.;]*",
+    r"\bwhen (?:the|it|they|he|she|its|his|her)\b(?:\s+\w+){0,3}?\s+(?:still|was|were|"
+    r"had)\b[^,.;]*",
     r"\b(?:that|which|who)\s+had\s+(?!no\b|not\b)[^,.;]*",
 ]
 _MASK_RES = [re.compile(m, re.I) for m in _MASKS]
 # Lower-case stems one of which each mask needs, checked before its regex runs.
 _MASK_PROBES = [
-    ("not",), ("n't",), ("declin",), ("not", "n't"), ("review", "study", "weigh", "consider", "evaluat"),
+    ("not",), ("n't",), ("declin",), ("not", "n't"),
+    ("review", "study", "weigh", "consider", "evaluat"),
     ("decided", "determined", "decision"), ("decision", "get back"), ("asked", "questioned"),
     ("invit", "urg", "call", "press", "lobb", "demand", "petition", "encourag", "pressur", "ask",
      "implor", "plead"), ("would",), ("elected",),
@@ -73,11 +79,13 @@ _MASK_PROBES = [
 
 _BOUNDARY_RE = re.compile(
     r"[.;:!?]|\b(?:but|however|while|whereas|although|though|unless|except|yet|said|says|"
-    r"told|announced|wrote|added|adds|stated)\b|\band\s+(?=(?:we|they|it|he|she|the|our|its|this|that|"
+    r"told|announced|wrote|added|adds|stated)\b|\band\s+(?=(?:we|they|it|he|she|the|our|its|this|"
+    r"that|"
     r"these|those|my|his|her|their|"
     r"officers|deputies|police|troopers|will|would|won't|does|do|did|is|are|has|have|can|"
     r"cannot|shall|must|also)\b)|,\s+(?=\w+ing\b)"
-    r"|,\s+(?=(?:does|do|did|will|would|won't|doesn't|don't|didn't|can't|cannot|never|no longer)\b)",
+    r"|,\s+(?=(?:does|do|did|will|would|won't|doesn't|don't|didn't|can't|cannot|never|"
+    r"no longer)\b)",
     re.I)
 _WORD_RE = re.compile(r"[\w']+")
 _GRAMMATICAL = re.compile(r"(?:not|never|no|nor|cannot|neither|none|nobody|nothing|\w+n't)$", re.I)

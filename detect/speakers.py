@@ -44,12 +44,15 @@ TIME = frozenset("""monday tuesday wednesday thursday friday saturday sunday tod
 _NOT_NAMES = frozenset(w.lower() for w in agencies.LEADING_STOP) | frozenset(
     "but yet still however also instead now so we it they he she i our your my".split())
 _EXCLUDED_RE = re.compile(
-    r"\b(?:candidate|challenger|running for|if elected|former|formerly|retired|ex-|advocate|advocacy|"
-    r"activist|organi[sz]er|coalition|network|union|association|attorney|lawyer|professor|researcher|"
+    r"\b(?:candidate|challenger|running for|if elected|former|formerly|retired|ex-|advocate|"
+    r"advocacy|"
+    r"activist|organi[sz]er|coalition|network|union|association|attorney|lawyer|professor|"
+    r"researcher|"
     r"analyst|expert|residents?|mother|father|parent|grower|farmer|owner|pastor|priest|student|"
     r"protesters?|editorial|op-ed|columnist|letter to the editor|congress\w*|senator|sen\.|rep\.|"
     r"representative|lawmaker|legislator|governor|gov\.|secretary|company|contractor|firm|judge|"
-    r"council ?member|councilman|councilwoman|councilor|alderman|alderwoman|commissioner|supervisor|"
+    r"council ?member|councilman|councilwoman|councilor|alderman|alderwoman|commissioner|"
+    r"supervisor|"
     r"board member|trustee|acting director|field office director|records|documents|data|figures|"
     r"logs|filings|court papers|reports?|study|survey|lawsuit|complaint)\b", re.I)
 _SINGLE_MEMBER_OK_RE = re.compile(r"\b(?:chair\w*|president of the (?:board|council|commission)|"

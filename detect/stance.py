@@ -81,7 +81,8 @@ class Stance:
 
 _PASSIVE_EVENT_RE = re.compile(
     r"\b(?:is|was|were|are|been|being|remains?|remained)\s+(?:being\s+|now\s+|still\s+)?"
-    r"(?:held|detained|kept|turned|transferred|handed|released|taken|booked|sent|deported|reported)\b")
+    r"(?:held|detained|kept|turned|transferred|handed|released|taken|booked|sent|deported|"
+    r"reported)\b")
 
 
 def find_acts(text: str, topical: bool) -> list[Act]:
@@ -103,8 +104,10 @@ def find_acts(text: str, topical: bool) -> list[Act]:
 
 
 _NOT_OURS_RE = re.compile(
-    r"[^.;!?]{0,40}?\b(?:is|are|was|'s)\s+(?:not|n't|never)\s+(?:\w+\s+)?(?:our|my|the department's|"
-    r"the sheriff's|this office's|a local|a police|law enforcement's)\s+(?:job|mission|role|responsibility|"
+    r"[^.;!?]{0,40}?\b(?:is|are|was|'s)\s+(?:not|n't|never)\s+(?:\w+\s+)?(?:our|my|"
+    r"the department's|"
+    r"the sheriff's|this office's|a local|a police|law enforcement's)\s+(?:job|mission|role|"
+    r"responsibility|"
     r"business|function|priority)", re.I)
 
 
@@ -125,7 +128,8 @@ def _act(rule: Rule, m: re.Match[str], text: str) -> Act:
 def _lead(text: str, start: int) -> int:
     """How many characters before the act to show in the cue (its negation, if any)."""
     before = text[max(0, start - 40):start]
-    m = re.search(r"(?:\b(?:not|never|no|no longer|\w+n't|will|would|does|do)\s+(?:\w+\s+){0,2})$", before)
+    m = re.search(r"(?:\b(?:not|never|no|no longer|\w+n't|will|would|does|"
+                  r"do)\s+(?:\w+\s+){0,2})$", before)
     return len(m.group()) if m else 0
 
 
