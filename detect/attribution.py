@@ -16,11 +16,14 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
 3. No speech cue: the grammatical subject at the start of the unit, when it is an agency
    or an official ("The county commission voted ...", "Sheriff X signed ...") gives an
    *action* statement; for a quote introduced by a colon it gives the quote's speaker.
+   A wire dateline ("SPOKANE, Wash. -- The X Police Department ...") is skipped.
    A subject followed by "should", "must", "needs to" is someone's opinion about the
    agency ("Our sheriff should stop ..."), an excluded voice. When the subject is no local
    voice (none, or a federal body: "ICE agents may interview inmates ... under rules the
    X Board of Supervisors approved"), the body after "under a policy/rules/ordinance
-   (that)" is the voice, if it is an agency or official.
+   (that)" is the voice, if it is an agency or official; so is the body right after a
+   unit-initial "The ordinance (that) ..." ("The ordinance the X City Council passed ...").
+   A passive agent ("was approved 4-1 by the X Board") is a source like "according to".
 4. Pronouns ("he said", "she wrote") resolve to the last named speaker in the paragraph,
    then in the article; a bare surname ("Adair said") to the earlier speaker of that
    name; "it said", "the department said", "police said" to the last agency of that kind;
@@ -50,10 +53,12 @@ _SPEECH_RE = re.compile(
 # judge" is a condition of the policy, not its author.
 _SOURCE_RE = re.compile(
     r"\b(?:according to|(?:statement|release|memo|letter|message|email|post|order|policy)s? "
-    r"(?:from|by|signed by|issued by)|announced (?:\w+ ){0,2}by|in a (?:statement|release) from)\s+"
+    r"(?:from|by|signed by|issued by)|announced (?:\w+ ){0,2}by|in a (?:statement|release) from"
+    r"|(?:was|were) (?:approved|adopted|passed|enacted|issued|signed)(?: [\d-]+)? by)\s+"
     r"(?!(?:an? |the )?(?:[\w-]+ )?(?:judge|magistrate|court)s?\b)")
 # "under rules the county board approved": the body that adopted the policy speaks.
-_UNDER_RE = re.compile(r"\bunder (?:a |an |the |its |new )?(?:[\w-]+ ){0,2}?(?:rules?|polic(?:y|"
+_UNDER_RE = re.compile(r"(?:\bunder |^\s*)(?:[Aa] |[Aa]n |[Tt]he |[Ii]ts |[Nn]ew )?"
+                       r"(?:[\w-]+ ){0,2}?(?:rules?|polic(?:y|"
                        r"ies)|"
                        r"ordinance|agreement|order|resolution|directive|guidelines|plan|contract)"
                        r"(?: that| which)?\s+(?=(?:the |a )?[A-Z])")
@@ -238,6 +243,7 @@ def _subject(ctx: _Context) -> Attribution | None:
     """Rule 3: an agency or official as the subject at the start of the unit."""
     text = ctx.outside
     starts = [0] + [m.end() for m in re.finditer(r",\s*", text[:120])][:2]
+    starts += [m.end() for m in re.finditer(r"\s[-\u2013\u2014]{1,2}\s+", text[:80])][:1]
     for start in starts:
         phrase, at, _ = _forward_subject(text, start)
         # The words right after the subject can still disqualify it ("The police union").

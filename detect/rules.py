@@ -89,6 +89,11 @@ def _gap(n: int, block: str = _BLOCK) -> str:
     return rf"(?:(?!(?:{block})\b)(?:[\w'$,()\"-]|\.(?=\w))+(?:\.(?=\s+(?-i:[a-z])))?\s+){{0,{n}}}?"
 
 
+# ICE, or (federal) immigration agents, as the subject of a jail-access verb.
+_ICE_SUBJECT = (r"(?:(?-i:ICE)(?:'s)?(?:\s+(?:officers|agents|officials|personnel))?|"
+                r"(?:federal\s+)?immigration\s+(?:officers|agents|officials|authorities))\s+")
+
+
 @dataclass(frozen=True)
 class Rule:
     """One act rule: base polarity, pattern, and whether negators inside the match count.
@@ -165,7 +170,8 @@ RULES: tuple[Rule, ...] = (
                        rf"requests?|calls?)"),
     _rule("hold", 1, rf"\b(?:hold\w*|held|(?:keep\w*|kept)(?!\s+\w+ing\b)|detain\w*|lodg\w+|"
                      rf"book(?:s|ed|ing)?|jailed|jailing|incarcerat\w+)\s+{_gap(6)}(?:on|for|under|"
-          rf"past|beyond|pursuant to|at the request of|at)\s+{_gap(3)}(?:{STRONG}|"
+          rf"past|beyond|pursuant to|at the request of|at|(?:wanted|sought|flagged) by)"
+          rf"\s+{_gap(3)}(?:{STRONG}|"
           rf"(?:their )?release\b)"),
     _rule("prolong", 1, r"\b(?:prolong\w*|extend\w*)\s+(?:\w+\s+){0,2}?(?:stops?|detentions?|"
                         r"custody)\s+"
@@ -203,7 +209,8 @@ RULES: tuple[Rule, ...] = (
           rf"act\w* as)\s+{_gap(3)}(?:(?:federal|civil|u\.s\.)\s+)*(?:immigration|deportation)\b"),
     _rule("arrest", 1, rf"\b(?:arrest\w*|make (?:\w+ )?arrests|detain\w*|"
                        rf"pick\w* up)\s+{_gap(4)}(?:based "
-          rf"(?:solely )?on|on the basis of|for|on|under)\s+{_OBJ}"),
+          rf"(?:solely )?on|on the basis of|for|on|under|(?:who (?:is|are) )?the subjects? of)"
+          rf"\s+{_OBJ}"),
     _rule("enforce", 1, rf"\bdo\w*\s+(?:\w+\s+){{0,2}}(?:{STRONG})'?s?\s+(?:job|work|bidding)"),
     _rule("enforce", 1, r"\b(?:do|does|doing|did)\s+(?:is\s+)?(?:(?:civil|federal|"
                         r"any)\s+)?immigration\b(?! (?:officials|"
@@ -267,19 +274,21 @@ RULES: tuple[Rule, ...] = (
           r"(?:access|into|in(?:side)?|to (?:enter|interview|review|use|work)"
           r"|(?:to )?(?:house|hold|keep|detain|jail|lock up|rent|use|interview|screen|"
           r"question)\b)"),
-    _rule("access", 1, r"(?-i:ICE)(?:'s)?(?:\s+(?:officers|agents|officials|personnel))?\s+"
+    _rule("access", 1, _ICE_SUBJECT +
           r"(?:(?:will|would|can|may|could)\s+)?(?:(?:no longer|not|never|"
-          r"continue to)\s+)?(?:be\s+)?"
+          r"continue to)\s+)?(?:(?:be|is|are|remains?)\s+)?"
           r"(?:allowed|permitted|given|granted|welcome|get|have|has|keep|"
-          r"retain)\b\s+(?:[\w'-]+\s+){0,3}?"
+          r"retain)\b\s+(?:[\w'-]+\s+){0,4}?"
           r"(?:access|into|inside|office|desk|space|workspace|room|interview|enter|question|"
-          r"screen)\b", inner=True),
-    _rule("access", 1, r"(?-i:ICE)(?:'s)?(?:\s+(?:officers|agents|officials|personnel))?\s+"
+          r"screen|jails?|facilit\w+|detention)\b", inner=True),
+    _rule("access", 1, _ICE_SUBJECT +
           r"(?:will|would|can|may|could)\s+(?:(?:no longer|not|never|still|continue to)\s+)?"
           r"(?:be able to\s+)?(?:interview|question|screen|enter|visit|access|"
           r"use)\s+(?:[\w'-]+\s+){0,2}?"
           r"(?:inmates|detainees|prisoners|people|jails?|facilit\w+|booking|records|"
           r"anyone)\b", inner=True),
+    _rule("role", 1, r"\b(?:role|part|hand|place|business)\s+in\s+(?:(?:federal|civil)\s+)?"
+          r"(?:immigration|deportation)"),
     _rule("deputize", 1, rf"\bdeputi[sz]\w*\s+{_gap(4)}(?:by|as|with|for|"
                          rf"under)\s+{_DET}(?:{STRONG}|federal)"),
     _rule("deputize", 1, rf"\b(?:giv\w+|gave|grant\w*|confer\w*|receiv\w+)\s+{_gap(4)}(?:federal )?"
@@ -320,6 +329,7 @@ CONDITIONS = re.compile(
     r"inmates|individuals|someone|cases|where|upon|on)\b|\bexcept\s+(?:for|when|in|if)\b"
     r"|\bsigned (?:by|off)\b[^.;]{0,20}\bjudge|\bjudge\b[^.;]{0,20}\bsign\w*"
     r"|\b(?:with(?:out)?|unless|requires?|bring|brings) an? (?:court order|warrant signed)"
+    r"|\brequir\w+ (?:an? )?(?:judicial |criminal |court-issued )?(?:warrant|court order)"
     r"|\b(?:accompanied|backed|supported|paired) by an? (?:court order|judicial warrant|warrant|"
     r"judge)"
     r"|\bcomes? with an? (?:court order|judicial warrant|warrant signed)"
@@ -333,7 +343,11 @@ WEAK_CONDITIONS = re.compile(
     r"|\b(?:serious|violent|dangerous) (?:\w+ ){0,2}?(?:crimes?|felon\w*|offen[cs]es|criminals?|"
     r"offenders?)"
     r"|\bfelon(?:y|ies)\b|\bcharged with or convicted\b|\bhomicide|\bsexual assault", _F)
+# Restrictions: negators, "only", "except"; an exclusive class ("and ignore the rest",
+# "anyone else"); a class defined by a charge ("inmates convicted of violent crimes").
 RESTRICTION = re.compile(r"\b(?:only|unless|except|without|not|no|never|limit\w*|restrict\w*|"
-                         r"bar\w*)\b|n't\b", _F)
+                         r"bar\w*|the rest|(?:anyone|everyone|everybody) else|all others|"
+                         r"(?:convicted|charged|accused) (?:of|with))\b|n't\b", _F)
 _BUT_NOT = re.compile(r"\bbut\s+(?:[\w']+\s+){0,4}?(?:not|\w+n't|no longer|never|bars?|prohibit\w*|"
-                      r"restrict\w*|limit\w*|declin\w*|refus\w*)\b", _F)
+                      r"restrict\w*|limit\w*|declin\w*|refus\w*|stay\w* out|keep\w* out|"
+                      r"avoid\w*|refrain\w*)\b", _F)

@@ -57,7 +57,7 @@ _MASKS = [
     r"\b(?:thinks?|thought|fears?|feared|afraid|worried|worry|rumou?rs?|rumou?red|claim(?:s|ed|"
     r"ing)?|"
     r"alleg(?:e|es|ed|edly|ing|ations?)|accus(?:e|es|ed|ing|ations?)|suspect(?:s|ed|"
-    r"ing)?)\b[^,.;!?]*",
+    r"ing)?)\b[^,.;:!?]*",
     # 4. background
     r",\s*(?:which|who|whose|when|where)\b[^,;]*?\b(?:19|20)\d\d\b[^,;]*",
     r"\bwhen (?:the|it|they|he|she|its|his|her)\b(?:\s+\w+){0,3}?\s+(?:still|was|were|"

@@ -101,3 +101,41 @@ NEGATIVES = [
 @pytest.mark.parametrize("text", [n[1] for n in NEGATIVES], ids=[n[0] for n in NEGATIVES])
 def test_office_sought_is_no_agency_voice(best, text: str) -> None:
     assert best(text) is None
+
+
+ROUND3_STANCES = [
+    ("no-role-in-immigration", "Our deputies have no role in immigration enforcement.", "refuses"),
+    ("wanted-by-ice", "The jail will hold inmates wanted by ICE for two days past release.", "cooperates"),
+    ("subject-of-ice-warrant", "Deputies will detain anyone who is the subject of an ICE warrant.",
+     "cooperates"),
+    ("is-welcome-in-jail", "ICE is welcome in the Pike County jail whenever agents want.", "cooperates"),
+    ("immigration-agents-subject", "Federal immigration agents will not be allowed into the jail without "
+     "a criminal warrant.", "mixed"),
+    ("requires-a-warrant", "The jail now requires a warrant before it will keep anyone for ICE.", "mixed"),
+    ("exclusive-class", "We honor detainers for people with felony records and ignore the rest of ICE's "
+     "requests.", "mixed"),
+    ("but-stay-out", "Officers help HSI on smuggling cases but stay out of civil immigration arrests.",
+     "mixed"),
+    ("rumors-colon", "After weeks of rumors: the office does not help ICE with deportations.", "refuses"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [s[1:] for s in ROUND3_STANCES],
+                         ids=[s[0] for s in ROUND3_STANCES])
+def test_round3_stance_rules(text: str, stance: str) -> None:
+    assert decide(text, topical=True).stance == stance
+
+
+ROUND3_RELEVANT = [
+    ("dateline-subject", "YAKIMA, Wash. - The Yakima Police Department says officers have no role in "
+     "immigration enforcement.", "refuses"),
+    ("passive-agent-body", "A resolution supporting the sheriff's 287(g) agreement with ICE was approved 5-0 by "
+     "the Gaston County Board of Commissioners.", "cooperates"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [r[1:] for r in ROUND3_RELEVANT],
+                         ids=[r[0] for r in ROUND3_RELEVANT])
+def test_round3_relevant(best, text: str, stance: str) -> None:
+    found = best(text)
+    assert found is not None and found.stance == stance, found
