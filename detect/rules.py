@@ -16,8 +16,19 @@ What an act is (``stance`` decides with them):
   in a paragraph that names immigration (``TOPIC_RE``).
 * Gaps between a verb and its object (``_gap``) never cross a sentence end and never
   run through a blocker word ("whether", "because", "victims", "said" ...).
+* Generalisation rounds (tests/detect/data/round2, round3) added: passive voice with the
+  immigration object as subject ("detainers will no longer be honored", negators read in
+  the verb group only); aspectual "keep + V-ing" is never the hold verb ("keep declining
+  ICE requests"); a pseudo-cleft ("what we do not do is immigration enforcement");
+  indefinite objects whose relative clause names immigration ("anything that turns into
+  immigration enforcement"); "that" as a determiner does not block a gap; "federal
+  custody"; "wanted by / the subject of" an ICE warrant; ICE or immigration agents as the
+  subject of a jail-access verb ("may interview inmates", "is welcome in the jail"); "no
+  role / part in immigration"; words between "agreement" and "with ICE".
 * ``CONDITIONS`` mark conditional cooperation (judicial warrant, serious crimes only,
-  case by case, "only if"); ``_BUT_NOT`` a "but ... not" contrast.
+  case by case, "only if", "requires a warrant"); ``_BUT_NOT`` a "but ... not" contrast
+  (also "but ... stay out of / avoid"); ``RESTRICTION`` also counts an exclusive class
+  ("ignore the rest", "anyone else") and a class defined by a charge ("convicted of").
 
 A bad rule is one that misfires: every rule has a name, and the name and the words it
 matched are returned as cues, so a wrong call can be traced to the rule and fixed here.
