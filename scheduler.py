@@ -76,23 +76,28 @@ class Daemon:
 
     # -- jobs -------------------------------------------------------------
 
-    async def poll_due_feeds(self, only: list[int] | None = None) -> int:
-        """Claim due feeds in batches and submit them to the crawl; return how many."""
+    async def poll_due_feeds(self, only: list[int] | None = None) -> list[int]:
+        """Claim due feeds in batches and submit them to the crawl; return their ids.
+
+        At most 2 x batch_size polls are in flight: the rest stay unclaimed in the
+        database (free for other workers, their leases not ticking in a queue).
+        """
         from db.claims import claim_due_feeds
 
-        claimed = 0
+        batch = self.config.scheduler.batch_size
+        claimed: list[int] = []
         while not self.stopping.is_set():
+            room = min(batch, 2 * batch - self.crawl.in_flight())
+            if room <= 0:
+                break
+            wanted = None if only is None else [i for i in only if i not in set(claimed)]
             with self.sessions() as session:
-                feeds = claim_due_feeds(
-                    session, now=self.now_fn(), limit=self.config.scheduler.batch_size,
-                    lease=self.lease, only=only,
-                )
+                feeds = claim_due_feeds(session, now=self.now_fn(), limit=room,
+                                        lease=self.lease, only=wanted)
             if not feeds:
                 break
             self.crawl.submit(feeds)
-            claimed += len(feeds)
-            if only is not None:
-                only = [i for i in only if i not in {f.id for f in feeds}]
+            claimed += [feed.id for feed in feeds]
         return claimed
 
     async def deliver_alerts(self):
@@ -173,8 +178,12 @@ class Daemon:
         from db.models import Feed
 
         with self.sessions() as session:
-            ids = list(session.scalars(select(Feed.id).where(Feed.enabled.is_(True))))
-        await self.poll_due_feeds(only=ids)
+            pending = set(session.scalars(select(Feed.id).where(Feed.enabled.is_(True))))
+        while pending and not self.stopping.is_set():
+            pending -= set(await self.poll_due_feeds(only=sorted(pending)))
+            if pending and self.crawl.in_flight() == 0:
+                break  # the rest are gone or leased by another worker
+            await asyncio.sleep(0.2)
         await self.crawl.wait_idle()
         # A thread reply waits for its parent's post: a second round sends it.
         for _ in range(3):
