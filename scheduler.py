@@ -50,6 +50,7 @@ class Daemon:
         self.crawl = None
         self.stopping = asyncio.Event()
         self._delivering = asyncio.Lock()
+        self._again = False
         self._config_mtime = _mtime(config_path)
 
     @property
@@ -101,13 +102,24 @@ class Daemon:
         return claimed
 
     async def deliver_alerts(self):
-        """Post pending alerts; runs in a thread because slack_sdk blocks."""
+        """Post pending alerts (in a thread: slack_sdk blocks); None if a round is running.
+
+        A call while a delivery runs makes that delivery go round once more, so a
+        burst of new alerts costs one or two rounds, not one round each.
+        """
         from alerts.outbox import deliver_pending
 
+        self._again = True
+        if self._delivering.locked():
+            return None
         async with self._delivering:
-            return await asyncio.to_thread(
-                deliver_pending, self.sessions, self.sink, now_fn=self.now_fn, lease=self.lease
-            )
+            report = None
+            while self._again and not self.stopping.is_set():
+                self._again = False
+                report = await asyncio.to_thread(
+                    deliver_pending, self.sessions, self.sink, now_fn=self.now_fn, lease=self.lease
+                )
+            return report
 
     def kick_delivery(self) -> None:
         """Deliver soon: called by the crawl when new alert rows are committed."""
@@ -188,6 +200,9 @@ class Daemon:
         # A thread reply waits for its parent's post: a second round sends it.
         for _ in range(3):
             report = await self.deliver_alerts()
+            while report is None:  # a kicked round was running: take the next one
+                await asyncio.sleep(0.05)
+                report = await self.deliver_alerts()
             if not report.sent:
                 break
         return 0
