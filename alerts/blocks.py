@@ -36,7 +36,8 @@ PAST = {"refuses": "refused", "cooperates": "cooperated", "mixed": "was mixed"}
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f"
                         "\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
-_LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+LOOKALIKES = {"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"}
+_LOOKALIKES = str.maketrans(LOOKALIKES)
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 

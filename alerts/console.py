@@ -14,9 +14,11 @@ import time
 from typing import TextIO
 
 from alerts.base import OutgoingMessage, Posted
+from alerts.blocks import LOOKALIKES
 
 _LINK = re.compile(r"<([^|>]+)\|([^>]*)>")
 _RULE = "─" * 72
+_FROM_LOOKALIKES = str.maketrans({look: mark for mark, look in LOOKALIKES.items()})
 
 
 class ConsoleSink:
@@ -70,6 +72,7 @@ def block_lines(blocks: list) -> list[str]:
 
 
 def plain(mrkdwn: str) -> str:
-    """Slack mrkdwn as terminal text: links spelled out, entities decoded."""
+    """Slack mrkdwn as terminal text: links spelled out, entities and marks restored."""
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", mrkdwn)
-    return html.unescape(text.replace("*", ""))
+    # A terminal renders no mrkdwn: the look-alikes that kept Slack inert go back to ASCII.
+    return html.unescape(text.replace("*", "")).translate(_FROM_LOOKALIKES)

@@ -66,3 +66,11 @@ def test_outbox_through_the_console_threads_replies(sessions, add_alert, clock, 
     parent_ts = out.split("[statement:1] → #beatwire-alerts  ts=")[1].split()[0]
     assert f"[also:2] → #beatwire-alerts (thread {parent_ts})" in out
     assert "Also reported by denverpost.com (https://www.denverpost.com/x)" in out
+
+
+def test_terminal_text_gets_the_marks_back():
+    from alerts.blocks import escape
+    from alerts.console import plain
+
+    scraped = "query: immigra* AND sheriff* · voice: agency_voice <!here>"
+    assert plain(escape(scraped)) == scraped
