@@ -20,7 +20,11 @@ Evaluation order for one article:
    county jail", "the department", "our officers") of a compatible kind is the feed's
    agency, never an agency called "county jail".
 6. Stance (``stance.decide``) and score (``score.score``).
-7. Statements at or above the threshold are merged to one per agency (``merge``);
+7. Fallback (``fallback``): a run with no act gets a structural reading (a local voice,
+   federal enforcement named, a policy/speech frame), scored below precise statements;
+   those readings are kept only when no precise statement reached the threshold.
+   Precise statements may have their stance upgraded by ``fallback.upgrade``.
+8. Statements at or above the threshold are merged to one per agency (``merge``);
    then everything is returned strongest first (ties: earlier first).
 """
 from __future__ import annotations
@@ -32,12 +36,13 @@ from dataclasses import dataclass, replace
 from . import agencies
 from .agencies import Mention
 from .attribution import Attribution, History, attribute
+from .fallback import candidate, upgrade
 from .headline import headline_paragraphs
 from .merge import agency_key, merge_by_agency
 from .model import Agency, Statement
 from .query import DEFAULT_QUERY, Doc, parse_query
 from .quotes import Unit, units
-from .score import score
+from .score import identifiable, score
 from .stance import decide, topic_hits
 from .text import Span, normalize, paragraphs
 
@@ -84,7 +89,10 @@ class Detector:
         if not topical or self.query.matcher(Doc(f"{normalize(context)}\n{norm}")) is None:
             return []
         headlines = headline_paragraphs(norm, paras, normalize(title))
-        found = _Article(self, text, norm, paras, topical, agency_voice).statements(headlines)
+        found, fallback = _Article(self, text, norm, paras, topical,
+                                   agency_voice).statements(headlines)
+        if not any(s.score >= self.threshold for s in found):
+            found += fallback  # rule 7: the fallback speaks only when the precise rules did not
         found = merge_by_agency([s for s in found if s.score >= self.threshold]) + \
             [s for s in found if s.score < self.threshold]
         order = {id(s): i for i, s in enumerate(found)}
@@ -122,9 +130,11 @@ class _Article:
         self.mentions = agencies.find_mentions(norm, agencies.state_hint(norm), spans)
         self.voice_agency = _voice_agency(agency_voice) if agency_voice else None
         self.history = History()
+        self.fallback: list[Statement] = []
 
-    def statements(self, headlines: set[int]) -> list[Statement]:
-        """Statements of every run of units (rules 3-6), plus second-agency clauses."""
+    def statements(self, headlines: set[int]) -> tuple[list[Statement], list[Statement]]:
+        """Statements of every run of units (rules 3-6), plus second-agency clauses;
+        then the fallback readings of the runs with no act (rule 7)."""
         runs: list[_Run] = []
         seconds: list[Statement | None] = []
         self._remember_speakers(headlines)
@@ -140,7 +150,7 @@ class _Article:
                 second = Attribution(None, None, other, "agency", "reported")
                 seconds.append(self._statement([unit], unit.text[cut:], second, _SECONDARY_FACTOR))
         found = [self._statement(r.units, " ".join(r.words), r.attribution) for r in runs]
-        return [s for s in found + seconds if s is not None]
+        return [s for s in found + seconds if s is not None], self.fallback
 
     def _remember_speakers(self, headlines: set[int]) -> None:
         """Attribute the context paragraphs before topical ones, for the speaker history."""
@@ -213,16 +223,31 @@ class _Article:
     def _statement(self, run: list[Unit], words: str, attr: Attribution,
                    factor: float = 1.0) -> Statement | None:
         stance = decide(words, True)  # every unit here sits in a paragraph naming immigration
-        if stance.stance is None:
-            return None
         voice, kind = self._voice(attr, any(u.has_quote for u in run))
-        cue = self.query.cue(words)
-        value = round(score(stance, attr, voice, words, cue is not None) * factor, 3)
         quote = " ".join(u.quoted for u in run if u.has_quote) if kind == "quote" \
             else " ".join(words.split())
-        cues = stance.cues() + ((cue,) if cue else ()) + (f"voice: {voice} ({attr.role})",)
-        return Statement(quote, attr.speaker, attr.title, attr.agency, stance.stance, value,
+        voiced = (f"voice: {voice} ({attr.role})",)
+        if stance.stance is None:
+            self._fallback(words, attr, voice, quote, kind, factor)
+            return None
+        cue = self.query.cue(words)
+        value = round(score(stance, attr, voice, words, cue is not None) * factor, 3)
+        cues = stance.cues() + ((cue,) if cue else ()) + voiced
+        decided = upgrade(words, stance.stance, [a.start for a in stance.acts])
+        if decided != stance.stance:
+            cues += (f"fallback upgrade: {stance.stance} -> {decided} (prohibition scope)",)
+        return Statement(quote, attr.speaker, attr.title, attr.agency, decided, value,
                          cues, kind)
+
+    def _fallback(self, words: str, attr: Attribution, voice: str, quote: str, kind: str,
+                  factor: float) -> None:
+        """Rule 7: the structural reading (``fallback``) of a run with no act."""
+        reading = candidate(words, attr, voice, identifiable(attr, voice))
+        if reading is not None:
+            self.fallback.append(Statement(
+                quote, attr.speaker, attr.title, attr.agency, reading.stance,
+                round(reading.score * factor, 3), reading.cues + (f"voice: {voice} ({attr.role})",),
+                kind))
 
     def _voice(self, attr: Attribution, quoted: bool) -> tuple[str, str]:
         own = self.voice_agency is not None and (

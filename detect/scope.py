@@ -9,7 +9,9 @@ Rules, in evaluation order (``mask`` applies 1-5, ``negations`` applies 6):
    "the bill would require ...") do not count: they are someone else's words.
 3. Hypotheticals and beliefs: an ``if`` clause (not "only if", which is a condition),
    and what someone "thinks", "fears", "claims" or "alleges", up to the next comma
-   (whole words only: "Allegheny County" alleges nothing).
+   (whole words only: "Allegheny County" alleges nothing). Also (fallback round):
+   "demanding that ...", an undecided "whether to ...", a yes/no question ("Will the
+   police help ICE ...?") and "ICE" as "In Case of Emergency".
 4. Background: a relative clause that carries a year (", which ended its agreement in
    2012,"), a past "when the county still ..." clause, or a past-perfect relative
    clause ("a program that had screened inmates ..."): what used to be, not the policy.
@@ -33,8 +35,10 @@ import re
 
 _MASKS = [
     # 1. non-answers
-    r"\b(?:did|does|would|will|could) not (?:say|disclose|specify|confirm|answer)\b[^.;!?]*",
-    r"\b(?:didn't|doesn't|wouldn't|won't|couldn't) (?:say|disclose|specify|confirm)\b[^.;!?]*",
+    r"\b(?:did|does|would|will|could) not (?:say|disclose|specify|confirm|answer|comment|"
+    r"speculate|discuss)\b[^.;!?]*",
+    r"\b(?:didn't|doesn't|wouldn't|won't|couldn't) (?:say|disclose|specify|confirm|comment|"
+    r"speculate|discuss)\b[^.;!?]*",
     r"\bdeclin\w+ to (?:say|comment|discuss|specify|answer|elaborate|confirm|address)\b[^.;!?]*",
     r"\b(?:did not|didn't) (?:respond|return|reply)\b[^.;!?]*",
     r"\b(?:is|are|was|were|been|still) (?:reviewing|studying|weighing|considering|"
@@ -49,6 +53,11 @@ _MASKS = [
     r"\b(?:measure|bill|ordinance|proposal|legislation|law|resolution|amendment|plan)\s+"
     r"(?:\w+\s+){0,3}?would\b[^.;!?]*",
     r"\bif elected\b[^.;!?]*",
+    r"\b(?:demand\w*|urg\w+|insist\w*|call\w* for|push\w*|petition\w*)\s+that\b[^.;!?]*",
+    r"\bwhether\s+(?:or not\s+)?to\b[^.;!?]*",
+    r"(?:^|(?<=[.!?\n]\s)|(?<=\n))(?-i:Will|Would|Should|Does|Do|Did|Can|Could|Is|Are|Has|"
+    r"Have)\b[^.!?\"]*\?",
+    r"\b(?-i:ICE),?\s+(?:or\s+|\()?in case of emergency\b",
     r"\b(?:will|to|would|plans? to|could|may) (?:take up|consider|debate|discuss|vote on|hear|"
     r"study)\b[^.;!?]*",
     r"\bpropos\w+\b[^.;!?]*",
@@ -72,6 +81,8 @@ _MASK_PROBES = [
     ("decided", "determined", "decision"), ("decision", "get back"), ("asked", "questioned"),
     ("invit", "urg", "call", "press", "lobb", "demand", "petition", "encourag", "pressur", "ask",
      "implor", "plead"), ("would",), ("elected",),
+    ("demand", "urg", "insist", "call", "push", "petition"), ("whether",), ("?",),
+    ("emergency",),
     ("take up", "consider", "debate", "discuss", "vote on", "hear", "study"), ("propos",), ("if",),
     ("think", "thought", "fear", "afraid", "worr", "rumo", "claim", "alleg", "accus", "suspect"),
     ("19", "20"), ("when",), ("had",),

@@ -45,12 +45,12 @@ def score(stance: Stance, attribution: Attribution, voice: str, text: str,
         value -= 0.25
     if attribution.role in {"excluded", "federal"}:
         value = min(value, 0.20)
-    elif not _identifiable(attribution, voice):
+    elif not identifiable(attribution, voice):
         value = min(value, 0.40)
     return round(max(0.0, min(1.0, value)), 3)
 
 
-def _identifiable(attribution: Attribution, voice: str) -> bool:
+def identifiable(attribution: Attribution, voice: str) -> bool:
     """A placed agency, a named official of one, or the feed agency's own voice."""
     if attribution.agency is None:
         return False

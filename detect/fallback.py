@@ -1,0 +1,183 @@
+"""Fallback: a structural reading of a unit the precise act rules (``rules``) missed.
+
+The act rules pair a known verb with an immigration object and are precise, but real
+text keeps finding phrasings they lack ("keep out of federal immigration matters", "is
+not going to hold a single person on a piece of paper from ICE", "allowing ICE to lease
+150 beds"). The fallback asks three general questions instead of matching a phrase.
+
+Evaluation order (the detector calls ``candidate`` only for a unit with no act, and
+keeps its statements only when no precise statement of the article reached the
+threshold; ``upgrade`` runs on every precise statement):
+
+1. Scope: the words are masked with ``scope.mask`` (non-answers, questions put to the
+   agency, requests, proposals, hypotheticals, beliefs, background clauses), so nothing
+   in those can count.
+2. (a) Voice: the attribution must be a local agency, a body over one, or a named
+   official of one, identifiable as in ``score`` (placed agency, named official, or the
+   feed's own voice); excluded and federal voices never pass.
+3. (b) Enforcement: the masked words name federal immigration enforcement
+   (``ENFORCEMENT_RE``: ICE, CBP, DHS, Border Patrol, immigration agents / status /
+   enforcement / matters / arrests, detainers, holds, 287(g), deportation, sanctuary as
+   a policy). "Immigration court", "immigration judge", "immigration reform" are not.
+4. (c) Frame: a policy, decision or speech frame (``FRAME_RE``: will / won't / would /
+   does not / no longer / plans to / agreed / voted / ordered / approved / policy /
+   said / told ...). A background sentence (a past year, no present modal) is weak.
+5. Stance, in order: a condition marker (``CONDITION_RE``: unless, only if / when /
+   after, except, a judge's or judicial warrant, serious / violent crimes, convicted,
+   one at a time, case by case, 48 hours, courtesy call, "but ... not") -> mixed;
+   a refusal signal scoped to the enforcement clause (``REFUSAL_RE``: a negator or a
+   refusal verb in the same sentence before the enforcement words, "those days are
+   over", "not us") -> refuses; otherwise the affirmative frame -> cooperates.
+6. Score (``SCORE_CLEAR`` / ``WEAK_PENALTY``): 0.55 when all three parts are clear,
+   below every precise statement with a voice (>= 0.6) and above the default threshold
+   0.5; each weak part (a vague enforcement word, a bare speech frame with no modal or
+   decision word, an action sentence carrying a past year) takes 0.1 off.
+
+``upgrade`` (tie-break for precise statements): a cooperating stance whose acts all lie
+inside a prohibition's scope ("forbids employees from using city resources to aid in
+... based solely on immigration status") refuses.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .attribution import Attribution
+from .scope import mask
+
+SCORE_CLEAR = 0.55
+WEAK_PENALTY = 0.10
+
+ENFORCEMENT_RE = re.compile(
+    r"(?-i:\bICE\b|\bCBP\b|\bDHS\b)|immigration and customs enforcement|border patrol"
+    r"|homeland security|287\(g\)|\bdetainers?\b|\bdeport\w*"
+    r"|\bimmigration (?:agents?|officers?|officials|authorities|enforcement|matters|status|"
+    r"law|laws|violations?|arrests?|holds?|detainees|detention|paperwork|sweeps?|raids?|"
+    r"operations?|requests?|warrants?|cases)\b"
+    r"|\bfederal (?:immigration|agents)\b|\bsanctuary (?:city|county|policy|ordinance|status|"
+    r"jurisdiction|state)|\b(?:here|in the country) (?:il)?legally\b|\bundocumented\b", re.I)
+# Enforcement words that name the topic only loosely: a weak part.
+_VAGUE_RE = re.compile(r"\bundocumented\b|\b(?:here|in the country) (?:il)?legally\b"
+                       r"|\bfederal agents\b", re.I)
+FRAME_RE = re.compile(
+    r"\b(?:will|won't|would|wouldn't|shall|does not|doesn't|do not|don't|is not|isn't|are not|"
+    r"aren't|no longer|never|plans? to|intends? to|going to|continues? to|agreed|voted|"
+    r"ordered|approved|adopted|signed|directed|directs|instructed|announced|policy|"
+    r"ordinance|order|resolution|agreement|now|starting|effective|may|can|cannot|must)\b",
+    re.I)
+_SPEECH_RE = re.compile(r"\b(?:said|says|told|wrote|stated|added|confirmed|according to)\b",
+                        re.I)
+_BACKGROUND_RE = re.compile(r"\b(?:19[5-9]\d|20[01]\d)\b|\b(?:was|were) once\b"
+                            r"|\b(?<!been )(?<!be )(?<!being )used to\b"
+                            r"|\bformerly\b|\byears ago\b|\bback in\b|\bat the time\b", re.I)
+_NOUN_FRAME_RE = re.compile(r"policy|ordinance|order|resolution|agreement", re.I)
+# The enforcement body as the actor of its own verb ("ICE does not call people ..."):
+# about what ICE does, not the local agency.
+_ICE_ACTOR_RE = re.compile(
+    r"\s*(?:officers|agents|officials)?\s*(?:does|do|did|has|have|had|is|was|were|calls?|"
+    r"called|says?|said|arrested|detained|sent|sends|asked|asks|requested|wants?)\b"
+    r"(?!\s+(?:not\s+)?(?:be\s+)?(?:allowed|permitted|welcome|given|granted|honou?red))", re.I)
+CONDITION_RE = re.compile(
+    r"\bunless\b|\bonly\s+(?:\w+\s+){0,3}?(?:if|when|after|for|with|those|in)\b"
+    r"|\bexcept\b|\b(?:signed|approved|issued|reviewed) by an? (?:federal |state )?judge"
+    r"|\bjudge's (?:signature|order)|\b(?:judicial|judge-signed|criminal) (?:warrant|order)s?"
+    r"|\bcourt order\b"
+    r"|\b(?:serious|violent|dangerous)\s+(?:\w+\s+){0,2}?(?:crimes?|felon\w*|offen[cs]es|"
+    r"criminals?|offenders?|histor\w+)|\bconvicted\b|\bone at a time\b|\bcase[- ]by[- ]case\b"
+    r"|\b48 hours\b|\bcourtesy (?:call|notice|notification)|\bcriminal (?:warrants?|"
+    r"investigations?|cases?) \w*\s*(?:but|while)\b", re.I)
+_BUT_NOT_RE = re.compile(r"\b(?:will|would|can|may|continues? to|remains?|keeps?)\s+(?!not\b)"
+                         r"[^.;]{0,120}?\bbut\b[^.;]{0,60}?(?:\bnot\b|n't\b|\bnever\b|"
+                         r"\bno longer\b|\bpull\w*|\bwithdr\w+|\brefus\w+|\bdeclin\w+)"
+                         r"|\b(?:not|n't|never)\b[^.;]{0,80}?\bbut\b[^.;]{0,40}?\b(?:will|"
+                         r"do|does|can)\b(?! not)(?!n't)", re.I)
+REFUSAL_RE = re.compile(
+    r"\b(?:not|never|no|nor|no longer|won't|wouldn't|don't|doesn't|isn't|aren't|can't|cannot|"
+    r"refus\w+|declin\w+|stop\w*|end\w*|ceas\w+|halt\w*|bar|bars|barred|forbid\w*|prohibit\w*|"
+    r"ban|bans|banned|pull\w*|withdr\w+|keep\w* out|stay\w* out|"
+    r"those days are over|not us)\b", re.I)
+_SENTENCE_RE = re.compile(r"[^.;!?]*(?:[.;!?]+|$)")
+_PROHIBIT_RE = re.compile(r"\b(?:forbid\w*|forbade|bar|bars|barred|barring|prohibit\w*|ban|bans|"
+                          r"banned|preclud\w+|block\w*)\s+[^.;]{0,80}?\bfrom\s+\w+ing\b[^.;]*",
+                          re.I)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the fallback found: stance, score, and the words that decided each part."""
+
+    stance: str
+    score: float
+    cues: tuple[str, ...]
+
+
+def candidate(words: str, attr: Attribution, voice: str, identifiable: bool) -> Reading | None:
+    """The fallback reading of one statement's words, or None (see module rules 1-6)."""
+    if attr.role in {"excluded", "federal", "unknown"} or attr.agency is None:
+        return None
+    if not identifiable or voice == "none":
+        return None
+    masked = mask(words)
+    mentions = [m for m in ENFORCEMENT_RE.finditer(masked)
+                if not _ICE_ACTOR_RE.match(masked, m.end())]
+    frame = FRAME_RE.search(masked)
+    if not mentions or (frame is None and voice == "action"):
+        return None
+    found = mentions[0]
+    weak = _weak_parts(words, masked, found, frame)
+    stance, why = _stance(words, masked, found)
+    score = round(max(0.0, SCORE_CLEAR - WEAK_PENALTY * len(weak)), 3)
+    cues = (f'fallback {stance}: "{why}"', f'enforcement: "{found.group()}"',
+            f'frame: "{frame.group() if frame else voice}"') + tuple(f"weak: {w}" for w in weak)
+    return Reading(stance, score, cues)
+
+
+def _weak_parts(words: str, masked: str, found: re.Match[str],
+                frame: re.Match[str] | None) -> list[str]:
+    """Rule 6: the parts that are present but weak."""
+    weak = []
+    if _VAGUE_RE.fullmatch(found.group()) and len(ENFORCEMENT_RE.findall(masked)) < 2:
+        weak.append("vague enforcement")
+    frames = [m.group() for m in FRAME_RE.finditer(masked)]
+    if not frames:
+        weak.append("speech frame only")
+    elif all(_NOUN_FRAME_RE.fullmatch(f) for f in frames):
+        weak.append("noun frame only")
+    if _BACKGROUND_RE.search(words):
+        weak.append("background")
+    return weak
+
+
+def _stance(words: str, masked: str, found: re.Match[str]) -> tuple[str, str]:
+    """Rule 5: condition -> mixed, scoped refusal -> refuses, else cooperates."""
+    cond = CONDITION_RE.search(words) or _BUT_NOT_RE.search(words)
+    if cond:
+        return "mixed", " ".join(cond.group().split())[:60]
+    refusal = _scoped_refusal(masked, found)
+    if refusal:
+        return "refuses", refusal
+    return "cooperates", " ".join(found.group().split())
+
+
+def _scoped_refusal(masked: str, found: re.Match[str]) -> str | None:
+    """A refusal word in the sentence of some enforcement mention, before it or (for a
+    pronoun-led tail like "Not us." / "Those days are over.") in the next sentence."""
+    for m in ENFORCEMENT_RE.finditer(masked):
+        start = masked.rfind(".", 0, m.start()) + 1
+        start = max(start, masked.rfind(";", 0, m.start()) + 1)
+        hits = list(REFUSAL_RE.finditer(masked, start, m.start()))
+        hit = hits[-1] if hits else None
+        if hit is not None:
+            return " ".join(masked[hit.start():m.end()].split())[:80]
+    tail = re.search(r"\b(?:those days are over|not us|not here|not anymore)\b", masked, re.I)
+    return tail.group() if tail else None
+
+
+def upgrade(words: str, stance: str, act_starts: list[int]) -> str:
+    """A cooperating stance whose acts all sit inside a prohibition's scope refuses."""
+    if stance != "cooperates" or not act_starts:
+        return stance
+    scopes = [(m.start(), m.end()) for m in _PROHIBIT_RE.finditer(mask(words))]
+    if scopes and all(any(lo < a < hi for lo, hi in scopes) for a in act_starts):
+        return "refuses"
+    return stance
