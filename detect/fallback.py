@@ -21,7 +21,10 @@ threshold; ``upgrade`` runs on every precise statement):
    a policy). "Immigration court", "immigration judge", "immigration reform" are not.
 4. (c) Frame: a policy, decision or speech frame (``FRAME_RE``: will / won't / would /
    does not / no longer / plans to / agreed / voted / ordered / approved / policy /
-   said / told ...). A background sentence (a past year, no present modal) is weak.
+   said / told ...). A bare speech frame counts when the reported words are in the present
+   tense ("said requests are weighed"); a past one ("said he had not seen") is weak, and
+   so is a frame made only of nouns ("policy", "agreement") or a background sentence (a
+   past year, "was once", "years ago", "back in").
 5. Stance, in order: a condition marker (``CONDITION_RE``: unless, only if / when /
    after, except, a judge's or judicial warrant, serious / violent crimes, convicted,
    one at a time, case by case, 48 hours, courtesy call, "but ... not") -> mixed;
@@ -68,8 +71,9 @@ FRAME_RE = re.compile(
 _SPEECH_RE = re.compile(r"\b(?:said|says|told|wrote|stated|added|confirmed|according to)\b",
                         re.I)
 _BACKGROUND_RE = re.compile(r"\b(?:19[5-9]\d|20[01]\d)\b|\b(?:was|were) once\b"
-                            r"|\b(?<!been )(?<!be )(?<!being )used to\b"
                             r"|\bformerly\b|\byears ago\b|\bback in\b|\bat the time\b", re.I)
+_PRESENT_RE = re.compile(r"\b(?:is|are|am|has|have|does|do)\b(?!\s+(?:not\s+)?(?:been|had)\b)",
+                         re.I)
 _NOUN_FRAME_RE = re.compile(r"policy|ordinance|order|resolution|agreement", re.I)
 # The enforcement body as the actor of its own verb ("ICE does not call people ..."):
 # about what ICE does, not the local agency.
@@ -139,9 +143,9 @@ def _weak_parts(words: str, masked: str, found: re.Match[str],
     if _VAGUE_RE.fullmatch(found.group()) and len(ENFORCEMENT_RE.findall(masked)) < 2:
         weak.append("vague enforcement")
     frames = [m.group() for m in FRAME_RE.finditer(masked)]
-    if not frames:
-        weak.append("speech frame only")
-    elif all(_NOUN_FRAME_RE.fullmatch(f) for f in frames):
+    if not frames and not (_SPEECH_RE.search(masked) and _PRESENT_RE.search(masked)):
+        weak.append("past speech frame only")
+    elif frames and all(_NOUN_FRAME_RE.fullmatch(f) for f in frames):
         weak.append("noun frame only")
     if _BACKGROUND_RE.search(words):
         weak.append("background")

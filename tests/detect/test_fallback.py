@@ -1,0 +1,75 @@
+"""The structural fallback (detect/fallback.py): a local voice, federal enforcement named,
+and a policy frame, with stance from general signals; and its precision guards."""
+from __future__ import annotations
+
+import pytest
+
+from detect import Detector
+from detect.fallback import upgrade
+
+FOUND = [
+    ("keep-out-matters", "Salem Police Department Chief Ana Ruiz said Tuesday her officers would "
+     "keep out of federal immigration matters altogether.", "refuses"),
+    ("not-going-to-hold-paper", "Hennepin County Sheriff Gloria Vang said the jail is not going "
+     "to hold a single person on a piece of paper from ICE.", "refuses"),
+    ("pull-off-task-force", "The Ithaca Common Council voted Wednesday to pull the city's two "
+     "detectives off a federal task force used to locate people for deportation.", "refuses"),
+    ("lease-beds", "The Hall County Board of Commissioners on Monday approved a deal allowing "
+     "Immigration and Customs Enforcement to lease 150 beds at the county jail.", "cooperates"),
+    ("one-at-a-time", "Framingham Police Department Chief Lester Baker said requests from "
+     "immigration agents are weighed one at a time.", "mixed"),
+    ("stay-but-pulled", "Aurora Police Department Chief Carla Mendes said detectives will remain on "
+     "federal drug task forces but will be pulled from any civil immigration arrests.", "mixed"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [f[1:] for f in FOUND], ids=[f[0] for f in FOUND])
+def test_fallback_finds_statements_the_rules_miss(text: str, stance: str) -> None:
+    found = Detector().find_statements(text)
+    assert found and found[0].stance == stance
+    assert any(c.startswith("fallback") for c in found[0].cues)
+    assert 0.5 <= found[0].score < 0.6  # above the threshold, below precise statements
+
+
+NOT_FOUND = [
+    ("federal-voice", "ICE acting director Tom Lassiter said his agency would send more officers "
+     "to Chicago."),
+    ("ice-as-actor", "The Dunmore Police Department warned of scam calls. \"ICE does not call "
+     "people asking for gift cards,\" Sgt. Ana Holt said."),
+    ("in-case-of-emergency", "Bloomington police are reminding residents to add an ICE, or In "
+     "Case of Emergency, contact so officers can reach a relative."),
+    ("no-comment", "A spokesman for the Fort Worth Police Department said the agency would not "
+     "comment on whether officers were present during the ICE raid."),
+    ("yes-no-question", "Will the Boise Police Department help ICE if agents show up at a school? "
+     "The chief spoke only about traffic safety."),
+    ("whether-to", "Harris County commissioners debated for three hours whether to end the "
+     "jail's cooperation with ICE but adjourned without a vote."),
+    ("demand-that", "About 200 people rallied outside the Marion County jail demanding that the "
+     "sheriff stop honoring immigration detainers."),
+    ("background-year", "In 2017 the Frederick County Sheriff's Office signed a 287(g) agreement "
+     "with ICE, one of the first in Maryland."),
+    ("council-member", "City Councilwoman Inez Albarran said the Santa Ana Police Department "
+     "should cut every remaining tie with ICE."),
+]
+
+
+@pytest.mark.parametrize("text", [f[1] for f in NOT_FOUND], ids=[f[0] for f in NOT_FOUND])
+def test_fallback_guards_precision(text: str) -> None:
+    assert Detector().find_statements(text) == []
+
+
+UPGRADES = [
+    ("prohibition-scope", "The ordinance forbids employees from using city resources to aid in "
+     "arrests based solely on immigration status.", "cooperates", [62], "refuses"),
+    ("act-outside-scope", "The ordinance forbids employees from using city cars. Officers assist "
+     "ICE.", "cooperates", [70], "cooperates"),
+    ("refusal-untouched", "The council bars officers from asking about status.", "refuses", [30],
+     "refuses"),
+]
+
+
+@pytest.mark.parametrize("words,stance,starts,expected", [u[1:] for u in UPGRADES],
+                         ids=[u[0] for u in UPGRADES])
+def test_upgrade_in_prohibition_scope(words: str, stance: str, starts: list[int],
+                                      expected: str) -> None:
+    assert upgrade(words, stance, starts) == expected
