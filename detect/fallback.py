@@ -22,9 +22,10 @@ threshold; ``upgrade`` runs on every precise statement):
 4. (c) Frame: a policy, decision or speech frame (``FRAME_RE``: will / won't / would /
    does not / no longer / plans to / agreed / voted / ordered / approved / policy /
    said / told ...). A bare speech frame counts when the reported words are in the present
-   tense ("said requests are weighed"); a past one ("said he had not seen") is weak, and
-   so is a frame made only of nouns ("policy", "agreement") or a background sentence (a
-   past year, "was once", "years ago", "back in").
+   tense ("said requests are weighed"), not progressive ("are investigating"); a past
+   one ("said he had not seen") is weak, and so is a frame made only of nouns ("policy",
+   "agreement") or a background sentence (a past year, "was once", "years ago", "back
+   in"). A detainer "from Oklahoma" (another state's) is no enforcement word.
 5. Stance, in order: a condition marker (``CONDITION_RE``: unless, only if / when /
    after, except, a judge's or judicial warrant, serious / violent crimes, convicted,
    one at a time, case by case, 48 hours, courtesy call, "but ... not") -> mixed;
@@ -53,7 +54,9 @@ WEAK_PENALTY = 0.10
 
 ENFORCEMENT_RE = re.compile(
     r"(?-i:\bICE\b|\bCBP\b|\bDHS\b)|immigration and customs enforcement|border patrol"
-    r"|homeland security|287\(g\)|\bdetainers?\b|\bdeport\w*"
+    r"|homeland security|287\(g\)|\bdeport\w*"
+    r"|\bdetainers?\b(?!\s+(?:from|out of|issued by)\s+(?!ICE|Immigration|Homeland|the)"
+    r"(?-i:[A-Z]))"
     r"|\bimmigration (?:agents?|officers?|officials|authorities|enforcement|matters|status|"
     r"law|laws|violations?|arrests?|holds?|detainees|detention|paperwork|sweeps?|raids?|"
     r"operations?|requests?|warrants?|cases)\b"
@@ -72,8 +75,10 @@ _SPEECH_RE = re.compile(r"\b(?:said|says|told|wrote|stated|added|confirmed|accor
                         re.I)
 _BACKGROUND_RE = re.compile(r"\b(?:19[5-9]\d|20[01]\d)\b|\b(?:was|were) once\b"
                             r"|\bformerly\b|\byears ago\b|\bback in\b|\bat the time\b", re.I)
-_PRESENT_RE = re.compile(r"\b(?:is|are|am|has|have|does|do)\b(?!\s+(?:not\s+)?(?:been|had)\b)",
-                         re.I)
+# A present-tense policy verb; progressives ("are investigating", "is being held") and
+# perfects report events, not policy.
+_PRESENT_RE = re.compile(r"\b(?:is|are|am|has|have|does|do)\b"
+                         r"(?!\s+(?:not\s+)?(?:been|had|being|\w+ing)\b)", re.I)
 _NOUN_FRAME_RE = re.compile(r"policy|ordinance|order|resolution|agreement", re.I)
 # The enforcement body as the actor of its own verb ("ICE does not call people ..."):
 # about what ICE does, not the local agency.
