@@ -151,8 +151,13 @@ def stance_change(statement) -> str | None:
     return f"Stance change: previously {PAST.get(before, before)}, now {stance_label(now)}"
 
 
+# Who speaks when no person is named, by how the statement was found.
+UNNAMED = {"agency_voice": "the agency itself (its own release)",
+           "reported": "the agency (no named speaker)", "quote": "an unnamed spokesperson"}
+
+
 def speaker_line(statement) -> str:
-    who = inert(statement.speaker, FIELD_MAX) or "Unnamed spokesperson"
+    who = inert(statement.speaker, FIELD_MAX) or UNNAMED.get(statement.kind, UNNAMED["quote"])
     title = inert(statement.speaker_title, FIELD_MAX)
     return f"*{who}*, {title}" if title else f"*{who}*"
 

@@ -149,7 +149,7 @@ def test_agency_falls_back_to_as_written_and_unknown_parts():
                               article=Article(url="notaurl", url_hash="h", title="",
                                               published=None))
     texts = "\n".join(all_texts(blocks.statement_blocks(statement)))
-    assert "LAPD — refuses" in texts and "Unnamed spokesperson" in texts
+    assert "LAPD — refuses" in texts and blocks.UNNAMED[statement.kind] in texts
     assert "date unknown" in texts and "Why" not in texts
 
 
@@ -184,3 +184,13 @@ def test_digest_stays_within_fifty_blocks(n, shown, more):
         assert rendered.blocks[-1]["elements"][0]["text"] == f"…and {more} more in the archive"
     assert_limits(rendered)
     assert not any(LIVE.search(t) for t in all_texts(rendered.blocks))
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("agency_voice", "the agency itself (its own release)"),
+    ("reported", "the agency (no named speaker)"),
+    ("quote", "an unnamed spokesperson"),
+], ids=["press-release", "reported-speech", "unattributed-quote"])
+def test_unnamed_speaker_says_how_the_statement_was_made(kind, expected):
+    statement = statement_row(speaker=None, speaker_title=None, kind=kind)
+    assert f"*Speaker:* *{expected}*" in blocks.details(statement)
