@@ -27,6 +27,17 @@ def _count(sessions, model) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
+def open_archive(url: str):
+    """A migrated database holding one feed: (engine, sessions, feed id)."""
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        feed = Feed(name="outlet", url="https://outlet.example/rss", interval_seconds=900)
+        session.add(feed)
+    return engine, sessions, feed.id
+
+
 def _feed_state(sessions, feed_id: int) -> tuple:
     with sessions() as session:
         feed = session.get(Feed, feed_id)
@@ -36,13 +47,8 @@ def _feed_state(sessions, feed_id: int) -> tuple:
 def test_sqlite_disk_full_is_a_clear_error_and_corrupts_nothing(sqlite_url, make_article,
                                                                 make_statement, clock):
     """`PRAGMA max_page_count` makes SQLite answer SQLITE_FULL, as a full disk does."""
-    upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    sessions = make_sessionmaker(engine)
-    with sessions.begin() as session:
-        feed = Feed(name="outlet", url="https://outlet.example/rss", interval_seconds=900)
-        session.add(feed)
-    state_before = _feed_state(sessions, feed.id)
+    engine, sessions, feed_id = open_archive(sqlite_url)
+    state_before = _feed_state(sessions, feed_id)
     limit = {"pages": None}
 
     @event.listens_for(engine, "connect")
@@ -55,14 +61,14 @@ def test_sqlite_disk_full_is_a_clear_error_and_corrupts_nothing(sqlite_url, make
         limit["pages"] = conn.scalar(text("PRAGMA page_count")) + 1
     engine.dispose()
 
-    big = make_article(feed.id, text="Immigration enforcement. " * 40_000)
+    big = make_article(feed_id, text="Immigration enforcement. " * 40_000)
     with pytest.raises(OperationalError, match="database or disk is full"):
         with sessions.begin() as session:
             store_article(session, big, [make_statement()], channel="#x", now=clock())
-            record_success(session, feed.id, now=clock(), http_status=200, etag='"new"',
+            record_success(session, feed_id, now=clock(), http_status=200, etag='"new"',
                            last_modified=None, entries=1, new_articles=1)
     assert _count(sessions, Article) == 0 and _count(sessions, Statement) == 0
-    assert _feed_state(sessions, feed.id) == state_before
+    assert _feed_state(sessions, feed_id) == state_before
     assert sqlite3.connect(sqlite_url.removeprefix("sqlite:///")).execute(
         "PRAGMA integrity_check").fetchone() == ("ok",)
 
@@ -77,12 +83,7 @@ def test_sqlite_disk_full_is_a_clear_error_and_corrupts_nothing(sqlite_url, make
 def test_sqlite_locked_by_another_process_waits_instead_of_failing(sqlite_url, make_article,
                                                                   make_statement, clock):
     """A reader holding a snapshot and a writer holding the lock for 2 s: our write waits."""
-    upgrade(sqlite_url)
-    engine = make_engine(sqlite_url)
-    sessions = make_sessionmaker(engine)
-    with sessions.begin() as session:
-        feed = Feed(name="outlet", url="https://outlet.example/rss", interval_seconds=900)
-        session.add(feed)
+    engine, sessions, feed_id = open_archive(sqlite_url)
     path = sqlite_url.removeprefix("sqlite:///")
     reader = sqlite3.connect(path, isolation_level=None)
     reader.execute("BEGIN")
@@ -93,7 +94,7 @@ def test_sqlite_locked_by_another_process_waits_instead_of_failing(sqlite_url, m
 
     started = time.monotonic()
     with sessions.begin() as session:
-        store_article(session, make_article(feed.id), [make_statement()], channel="#x", now=clock())
+        store_article(session, make_article(feed_id), [make_statement()], channel="#x", now=clock())
     waited = time.monotonic() - started
     reader.execute("COMMIT")
     assert waited >= 1.5, "the write should have waited for the lock"
@@ -104,21 +105,16 @@ def test_sqlite_locked_by_another_process_waits_instead_of_failing(sqlite_url, m
 @pytest.mark.slow
 def test_postgres_restart_under_a_running_engine(pg_url, make_article, make_statement, clock):
     """Pooled connections die with the server; the next unit of work reconnects."""
-    upgrade(pg_url)
-    engine = make_engine(pg_url)
-    sessions = make_sessionmaker(engine)
+    engine, sessions, feed_id = open_archive(pg_url)
     with sessions.begin() as session:
-        feed = Feed(name="outlet", url="https://outlet.example/rss", interval_seconds=900)
-        session.add(feed)
-    with sessions.begin() as session:
-        store_article(session, make_article(feed.id), [make_statement()], channel="#x", now=clock())
+        store_article(session, make_article(feed_id), [make_statement()], channel="#x", now=clock())
 
     restart_postgres()
     deadline = time.monotonic() + 30
     while True:
         try:
             with sessions.begin() as session:
-                store_article(session, make_article(feed.id),
+                store_article(session, make_article(feed_id),
                               [make_statement("Our deputies will keep honoring ICE detainers.",
                                               stance="cooperates")], channel="#x", now=clock())
             break
