@@ -25,6 +25,14 @@ What an act is (``stance`` decides with them):
   custody"; "wanted by / the subject of" an ICE warrant; ICE or immigration agents as the
   subject of a jail-access verb ("may interview inmates", "is welcome in the jail"); "no
   role / part in immigration"; words between "agreement" and "with ICE".
+* Round6 (stance round): a withdrawal from a cooperation program is an ``ends`` act
+  ("is leaving a ... Homeland Security Investigations task force", "walking away from /
+  opting out of / backing out of / parting ways with" a contract, pilot, initiative,
+  arrangement, MOU); ICE (or immigration agents) as the doer of an access verb under a
+  negated auxiliary ("Immigration agents don't get to walk into our booking area",
+  "immigration officers will not be let behind the lockup doors") is a negated access
+  act, so it refuses; words excluded after "immigration" ("office", "court") are whole
+  words, so "immigration officers" is a strong object.
 * ``CONDITIONS`` mark conditional cooperation (judicial warrant, serious crimes only,
   case by case, "only if", "requires a warrant"); ``_BUT_NOT`` a "but ... not" contrast
   (also "but ... stay out of / avoid"); ``RESTRICTION`` also counts an exclusive class
@@ -44,7 +52,7 @@ STRONG = (
     r"|customs and border protection|border patrol|homeland security"
     r"|(?:federal |civil |u\.s\. )*immigration\b(?! (?:court|judges?|attorneys?|lawyers?|reform|"
     r"hearings?|cases?|office|offices|building|services|clinic|center|debate|bill|forum|rally|"
-    r"advocates?|groups?|policy debate|system|systems|crisis|problem|issues?|overhaul|judges?))"
+    r"advocates?|groups?|policy debate|system|systems|crisis|problem|issues?|overhaul|judges?)\b)"
     r"|deport\w*|287\(g\)|detainers?)"
 )
 _WEAK = (r"(?:them|it|those|these|such \w+|the agency|federal (?:partners|agents|agencies|"
@@ -141,13 +149,14 @@ _PROBES = {
     "enforce": "enforc carr tak took assum perform act do", "arrest": "arrest detain pick",
     "status-based": "based", "287(g)": "287 warrant service task force agreement contract partners"
                                        "hip memorand program",
-    "ends": "end termin withdr exit cancel rescind revok quit pull opt cut sever suspend discontin"
+    "ends": "leav away back out part end termin withdr exit cancel rescind revok quit pull opt cut "
+            "sever suspend discontin"
             "u "
             "abandon stop ceas halt refus reject declin turn limit restrict bar prohibit forbid ba"
             "n "
             "block ignor phas scal wind lapse",
-    "access": "allow let permit giv gave grant open ice", "deputize": "deputi giv gave grant confe"
-                                                                      "r receiv",
+    "access": "allow let permit giv gave grant open ice immigration",
+    "deputize": "deputi giv gave grant confer receiv",
     "role": "deportation extension arm of branch eyes holding pen business immigration agent offic"
             "er "
             "official",
@@ -270,6 +279,8 @@ RULES: tuple[Rule, ...] = (
     _rule("ends", -1, r"\b(?:end|ends|ended|ending|terminat\w+|withdr\w+|exit\w*|cancel\w*|"
                       r"rescind\w*|"
           r"revok\w+|quit\w*|pull\w* (?:\w+ ){0,3}out (?:of|from)|opt\w* out of|"
+          r"leav(?:e|es|ing)|(?:walk|step|back|mov|turn)\w* away from|"
+          r"(?:back|get|getting|got|drop|bow)\w* out of|part\w* ways with|"
           r"cut\w* (?:off )?ties with|"
           r"cut\w* off|sever\w*|suspend\w*|discontinu\w+|abandon\w*|(?<!traffic )(?<!a )(?<!the )s"
           r"top\w*|ceas\w+|halt\w*|refus\w+|"
@@ -278,20 +289,22 @@ RULES: tuple[Rule, ...] = (
           r"forbid\w*|forbade|ban|bans|banned|banning|block(?:s|ed|ing)|ignor\w+|phas\w+ out|"
           r"scal\w+ back|wind\w* down|let (?:\w+ ){0,3}lapse)"
           rf"\s+{_gap(7, _BLOCK + '|say|discuss|answer|questions?|after')}{_DET}"
-          rf"(?:{STRONG}|contracts?|agreements?|partnership|program|practice|cooperation|requests?|"
-          r"them|those|warrants|the agency|task forces?)"),
+          rf"(?:{STRONG}|contracts?|agreements?|partnerships?|programs?|practice|cooperation|requests?|"
+          r"them|those|warrants|the agency|task forces?|pilot|initiative|arrangements?|"
+          r"memorand\w+|(?-i:MOU)s?)"),
     _rule("access", 1, r"\b(?:allow\w*|let|lets|letting|permit\w*|giv\w+|gave|grant\w*|open\w*)\s+"
           rf"{_gap(3)}(?:{STRONG})(?:\s+(?:officers|agents|officials|personnel))?\s+"
           r"(?:access|into|in(?:side)?|to (?:enter|interview|review|use|work)"
           r"|(?:to )?(?:house|hold|keep|detain|jail|lock up|rent|use|interview|screen|"
           r"question)\b)"),
     _rule("access", 1, _ICE_SUBJECT +
-          r"(?:(?:will|would|can|may|could)\s+)?(?:(?:no longer|not|never|"
+          r"(?:(?:will|would|can|may|could|do|does|did|won't|wouldn't|can't|cannot|don't|"
+          r"doesn't|didn't)\s+)?(?:(?:no longer|not|never|"
           r"continue to)\s+)?(?:(?:be|is|are|remains?)\s+)?"
-          r"(?:allowed|permitted|given|granted|welcome|get|have|has|keep|"
+          r"(?:allowed|permitted|given|granted|welcome|let|get|gets|have|has|keep|"
           r"retain)\b\s+(?:[\w'-]+\s+){0,4}?"
-          r"(?:access|into|inside|office|desk|space|workspace|room|interview|enter|question|"
-          r"screen|jails?|facilit\w+|detention)\b", inner=True),
+          r"(?:access|into|inside|behind|past|office|desk|space|workspace|room|interview|enter|"
+          r"question|screen|jails?|facilit\w+|detention|keys?|key cards?|badges?)\b", inner=True),
     _rule("access", 1, _ICE_SUBJECT +
           r"(?:will|would|can|may|could)\s+(?:(?:no longer|not|never|still|continue to)\s+)?"
           r"(?:be able to\s+)?(?:interview|question|screen|enter|visit|access|"

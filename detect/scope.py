@@ -26,7 +26,11 @@ Rules, in evaluation order (``mask`` applies 1-5, ``negations`` applies 6):
    "refuse", "bar", ...) count each, so "will not hesitate to cooperate" is cooperation
    and "has no intention of ending" keeps the agreement. A lexical negator coordinated
    with the next verb ("will not stop or detain anyone") is an action, not a negator.
-   An odd count flips the cue.
+   An odd count flips the cue. Multi-word withdrawals ("walking away from", "opting out
+   of", "pulling out of", "parting ways with", "leaving") count as one lexical negator, so
+   a cooperation act inside what is being left ("walking away from a contract to house
+   ICE detainees", "opting out of a pilot that would have sent fingerprints to ICE")
+   refuses, and "has no plans to leave the 287(g) program" (two negators) keeps it.
 7. After the cue: "... is not our job / mission / role" flips it too (``stance``).
 """
 from __future__ import annotations
@@ -105,6 +109,11 @@ _LEXICAL = re.compile(
     r"terminat\w+|withdr\w+|bar|bars|barred|barring|prohibit\w*|forbid\w*|forbade|ban|bans|banned|"
     r"banning|limit\w*|restrict\w*|ignor\w+|against|oppos\w+|rescind\w*|suspend\w*|"
     r"discontinu\w+|instead|rather|without|unwilling|reluctant)$", re.I)
+# Multi-word withdrawals ("walking away from", "opting out of") read as one lexical
+# negator: "is walking away from a contract to house ICE detainees" refuses.
+_WITHDRAW_RE = re.compile(
+    r"\b(?:(?:walk|step|mov|turn)\w* away from|(?:opt|pull|back|get|getting|got|drop|bow)\w* "
+    r"out of|part\w* ways with|leav(?:e|es|ing))\b", re.I)
 _GLUE = frozenset("""and or will would does do did is are was were has have had can could shall
     should must may might be been being ever also longer""".split())
 WINDOW = 12
@@ -129,7 +138,8 @@ def negations(text: str, start: int) -> int:
         if m.end() > len(before):
             break
         cut = m.end()
-    return count_negators(_WORD_RE.findall(before[cut:])[-WINDOW:])
+    before = _WITHDRAW_RE.sub("withdrawing", before[cut:])
+    return count_negators(_WORD_RE.findall(before)[-WINDOW:])
 
 
 def count_negators(words: list[str]) -> int:

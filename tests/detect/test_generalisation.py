@@ -139,3 +139,31 @@ ROUND3_RELEVANT = [
 def test_round3_relevant(best, text: str, stance: str) -> None:
     found = best(text)
     assert found is not None and found.stance == stance, found
+
+
+ROUND6 = [
+    # withdrawal from a cooperation program, with no listed refusal verb
+    ("leaving-hsi-task-force", "The police department is leaving a regional Homeland Security "
+     "Investigations task force.", "refuses"),
+    ("walking-away-partnership", "The county is walking away from its partnership with ICE.", "refuses"),
+    ("walking-away-contract-to-house", "The sheriff is walking away from a contract to house federal "
+     "immigration detainees.", "refuses"),
+    ("opting-out-of-pilot", "The department is opting out of a federal pilot that would have sent "
+     "fingerprints to immigration officials.", "refuses"),
+    ("parting-ways-with-ice", "The jail is parting ways with ICE after a decade.", "refuses"),
+    ("no-plans-to-leave", "The sheriff has no plans to leave the 287(g) jail program.", "cooperates"),
+    # ICE as the grammatical doer under negation
+    ("ice-dont-get-to-walk-in", "Immigration agents don't get to walk into our booking area anymore.",
+     "refuses"),
+    ("ice-wont-be-let-behind", "Federal immigration officers will not be let behind the lockup doors.",
+     "refuses"),
+    ("ice-doesnt-get-a-desk", "ICE doesn't get a desk in the jail.", "refuses"),
+    ("ice-gets-a-desk", "ICE officers will keep a desk inside the jail's intake unit.", "cooperates"),
+    # "immigration officers" is an actor, not an "immigration office"
+    ("keep-for-immigration-officers", "The jail will keep people for immigration officers.", "cooperates"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [s[1:] for s in ROUND6], ids=[s[0] for s in ROUND6])
+def test_round6_stance_rules(text: str, stance: str) -> None:
+    assert decide(text, topical=True).stance == stance
