@@ -27,15 +27,26 @@ threshold; ``upgrade`` runs on every precise statement):
    "agreement") or a background sentence (a past year, "was once", "years ago", "back
    in"). A detainer "from Oklahoma" (another state's) is no enforcement word.
 5. Stance, in order: a condition marker (``CONDITION_RE``: unless, only if / when /
-   after, except, a judge's or judicial warrant, serious / violent crimes, convicted,
-   one at a time, case by case, 48 hours, courtesy call, "but ... not") -> mixed;
-   a refusal signal scoped to the enforcement clause (``REFUSAL_RE``: a negator or a
-   refusal verb in the same sentence before the enforcement words, "those days are
-   over", "not us") -> refuses; otherwise the affirmative frame -> cooperates.
+   after, except, a judge's or judicial warrant, serious / violent crimes, one at a
+   time, case by case, individually, "and not otherwise", 48 hours, courtesy call,
+   "but ... not"; "convicted" / "charged" only after only / except / unless / limited
+   to / solely) -> mixed; a refusal signal scoped to the enforcement clause
+   (``REFUSAL_RE``: a negator or a refusal verb in the same sentence before the
+   enforcement words, "those days are over", "not us") -> refuses; otherwise the
+   affirmative frame -> cooperates, but only with a positive cooperation signal
+   (``COOPERATION_RE``: join, sign, renew, honor, comply, notify, transfer, hand over,
+   allow / give access, work with, partner, assist, hold, house, lease, share,
+   continue, train ...); without one the reading takes the weak part "no cooperation
+   signal" (round6: neutral or refusing words with no listed refusal word must not
+   default to cooperation).
+5b. ICE as the doer ("ICE sent a form", ``_ICE_ACTOR_RE``) is no enforcement mention
+   for a cooperation, but it is one for a refusal scoped before it in its sentence
+   ("will not keep anyone in custody one extra minute because ICE sent a form").
 6. Score (``SCORE_CLEAR`` / ``WEAK_PENALTY``): 0.55 when all three parts are clear,
    below every precise statement with a voice (>= 0.6) and above the default threshold
    0.5; each weak part (a vague enforcement word, a bare speech frame with no modal or
-   decision word, an action sentence carrying a past year) takes 0.1 off.
+   decision word, an action sentence carrying a past year, no cooperation signal for a
+   cooperating reading) takes 0.1 off.
 
 ``upgrade`` (tie-break for precise statements): a cooperating stance whose acts all lie
 inside a prohibition's scope ("forbids employees from using city resources to aid in
@@ -92,7 +103,9 @@ CONDITION_RE = re.compile(
     r"|\bjudge's (?:signature|order)|\b(?:judicial|judge-signed|criminal) (?:warrant|order)s?"
     r"|\bcourt order\b"
     r"|\b(?:serious|violent|dangerous)\s+(?:\w+\s+){0,2}?(?:crimes?|felon\w*|offen[cs]es|"
-    r"criminals?|offenders?|histor\w+)|\bconvicted\b|\bone at a time\b|\bcase[- ]by[- ]case\b"
+    r"criminals?|offenders?|histor\w+)|\bone at a time\b|\bcase[- ]by[- ]case\b"
+    r"|\b(?:only|except|unless|limited to|restricted to|solely)\b[^.;]{0,60}?\b(?:convicted|"
+    r"charged)\b|\bnot otherwise\b|\b(?:individually|one by one|on (?:its|their) (?:own )?merits)\b"
     r"|\b48 hours\b|\bcourtesy (?:call|notice|notification)|\bcriminal (?:warrants?|"
     r"investigations?|cases?) \w*\s*(?:but|while)\b", re.I)
 _BUT_NOT_RE = re.compile(r"\b(?:will|would|can|may|continues? to|remains?|keeps?)\s+(?!not\b)"
@@ -100,6 +113,17 @@ _BUT_NOT_RE = re.compile(r"\b(?:will|would|can|may|continues? to|remains?|keeps?
                          r"\bno longer\b|\bpull\w*|\bwithdr\w+|\brefus\w+|\bdeclin\w+)"
                          r"|\b(?:not|n't|never)\b[^.;]{0,80}?\bbut\b[^.;]{0,40}?\b(?:will|"
                          r"do|does|can)\b(?! not)(?!n't)", re.I)
+# A positive cooperation signal: without one (and with no refusal or condition) the
+# reading is weak, not a default cooperation.
+COOPERATION_RE = re.compile(
+    r"\b(?:join\w*|sign\w*|renew\w*|honou?r\w*|compl\w+|notif\w+|transfer\w*|hand\w*|"
+    r"turn\w* over|allow\w*|let|lets|permit\w*|give\w*|gave|grant\w*|access|work\w* with|"
+    r"partner\w*|assist\w*|help\w*|aid\w*|hold\w*|held|keep\w*|kept|house\w*|housing|leas\w+|"
+    r"rent\w*|detain\w*|book\w*|share\w*|sharing|send\w*|sent|cooperat\w+|coordinat\w+|"
+    r"support\w*|participat\w+|continu\w+|remain\w*|stay\w*|train\w*|process\w*|screen\w*|"
+    r"agree\w*|welcome\w*|deputi\w+|serve\w*|tell\w*|call\w*|alert\w*|inform\w*)\b", re.I)
+# ICE as the doer, kept as enforcement only for a refusal scoped before it ("will not keep
+# anyone in custody because ICE sent a form").
 REFUSAL_RE = re.compile(
     r"\b(?:not|never|no|nor|no longer|won't|wouldn't|don't|doesn't|isn't|aren't|can't|cannot|"
     r"refus\w+|declin\w+|stop\w*|end\w*|ceas\w+|halt\w*|bar|bars|barred|forbid\w*|prohibit\w*|"
@@ -130,11 +154,19 @@ def candidate(words: str, attr: Attribution, voice: str, identifiable: bool) -> 
     mentions = [m for m in ENFORCEMENT_RE.finditer(masked)
                 if not _ICE_ACTOR_RE.match(masked, m.end())]
     frame = FRAME_RE.search(masked)
-    if not mentions or (frame is None and voice == "action"):
+    if frame is None and voice == "action":
         return None
+    if not mentions:
+        actors = list(ENFORCEMENT_RE.finditer(masked))
+        refused = next((m for m in actors if _scoped_refusal(masked, m, only=m)), None)
+        if refused is None:
+            return None
+        mentions = [refused]
     found = mentions[0]
     weak = _weak_parts(words, masked, found, frame)
     stance, why = _stance(words, masked, found)
+    if stance == "cooperates" and not COOPERATION_RE.search(masked):
+        weak.append("no cooperation signal")
     score = round(max(0.0, SCORE_CLEAR - WEAK_PENALTY * len(weak)), 3)
     cues = (f'fallback {stance}: "{why}"', f'enforcement: "{found.group()}"',
             f'frame: "{frame.group() if frame else voice}"') + tuple(f"weak: {w}" for w in weak)
@@ -168,10 +200,12 @@ def _stance(words: str, masked: str, found: re.Match[str]) -> tuple[str, str]:
     return "cooperates", " ".join(found.group().split())
 
 
-def _scoped_refusal(masked: str, found: re.Match[str]) -> str | None:
-    """A refusal word in the sentence of some enforcement mention, before it or (for a
-    pronoun-led tail like "Not us." / "Those days are over.") in the next sentence."""
-    for m in ENFORCEMENT_RE.finditer(masked):
+def _scoped_refusal(masked: str, found: re.Match[str],
+                    only: re.Match[str] | None = None) -> str | None:
+    """A refusal word in the sentence of some enforcement mention (or of ``only``),
+    before it or (for a pronoun-led tail like "Not us." / "Those days are over.") in the
+    next sentence."""
+    for m in [only] if only is not None else ENFORCEMENT_RE.finditer(masked):
         start = masked.rfind(".", 0, m.start()) + 1
         start = max(start, masked.rfind(";", 0, m.start()) + 1)
         hits = list(REFUSAL_RE.finditer(masked, start, m.start()))

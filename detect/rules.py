@@ -33,6 +33,12 @@ What an act is (``stance`` decides with them):
   "immigration officers will not be let behind the lockup doors") is a negated access
   act, so it refuses; words excluded after "immigration" ("office", "court") are whole
   words, so "immigration officers" is a strong object.
+  A class defined by a charge ("inmates convicted of ...") is a restriction only when it
+  narrows cooperation (``restricts``): "including / even / all ... charged with" widens
+  it, and a charge in passing ("the man was convicted of ...") is no restriction at all.
+  Individual review ("reviews each detainer individually", "on its merits") and "and not
+  otherwise" are conditions; "serious charges / convictions / records" are descriptive
+  (weak) conditions.
 * ``CONDITIONS`` mark conditional cooperation (judicial warrant, serious crimes only,
   case by case, "only if", "requires a warrant"); ``_BUT_NOT`` a "but ... not" contrast
   (also "but ... stay out of / avoid"); ``RESTRICTION`` also counts an exclusive class
@@ -357,7 +363,9 @@ CONDITIONS = re.compile(
     r"|\b(?:accompanied|backed|supported|paired) by an? (?:court order|judicial warrant|warrant|"
     r"judge)"
     r"|\bcomes? with an? (?:court order|judicial warrant|warrant signed)"
-    r"|\bcase[- ]by[- ]case\b|\bnot civil\b|\bcriminal (?:\w+ ){0,6}(?:but|"
+    r"|\bcase[- ]by[- ]case\b|\b(?:reviews?|reviewed|weighs?|weighed|considers?|considered)\s+"
+    r"(?:\w+\s+){0,4}?(?:individually|one by one|on (?:its|their) (?:own )?merits)\b"
+    r"|\bnot otherwise\b|\bnot civil\b|\bcriminal (?:\w+ ){0,6}(?:but|"
     r"not) (?:\w+ ){0,3}civil\b", _F)
 # Descriptive conditions ("criminal warrants", "violent felonies") make a statement mixed
 # only next to a restriction ("only", "not", "without" ...) or a refusing act: "assist
@@ -365,13 +373,33 @@ CONDITIONS = re.compile(
 WEAK_CONDITIONS = re.compile(
     r"\b(?:judicial|judge's|judge-signed|criminal|court-issued) (?:warrant|order)s?"
     r"|\b(?:serious|violent|dangerous) (?:\w+ ){0,2}?(?:crimes?|felon\w*|offen[cs]es|criminals?|"
-    r"offenders?)"
+    r"offenders?|charges?|convictions?|records?)"
     r"|\bfelon(?:y|ies)\b|\bcharged with or convicted\b|\bhomicide|\bsexual assault", _F)
 # Restrictions: negators, "only", "except"; an exclusive class ("and ignore the rest",
 # "anyone else"); a class defined by a charge ("inmates convicted of violent crimes").
 RESTRICTION = re.compile(r"\b(?:only|unless|except|without|not|no|never|limit\w*|restrict\w*|"
                          r"bar\w*|the rest|(?:anyone|everyone|everybody) else|all others|"
-                         r"(?:convicted|charged|accused) (?:of|with))\b|n't\b", _F)
+                         r"(?:those|people|inmates|individuals|anyone|immigrants|prisoners|"
+                         r"detainees|offenders|someone|persons|(?:who|that) (?:have|has|had) "
+                         r"been|(?:who|that) (?:are|is|was|were)) (?:\w+ )?(?:convicted|"
+                         r"charged|accused) (?:of|with)|(?:convicted|charged) (?:of|with) "
+                         r"(?:\w+ ){0,3}?(?:rather than|instead of|as opposed to))\b"
+                         r"|n't\b", _F)
+_INCLUSIVE_RE = re.compile(r"\b(?:including|even|all|every|any|also)\b(?:\s+\w+){0,2}\s*$", _F)
+
+
+def restricts(text: str) -> bool:
+    """True when ``text`` has a restriction (``RESTRICTION``); a class defined by a charge
+    counts only when it narrows the cooperation, not when it widens it ("including
+    people charged with ...", "even for those convicted of ...")."""
+    for m in RESTRICTION.finditer(text):
+        if re.search(r"(?:convicted|charged|accused)", m.group(), _F) and \
+                _INCLUSIVE_RE.search(text, max(0, m.start() - 40), m.start()):
+            continue
+        return True
+    return False
+
+
 _BUT_NOT = re.compile(r"\bbut\s+(?:[\w']+\s+){0,4}?(?:not|\w+n't|no longer|never|bars?|prohibit\w*|"
                       r"restrict\w*|limit\w*|declin\w*|refus\w*|stay\w* out|keep\w* out|"
                       r"avoid\w*|refrain\w*)\b", _F)

@@ -43,6 +43,7 @@ from .rules import (  # noqa: F401  (topic_hits is re-exported)
     RULES,
     WEAK_CONDITIONS,
     Rule,
+    restricts,
     topic_hits,
 )
 from .scope import count_negators, mask, negations
@@ -153,7 +154,7 @@ def decide(text: str, topical: bool) -> Stance:
     conditions = [" ".join(m.group().split()) for m in CONDITIONS.finditer(text)]
     pos = any(a.polarity > 0 for a in acts)
     neg = any(a.polarity < 0 for a in acts)
-    if neg or RESTRICTION.search(text):
+    if neg or restricts(text):
         conditions += [" ".join(m.group().split()) for m in WEAK_CONDITIONS.finditer(text)]
     but_not = _BUT_NOT.search(text) is not None
     if (pos and neg) or conditions or (pos and but_not):

@@ -18,6 +18,11 @@ FOUND = [
      "Immigration and Customs Enforcement to lease 150 beds at the county jail.", "cooperates"),
     ("one-at-a-time", "Framingham Police Department Chief Lester Baker said requests from "
      "immigration agents are weighed one at a time.", "mixed"),
+    # round6: a refusal scoped before ICE-as-doer words; a judge's signature as a condition
+    ("refusal-before-ice-actor", "The Hennepin County Sheriff's Office said it will not keep "
+     "anyone in custody one extra minute because ICE sent a form.", "refuses"),
+    ("not-otherwise", "Marion County Sheriff Paul Yates said ICE requests will get a yes "
+     "when a judge has signed the warrant, and not otherwise.", "mixed"),
     ("stay-but-pulled", "Aurora Police Department Chief Carla Mendes said detectives will remain on "
      "federal drug task forces but will be pulled from any civil immigration arrests.", "mixed"),
 ]
@@ -73,3 +78,18 @@ UPGRADES = [
 def test_upgrade_in_prohibition_scope(words: str, stance: str, starts: list[int],
                                       expected: str) -> None:
     assert upgrade(words, stance, starts) == expected
+
+
+NO_SIGNAL = [
+    # round6: with no condition, no scoped refusal and no cooperation verb, the fallback
+    # does not default to cooperation: the reading is weak (below the threshold).
+    ("no-cooperation-verb", "Mesa Police Department Chief Ray Dunn said ICE is a federal agency "
+     "and the department has a policy on immigration status."),
+]
+
+
+@pytest.mark.parametrize("text", [f[1] for f in NO_SIGNAL], ids=[f[0] for f in NO_SIGNAL])
+def test_fallback_needs_a_cooperation_signal(text: str) -> None:
+    found = [s for s in Detector().candidates(text) if any(c.startswith("fallback") for c in s.cues)]
+    assert not Detector().find_statements(text)
+    assert all("weak: no cooperation signal" in s.cues for s in found)

@@ -161,6 +161,22 @@ ROUND6 = [
     ("ice-gets-a-desk", "ICE officers will keep a desk inside the jail's intake unit.", "cooperates"),
     # "immigration officers" is an actor, not an "immigration office"
     ("keep-for-immigration-officers", "The jail will keep people for immigration officers.", "cooperates"),
+    # a charge makes a policy mixed only when it narrows the cooperation
+    ("including-charged-with", "The sheriff honors all ICE detainers, including for people charged "
+     "with violent felonies.", "cooperates"),
+    ("even-charged-with", "The jail honors ICE detainers even for people charged with minor felonies.",
+     "cooperates"),
+    ("class-convicted-of", "The jail honors ICE detainers for inmates convicted of violent felonies.",
+     "mixed"),
+    ("only-convicted-of", "The jail will honor ICE detainers only for people convicted of felonies.",
+     "mixed"),
+    ("convicted-in-passing", "The sheriff honors every ICE detainer; the man was convicted of a felony "
+     "assault in 2019.", "cooperates"),
+    # individual review and "not otherwise" are conditions
+    ("reviews-individually", "The jail reviews each immigration detainer individually and will honor "
+     "those tied to serious charges.", "mixed"),
+    ("not-otherwise", "The jail will hold people for ICE when a judge has signed a warrant, and not "
+     "otherwise.", "mixed"),
 ]
 
 
