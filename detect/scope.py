@@ -15,6 +15,10 @@ Rules, in evaluation order (``mask`` applies 1-5, ``negations`` applies 6):
 4. Background: a relative clause that carries a year (", which ended its agreement in
    2012,"), a past "when the county still ..." clause, or a past-perfect relative
    clause ("a program that had screened inmates ..."): what used to be, not the policy.
+   Reasons (round6): "after learning / finding / reports that ..." to the end of the
+   sentence is what the agency learned, not what it will do ("walking away from its
+   partnership with HSI after learning a sweep it assisted was used to arrest people
+   for deportation" refuses).
 5. Masked text is replaced by spaces, so character offsets stay valid.
 6. Negation scope: a cue is negated by the negators among the (at most 12) words before
    it, back to the nearest clause boundary (sentence punctuation, "but", "while",
@@ -76,6 +80,9 @@ _MASKS = [
     r"\bwhen (?:the|it|they|he|she|its|his|her)\b(?:\s+\w+){0,3}?\s+(?:still|was|were|"
     r"had)\b[^,.;]*",
     r"\b(?:that|which|who)\s+had\s+(?!no\b|not\b)[^,.;]*",
+    # reasons: what the agency learned or found, not what it will do
+    r"\b(?:after|upon|since)\s+(?:learning|finding|discovering|realizing|reports?|revelations?|"
+    r"news|it (?:emerged|was revealed|came to light|became clear))\b[^.;!?]*",
 ]
 _MASK_RES = [re.compile(m, re.I) for m in _MASKS]
 # Lower-case stems one of which each mask needs, checked before its regex runs.
@@ -90,6 +97,8 @@ _MASK_PROBES = [
     ("take up", "consider", "debate", "discuss", "vote on", "hear", "study"), ("propos",), ("if",),
     ("think", "thought", "fear", "afraid", "worr", "rumo", "claim", "alleg", "accus", "suspect"),
     ("19", "20"), ("when",), ("had",),
+    ("learning", "finding", "discover", "realiz", "report", "revelation", "news", "emerged",
+     "revealed", "came to light", "became clear"),
 ]
 
 _BOUNDARY_RE = re.compile(

@@ -172,6 +172,11 @@ ROUND6 = [
      "mixed"),
     ("convicted-in-passing", "The sheriff honors every ICE detainer; the man was convicted of a felony "
      "assault in 2019.", "cooperates"),
+    # a reason clause ("after learning ...") is not the agency's own act
+    ("after-learning-reason", "The department is walking away from its partnership with HSI after "
+     "learning a sweep it assisted was used to arrest people for deportation.", "refuses"),
+    ("after-reports-reason", "The sheriff ended the 287(g) agreement after reports that deputies had "
+     "helped ICE agents at a courthouse.", "refuses"),
     # individual review and "not otherwise" are conditions
     ("reviews-individually", "The jail reviews each immigration detainer individually and will honor "
      "those tied to serious charges.", "mixed"),
