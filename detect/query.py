@@ -16,7 +16,8 @@ Grammar (what operators may write under ``[detect] query``):
 Evaluation order: the query is parsed and compiled once (``parse_query``). For every
 text, ``CompiledQuery.prefilter`` first runs cheap substring/regex checks derived from
 the terms the query cannot match without (so off-topic pages exit in microseconds);
-only then is the boolean tree evaluated. Each leaf is compiled to a regex over token
+only then is the boolean tree evaluated. A phrase's substring probe is its longest word
+("papers" for "have papers"), so a common first word never sends every page on. Each leaf is compiled to a regex over token
 boundaries: a term is one token (``\b...\b``), a phrase is consecutive tokens
 (``\W+`` between them), a proximity bounds the number of tokens in between. This is
 the positional evaluation of a token stream, done by the C regex engine instead of
@@ -42,7 +43,8 @@ DEFAULT_QUERY = (
     '(ICE OR CBP OR DHS OR HSI OR immigra* OR deport* OR detainer* OR "287(g)" OR '
     'sanctuary OR undocumented OR "homeland security" OR "border patrol" OR '
     '"customs enforcement" OR "federal agents" OR "check papers"~3 OR citizenship OR '
-    '"country illegally" OR "country legally" OR "here illegally" OR "their papers") AND '
+    '"country illegally" OR "country legally" OR "here illegally" OR "their papers" OR '
+    '"have papers" OR "warrant service officer") AND '
     "(police OR polic* OR PD OR LAPD OR NYPD OR SFPD OR LASD OR CHP OR sheriff* OR jail* OR deput*"
     " OR officer* OR trooper* OR chief OR "
     "patrol OR department OR mayor OR council* OR commission* OR supervisors OR "
@@ -282,6 +284,9 @@ def _word_check(words: tuple[str, ...]) -> Callable[[str, str], bool]:
     if len(words) == 1 and _is_caps(first):
         confirm = re.compile(_word_regex(first))
         return lambda text, folded: first in text and confirm.search(text) is not None
-    probe = re.sub(r"\d+[a-z]$", lambda m: m.group()[:-1], first.casefold())
+    # A phrase is probed by its longest word ("papers" in "have papers"): a common first
+    # word would send every page to the regex.
+    longest = max((re.split(r"[*?]", w)[0] for w in words), key=len)
+    probe = re.sub(r"\d+[a-z]$", lambda m: m.group()[:-1], longest.casefold())
     confirm = re.compile(r"\W+".join(_word_regex(w.casefold()) for w in words))
     return lambda text, folded: probe in folded and confirm.search(folded) is not None

@@ -77,10 +77,10 @@ TOPIC_RE = re.compile(
     r"(?-i:ICE)\b|immigra\w*|deport\w*|287\(g\)|detainer|(?-i:CBP|DHS)\b|border patrol|"
     r"homeland security|undocumented|sanctuary|citizenship|papers|country illegally|"
     r"country legally|"
-    r"here illegally", _F)
+    r"here illegally|warrant service officer", _F)
 _TOPIC_STEMS = ("immigra", "deport", "287(g)", "detainer", "border patrol", "homeland security",
                 "undocumented", "sanctuary", "citizenship", "papers", "country illegally",
-                "country legally", "here illegally")
+                "country legally", "here illegally", "warrant service officer")
 _CAPS_TOPIC_RE = re.compile(r"\b(?:ICE|CBP|DHS)\b")
 
 
@@ -155,7 +155,8 @@ _PROBES = {
     "enforce": "enforc carr tak took assum perform act do", "arrest": "arrest detain pick",
     "status-based": "based", "287(g)": "287 warrant service task force agreement contract partners"
                                        "hip memorand program",
-    "ends": "leav away back out part end termin withdr exit cancel rescind revok quit pull opt cut "
+    "ends": "leav away back from out part end termin withdr exit cancel rescind revok quit pull "
+            "opt cut "
             "sever suspend discontin"
             "u "
             "abandon stop ceas halt refus reject declin turn limit restrict bar prohibit forbid ba"
@@ -285,7 +286,7 @@ RULES: tuple[Rule, ...] = (
     _rule("ends", -1, r"\b(?:end|ends|ended|ending|terminat\w+|withdr\w+|exit\w*|cancel\w*|"
                       r"rescind\w*|"
           r"revok\w+|quit\w*|pull\w* (?:\w+ ){0,3}out (?:of|from)|opt\w* out of|"
-          r"leav(?:e|es|ing)|(?:walk|step|back|mov|turn)\w* away from|"
+          r"leav(?:e|es|ing)|(?:walk|step|back|mov|turn|pull)\w* (?:away|back) from|"
           r"(?:back|get|getting|got|drop|bow)\w* out of|part\w* ways with|"
           r"cut\w* (?:off )?ties with|"
           r"cut\w* off|sever\w*|suspend\w*|discontinu\w+|abandon\w*|(?<!traffic )(?<!a )(?<!the )s"

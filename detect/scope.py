@@ -121,7 +121,8 @@ _LEXICAL = re.compile(
 # Multi-word withdrawals ("walking away from", "opting out of") read as one lexical
 # negator: "is walking away from a contract to house ICE detainees" refuses.
 _WITHDRAW_RE = re.compile(
-    r"\b(?:(?:walk|step|mov|turn)\w* away from|(?:opt|pull|back|get|getting|got|drop|bow)\w* "
+    r"\b(?:(?:walk|step|mov|turn|back|pull)\w* (?:away|back) from|"
+    r"(?:opt|pull|back|get|getting|got|drop|bow)\w* "
     r"out of|part\w* ways with|leav(?:e|es|ing))\b", re.I)
 _GLUE = frozenset("""and or will would does do did is are was were has have had can could shall
     should must may might be been being ever also longer""".split())

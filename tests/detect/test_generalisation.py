@@ -150,6 +150,8 @@ ROUND6 = [
      "immigration detainees.", "refuses"),
     ("opting-out-of-pilot", "The department is opting out of a federal pilot that would have sent "
      "fingerprints to immigration officials.", "refuses"),
+    ("stepping-back-from-program", "The sheriff is stepping back from a federal program that let ICE "
+     "screen inmates at booking.", "refuses"),
     ("parting-ways-with-ice", "The jail is parting ways with ICE after a decade.", "refuses"),
     ("no-plans-to-leave", "The sheriff has no plans to leave the 287(g) jail program.", "cooperates"),
     # ICE as the grammatical doer under negation

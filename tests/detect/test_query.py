@@ -25,6 +25,11 @@ MATCHES = [
     ("prohibit", "ICE -scam", "ICE agents at the jail", True),
     ("implicit-and", "ICE jail", "ICE only", False),
     ("groups", "(ICE OR CBP) AND (jail OR sheriff)", "CBP and the sheriff", True),
+    # round6: the default query knows "have papers" and the Warrant Service Officer program
+    ("default-have-papers", DEFAULT_QUERY, "No officer will ask whether a victim has or does not "
+     "have papers, the police chief said.", True),
+    ("default-wso", DEFAULT_QUERY, "The sheriff will stay in the Warrant Service Officer program.", True),
+    ("default-newspapers", DEFAULT_QUERY, "The sheriff said newspapers have covered the jail.", False),
 ]
 
 

@@ -14,6 +14,7 @@ ROUND3 = Path(__file__).parent / "data" / "round3.jsonl"
 ROUND4 = Path(__file__).parent / "data" / "round4.jsonl"
 ROUND5 = Path(__file__).parent / "data" / "round5.jsonl"
 ROUND6 = Path(__file__).parent / "data" / "round6.jsonl"
+ROUND7 = Path(__file__).parent / "data" / "round7.jsonl"
 
 
 def test_realistic_set_is_large_and_balanced() -> None:
@@ -24,9 +25,10 @@ def test_realistic_set_is_large_and_balanced() -> None:
     assert all(set(g) >= {"id", "text", "relevant", "stance", "speaker", "agency", "note"} for g in gold)
 
 
-@pytest.mark.parametrize("path", [REALISTIC, FRESH, ROUND2, ROUND3, ROUND4, ROUND5, ROUND6],
+@pytest.mark.parametrize("path", [REALISTIC, FRESH, ROUND2, ROUND3, ROUND4, ROUND5, ROUND6,
+                                  ROUND7],
                          ids=["realistic", "fresh", "round2", "round3", "round4", "round5",
-                              "round6"])
+                              "round6", "round7"])
 def test_realistic_figures_stay_above_the_bar(path: Path) -> None:
     with path.open(encoding="utf-8") as handle:
         gold = load_jsonl(handle)
