@@ -17,7 +17,8 @@ Evaluation order: the query is parsed and compiled once (``parse_query``). For e
 text, ``CompiledQuery.prefilter`` first runs cheap substring/regex checks derived from
 the terms the query cannot match without (so off-topic pages exit in microseconds);
 only then is the boolean tree evaluated. A phrase's substring probe is its longest word
-("papers" for "have papers"), so a common first word never sends every page on. Each leaf is compiled to a regex over token
+("papers" for "have papers"), so a common first word never sends every page on. Each
+leaf is compiled to a regex over token
 boundaries: a term is one token (``\b...\b``), a phrase is consecutive tokens
 (``\W+`` between them), a proximity bounds the number of tokens in between. This is
 the positional evaluation of a token stream, done by the C regex engine instead of
