@@ -25,14 +25,16 @@ What an act is (``stance`` decides with them):
   custody"; "wanted by / the subject of" an ICE warrant; ICE or immigration agents as the
   subject of a jail-access verb ("may interview inmates", "is welcome in the jail"); "no
   role / part in immigration"; words between "agreement" and "with ICE".
-* Round6 (stance round): a withdrawal from a cooperation program is an ``ends`` act
-  ("is leaving a ... Homeland Security Investigations task force", "walking away from /
-  opting out of / backing out of / parting ways with" a contract, pilot, initiative,
-  arrangement, MOU); ICE (or immigration agents) as the doer of an access verb under a
-  negated auxiliary ("Immigration agents don't get to walk into our booking area",
-  "immigration officers will not be let behind the lockup doors") is a negated access
-  act, so it refuses; words excluded after "immigration" ("office", "court") are whole
-  words, so "immigration officers" is a strong object.
+* Round6 (stance round): a withdrawal from a cooperation program is a ``withdraws`` act
+  ("is leaving a ... Homeland Security Investigations task force", "walking / stepping
+  away from", "opting / backing out of", "parting ways with" a contract, pilot,
+  initiative, arrangement, MOU). Its object must be a program or, after "part ways with
+  / walk away from", a federal body: "inmates leave the jail in ICE custody" is none,
+  "leave immigration enforcement to ICE" is one. ICE (or immigration agents) as the doer
+  of an access verb under a negated auxiliary ("Immigration agents don't get to walk
+  into our booking area", "immigration officers will not be let behind the lockup
+  doors") is a negated access act, so it refuses; words excluded after "immigration"
+  ("office", "court") are whole words, so "immigration officers" is a strong object.
   A class defined by a charge ("inmates convicted of ...") is a restriction only when it
   narrows cooperation (``restricts``): "including / even / all ... charged with" widens
   it, and a charge in passing ("the man was convicted of ...") is no restriction at all.
@@ -155,7 +157,8 @@ _PROBES = {
     "enforce": "enforc carr tak took assum perform act do", "arrest": "arrest detain pick",
     "status-based": "based", "287(g)": "287 warrant service task force agreement contract partners"
                                        "hip memorand program",
-    "ends": "leav away back from out part end termin withdr exit cancel rescind revok quit pull "
+    "withdraws": "leav away back out part",
+    "ends": "end termin withdr exit cancel rescind revok quit pull "
             "opt cut "
             "sever suspend discontin"
             "u "
@@ -286,8 +289,6 @@ RULES: tuple[Rule, ...] = (
     _rule("ends", -1, r"\b(?:end|ends|ended|ending|terminat\w+|withdr\w+|exit\w*|cancel\w*|"
                       r"rescind\w*|"
           r"revok\w+|quit\w*|pull\w* (?:\w+ ){0,3}out (?:of|from)|opt\w* out of|"
-          r"leav(?:e|es|ing)|(?:walk|step|back|mov|turn|pull)\w* (?:away|back) from|"
-          r"(?:back|get|getting|got|drop|bow)\w* out of|part\w* ways with|"
           r"cut\w* (?:off )?ties with|"
           r"cut\w* off|sever\w*|suspend\w*|discontinu\w+|abandon\w*|(?<!traffic )(?<!a )(?<!the )s"
           r"top\w*|ceas\w+|halt\w*|refus\w+|"
@@ -299,6 +300,19 @@ RULES: tuple[Rule, ...] = (
           rf"(?:{STRONG}|contracts?|agreements?|partnerships?|programs?|practice|cooperation|requests?|"
           r"them|those|warrants|the agency|task forces?|pilot|initiative|arrangements?|"
           r"memorand\w+|(?-i:MOU)s?)"),
+    # Withdrawal: leaving a program is refusing it; the object must be a program, so
+    # "inmates leave the jail in ICE custody" is no withdrawal.
+    _rule("withdraws", -1, r"\b(?:leav(?:e|es|ing)|(?:walk|step|back|mov|turn|pull)\w* (?:away|"
+          r"back) from|(?:opt|back|get|getting|got|drop|bow)\w* out of|part\w* ways with)\s+"
+          rf"{_gap(7, _BLOCK + '|say|discuss|answer|questions?|after')}{_DET}"
+          r"(?:[\w()-]+\s+){0,4}?(?:contracts?|agreements?|partnerships?|programs?|"
+          r"task forces?|pilot|initiative|arrangements?|memorand\w+|(?-i:MOU)s?|287\(g\)|"
+          r"cooperation|relationship)\b"
+          r"|\b(?:part\w* ways with|(?:walk|step|back|mov|turn|pull)\w* (?:away|back) from)\s+"
+          rf"{_DET}(?:(?-i:ICE|HSI|CBP)\b|immigration and customs enforcement|homeland security"
+          r"|border patrol|federal immigration \w+)"
+          r"|\bleav(?:e|es|ing)\s+(?:\w+\s+){0,2}?(?:immigration|deportation)\w*(?:\s+\w+)?\s+"
+          r"(?:to|with)\s+(?:the\s+)?(?:(?-i:ICE)|feds|federal)"),
     _rule("access", 1, r"\b(?:allow\w*|let|lets|letting|permit\w*|giv\w+|gave|grant\w*|open\w*)\s+"
           rf"{_gap(3)}(?:{STRONG})(?:\s+(?:officers|agents|officials|personnel))?\s+"
           r"(?:access|into|in(?:side)?|to (?:enter|interview|review|use|work)"

@@ -152,6 +152,9 @@ ROUND6 = [
      "fingerprints to immigration officials.", "refuses"),
     ("stepping-back-from-program", "The sheriff is stepping back from a federal program that let ICE "
      "screen inmates at booking.", "refuses"),
+    ("leave-enforcement-to-ice", "Officers leave immigration enforcement to ICE, the chief said.",
+     "refuses"),
+    ("never-walk-away", "We will never walk away from our partnership with ICE.", "cooperates"),
     ("parting-ways-with-ice", "The jail is parting ways with ICE after a decade.", "refuses"),
     ("no-plans-to-leave", "The sheriff has no plans to leave the 287(g) jail program.", "cooperates"),
     # ICE as the grammatical doer under negation
@@ -190,3 +193,15 @@ ROUND6 = [
 @pytest.mark.parametrize("text,stance", [s[1:] for s in ROUND6], ids=[s[0] for s in ROUND6])
 def test_round6_stance_rules(text: str, stance: str) -> None:
     assert decide(text, topical=True).stance == stance
+
+
+NOT_WITHDRAWALS = [
+    ("leave-jail-in-custody", "Inmates with ICE detainers leave the jail in the custody of ICE "
+     "officers."),
+    ("chief-leaving-department", "The chief is leaving the department after 31 years."),
+]
+
+
+@pytest.mark.parametrize("text", [s[1] for s in NOT_WITHDRAWALS], ids=[s[0] for s in NOT_WITHDRAWALS])
+def test_leaving_a_place_or_job_is_no_withdrawal(text: str) -> None:
+    assert all(a.rule != "withdraws" for a in decide(text, topical=True).acts)
