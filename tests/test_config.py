@@ -110,3 +110,10 @@ def test_add_feed_to_any_starting_file(tmp_path, start):
     path = write(tmp_path, start)
     add_feed(path, name="B", url="https://b.example/rss", interval="15m")
     assert [f.name for f in load_config(path).feeds][-1] == "B"
+
+
+def test_shipped_config_carries_the_default_query():
+    from detect import DEFAULT_QUERY
+
+    shipped = load_config("config.toml").detect.query
+    assert " ".join(shipped.split()) == " ".join(DEFAULT_QUERY.split())
