@@ -143,14 +143,9 @@ def classify(loader: ConfigLoader) -> None:
         echo '{"id": 1, "text": "The sheriff said he will not honor ICE detainers."}' \\
           | beatwire classify
     """
-    from detect import Detector
     from detect.classify import main as classify_main
 
-    config = loader.get(required=False)
-    kwargs = {"threshold": config.detect.threshold}
-    if config.detect.query:
-        kwargs["query"] = config.detect.query
-    classify_main(sys.stdin, sys.stdout, Detector(**kwargs))
+    classify_main(sys.stdin, sys.stdout, loader.get(required=False).detect.make_detector())
 
 
 def _since(value: datetime | None) -> date | None:

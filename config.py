@@ -126,6 +126,13 @@ class DetectConfig(_Section):
                 raise ValueError(f"query does not parse: {exc}") from None
         return value
 
+    def make_detector(self):
+        """The detect.Detector this section describes (the built-in query if none is set)."""
+        from detect import Detector
+
+        query = {"query": self.query} if self.query else {}
+        return Detector(threshold=self.threshold, **query)
+
 
 class FeedConfig(_Section):
     name: str = Field(min_length=1)

@@ -38,14 +38,13 @@ class Daemon:
     def __init__(self, config_path: str | None, config: Config, *, now_fn: Callable = utcnow):
         from alerts.base import make_sink
         from db.engine import make_engine, make_sessionmaker
-        from detect import Detector
 
         self.config_path = config_path
         self.config = config
         self.now_fn = now_fn
         self.engine = make_engine(config.database.url)
         self.sessions = make_sessionmaker(self.engine)
-        self.detector = _make_detector(Detector, config)
+        self.detector = config.detect.make_detector()
         self.sink = make_sink(config.slack)
         self.crawl = None
         self.stopping = asyncio.Event()
@@ -169,13 +168,12 @@ class Daemon:
 
     def _apply(self, new: Config) -> None:
         from alerts.base import make_sink
-        from detect import Detector
 
         old, self.config = self.config, new
         if new.database != old.database:
             log.warning("database.url changed: takes effect at restart")
         if new.detect != old.detect:
-            self.detector = _make_detector(Detector, new)
+            self.detector = new.detect.make_detector()
         if new.slack != old.slack:
             self.sink = make_sink(new.slack)
         self._sync_feeds()
@@ -252,13 +250,6 @@ class Daemon:
             except asyncio.TimeoutError:
                 log.warning("crawl did not stop in %.0fs; leases will expire", STOP_GRACE_SECONDS)
         self.engine.dispose()
-
-
-def _make_detector(detector_cls, config: Config):
-    kwargs = {"threshold": config.detect.threshold}
-    if config.detect.query:
-        kwargs["query"] = config.detect.query
-    return detector_cls(**kwargs)
 
 
 def _mtime(path: str | None) -> float | None:

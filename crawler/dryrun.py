@@ -50,7 +50,6 @@ async def _poll(config: Config) -> int:
     from db.feeds import sync_feeds
     from db.migrate import upgrade
     from db.models import utcnow
-    from detect import Detector
 
     upgrade(config.database.url)
     engine = make_engine(config.database.url)
@@ -59,9 +58,7 @@ async def _poll(config: Config) -> int:
         sync_feeds(session, config, utcnow())
     with sessions() as session:
         feeds = claim_due_feeds(session, now=utcnow(), limit=1, lease=timedelta(minutes=10))
-    kwargs = {"query": config.detect.query} if config.detect.query else {}
-    service = await CrawlService.start(config, sessions,
-                                       Detector(threshold=config.detect.threshold, **kwargs))
+    service = await CrawlService.start(config, sessions, config.detect.make_detector())
     try:
         service.submit(feeds)
         await service.wait_idle(WAIT_SECONDS)
