@@ -47,6 +47,7 @@ class Daemon:
         self.detector = config.detect.make_detector()
         self.sink = make_sink(config.slack)
         self.crawl = None
+        self.jobs = None
         self.stopping = asyncio.Event()
         self._delivering = asyncio.Lock()
         self._again = False
@@ -177,7 +178,13 @@ class Daemon:
         if new.slack != old.slack:
             self.sink = make_sink(new.slack)
         self._sync_feeds()
-        self.crawl.update_config(new, detector=self.detector)
+        if self.crawl is not None:
+            self.crawl.update_config(new, detector=self.detector)
+        timing = (new.scheduler.tick, new.slack.digest_cron)
+        if self.jobs is not None and timing != (old.scheduler.tick, old.slack.digest_cron):
+            # A running job (this reload) finishes; the new timings apply from now.
+            self.jobs.remove_all_jobs()
+            self._add_jobs(self.jobs)
 
     # -- lifecycle --------------------------------------------------------
 
@@ -209,7 +216,7 @@ class Daemon:
         """Run the jobs until SIGTERM/SIGINT, then stop within seconds."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        jobs = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
+        self.jobs = jobs = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
         self._add_jobs(jobs)
         jobs.start()
         self._install_signals()

@@ -198,3 +198,30 @@ def test_daemon_rides_out_a_postgres_restart(make_config, pg_url, feed_site, fak
         proc.wait(timeout=15)
     keys = statement_keys(fake_slack)
     assert len(keys) == len(set(keys))
+
+
+def test_reload_applies_new_job_timings(make_config, sqlite_url):
+    import asyncio
+    from datetime import timedelta
+
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from config import load_config
+    from db.migrate import upgrade
+    from scheduler import Daemon
+
+    path = make_config(sqlite_url, [], slack={"digest_cron": "0 8 * * *"}, scheduler={"tick": 5})
+    upgrade(sqlite_url)
+    daemon = Daemon(str(path), load_config(path))
+
+    async def reload_with_new_timings():
+        daemon.jobs = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
+        daemon._add_jobs(daemon.jobs)
+        make_config(sqlite_url, [], slack={"digest_cron": "30 9 * * 1-5"}, scheduler={"tick": 7})
+        assert await daemon.reload_config(force=True)
+        return daemon.jobs.get_job("poll_due_feeds"), daemon.jobs.get_job("send_digest")
+
+    poll, digest = asyncio.run(reload_with_new_timings())
+    daemon.engine.dispose()
+    assert poll.trigger.interval == timedelta(seconds=7)
+    assert "hour='9'" in str(digest.trigger) and "minute='30'" in str(digest.trigger)
