@@ -225,3 +225,29 @@ def test_reload_applies_new_job_timings(make_config, sqlite_url):
     daemon.engine.dispose()
     assert poll.trigger.interval == timedelta(seconds=7)
     assert "hour='9'" in str(digest.trigger) and "minute='30'" in str(digest.trigger)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_two_workers_on_postgres_post_each_alert_once(make_config, pg_url, feed_site, fake_slack,
+                                                      tmp_path):
+    site = Site(feed_site)
+    feeds = [{"name": "Local News", "url": feed_site.url("/feed.xml"), "interval": 1}]
+    config = make_config(pg_url, feeds, **DAEMON)
+    workers = [start_daemon(config, fake_slack.token, tmp_path / f"worker{n}.log") for n in (1, 2)]
+    try:
+        for i in range(6):
+            site.publish(i)
+            time.sleep(1.5)
+        places = {PLACES[i] for i in range(6)}
+        assert wait_for(lambda: all(posted_about(fake_slack, p) for p in places), timeout=90)
+        time.sleep(3)  # a second post of anything would show up now
+    finally:
+        for proc in workers:
+            proc.send_signal(signal.SIGTERM)
+        for proc in workers:
+            proc.wait(timeout=15)
+    keys = statement_keys(fake_slack)
+    assert len(keys) == len(set(keys)) == 6, sorted(keys)
+    page_fetches = [r.path for r in feed_site.requests if r.path.startswith("/news/")]
+    assert sorted(page_fetches) == sorted(set(page_fetches)), "an article page was fetched twice"
