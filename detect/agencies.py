@@ -13,7 +13,8 @@ Rules, in evaluation order:
    ``kind``. Leading sentence words ("The", "On Monday") are trimmed off the place.
    A head noun followed by "of"/"for" and a place ("the sheriff of Galveston County",
    "the police department of Waco") names the same agency. Lower-case "County
-   commissioners / supervisors / legislators" after a place are the county's board.
+   commissioners / supervisors / legislators" after a place are the county's board;
+   "X County Executive's office" is the county; "X County's jail" is the county jail.
 4. Aliases: a small table of well-known abbreviations (LAPD, NYPD, ...), then any
    ``XXPD``/``XXSO`` whose initials match a place named elsewhere in the same text.
 5. Generic references ("the sheriff's office", "the department", "state police",
@@ -43,7 +44,8 @@ _HEADS: list[tuple[str, str]] = [
                 r"|(?:County )?(?i:sheriff's (?:office|department))|Sheriff"),
     ("jail", r"(?:County )?(?:Jail|Detention Center|Detention Facility|Correctional Facility"
              r"|Correctional Center|Department of Corrections)|County (?:jail|detention center)"),
-    ("county", r"(?:County|Parish) (?:Board of Supervisors|Board of Commissioners|"
+    ("county", r"(?:County|Parish) Executive's [Oo]ffice"
+               r"|(?:County|Parish) (?:Board of Supervisors|Board of Commissioners|"
                r"Commissioners Court"
                r"|Commission|Council|Legislature|Board)|Board of Supervisors|Board of Commissioners"
                r"|Police Jury|(?:County|Parish) (?:[Cc]ommissioners|[Ss]upervisors|"

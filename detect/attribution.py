@@ -4,13 +4,18 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
 
 1. Speech cues: a speech verb ("said", "told", "announced", "wrote", "reads", "had to
    say", "decided", "ordered", ...), "according to ...", or "a statement/release/memo
-   from ...". The first cue that yields a speaker wins.
+   from ..." (also "released / issued / posted ... by"). The first cue that yields a speaker wins.
 2. Speaker phrase: after the verb when inverted ("said Capt. Jeff Scroggin, a spokesman
    for ..."), after "according to"/"from"/"by", otherwise the noun phrase just before the
    verb ("Los Angeles Police Department chief Charlie Beck said"), skipping an appositive
    clause (", who runs the county jail,"). A comma joins capitalised words into the
    phrase ("Omar Reyes, Eastvale Police Department chief, said") unless the words after
    it already end in a titled name ("... Customs Enforcement, Sheriff Carmen Voss said").
+   A phrase before the verb never reaches back across a quotation ('X County's jail
+   "..." Sheriff Y wrote' is Sheriff Y). After a forward phrase, the words after a comma
+   are an appositive only when they open like one (a capital, "who", "a/an", "the
+   spokesman / chief ... of"): "according to a statement released Friday by X, the
+   county's jails will ..." has no appositive, and ", referring to ICE's ..." is none.
    The listener after "told" ("told the Arizona Daily Star") is never the speaker, so a
    newspaper never becomes the agency.
 3. No speech cue: the grammatical subject at the start of the unit, when it is an agency
@@ -28,6 +33,9 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
    then in the article; a bare surname ("Adair said") to the earlier speaker of that
    name; "it said", "the department said", "police said" to the last agency of that kind;
    "the post said", "the release said" to the last agency named (its author).
+   An unplaced "sheriff's office" ("a sheriff's office spokesperson said Rutherford
+   County will ...") is the sheriff's office of the one county the unit names, if the
+   gazetteer knows it (``placed``; also applied by the detector's fallback agency).
    A document "signed by"/"from" a judge or court is a condition, never a source.
    A speaker phrase right after "candidates for", "running for", "challenger for" names
    the office sought, not held: an excluded voice.
@@ -53,7 +61,9 @@ _SPEECH_RE = re.compile(
 # judge" is a condition of the policy, not its author.
 _SOURCE_RE = re.compile(
     r"\b(?:according to|(?:statement|release|memo|letter|message|email|post|order|policy)s? "
-    r"(?:from|by|signed by|issued by)|announced (?:\w+ ){0,2}by|in a (?:statement|release) from"
+    r"(?:from|by|signed by|issued by"
+    r"|(?:released|issued|posted|sent|distributed)(?: [\w-]+){0,3}? by)"
+    r"|announced (?:\w+ ){0,2}by|in a (?:statement|release) from"
     r"|(?:was|were) (?:approved|adopted|passed|enacted|issued|signed)(?: [\d-]+)? by)\s+"
     r"(?!(?:an? |the )?(?:[\w-]+ )?(?:judge|magistrate|court)s?\b)")
 # "under rules the county board approved": the body that adopted the policy speaks.
@@ -87,6 +97,13 @@ _FORWARD_RE = re.compile(
     rf"\s*((?:{_ABBR_DOT}|[^,.;:~\"]){{1,80}}?)(?=\s+(?:that|who|which|on|in|at|after|when|"
     rf"during)\b|"
     rf"[,.;:~\"]|$)(?:,\s*((?:{_ABBR_DOT}|[^.;~]){{0,120}}))?")
+# An appositive after a forward speaker phrase opens with a capital, a relative pronoun,
+# an article + role ("a spokesman for ..."), or "the <role> of/for"; anything else
+# (", the county's jails will ...", ", referring to ICE's ...") is the reporter's clause.
+_DESC_OPENER_RE = re.compile(r"(?:[A-Z]|(?:who|whose|which|an?)\b"
+                             r"|the (?:[\w'-]+ ){0,3}?(?:spokes\w+|"
+                             r"chief|head|director|sheriff|commander|captain|lieutenant|officer|"
+                             r"of|for)\b)")
 _TOKEN_RE = re.compile(r"[\w'.\u00c0-\u024f-]+|,")
 
 
@@ -195,12 +212,19 @@ def _forward(text: str, start: int) -> tuple[str, int, str]:
         return "", start, ""
     raw = m.group(1)
     phrase = re.sub(r"^\s*(?:the |a |an )?(?:\w+ ){0,2}?(?:from|by) ", "", raw).strip()
-    return phrase, m.start(1) + raw.find(phrase), m.group(2) or ""
+    desc = m.group(2) or ""
+    if desc and not _DESC_OPENER_RE.match(desc):
+        desc = ""  # "according to X, the county's jails will ...": the statement, no appositive
+    return phrase, m.start(1) + raw.find(phrase), desc
 
 
 def _backward(text: str, end: int) -> tuple[str, int, str]:
     """(speaker phrase, its offset, appositive) ending at ``end``."""
     prefix = _AUX_RE.sub("", text[:end].rstrip())
+    # A speaker phrase never reaches back across a quotation (rule 2).
+    cut = max(prefix.rfind('"'), prefix.rfind("~"))
+    if cut >= 0:
+        prefix = " " * (cut + 1) + prefix[cut + 1:]
     desc = ""
     m = _APPOSITIVE_RE.search(prefix)
     if m:
@@ -285,12 +309,32 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str) -> Attribution | No
     name, title = person(phrase, inside, ctx.offset + at)
     near = [m for m in ctx.mentions if m.end <= ctx.offset + at + len(phrase) + 200]
     agency, role = agency_role(phrase, desc, inside, near, name)
+    agency = placed(agency, ctx.outside)
     lead = re.match(r"(?i)(?:(?:for|to|be|become|the)\s+)*", phrase).group()
     if _SOUGHT_RE.search(ctx.outside[max(0, at - 40):at] + lead):
         role = "excluded"
     found = Attribution(name, title, agency, role, "none", phrase)
     ctx.history.add(ctx.paragraph, found)
     return found
+
+
+_COUNTY_RE = re.compile(r"\b((?:[A-Z][\w'.-]+ ){1,3}County)\b"
+                        r"(?!'s? (?:[A-Z]|jail|board|commission))")
+
+
+def placed(agency: Agency | None, outside: str) -> Agency | None:
+    """Rule 4b: an unplaced "sheriff's office" ("a sheriff's office spokesperson said
+    Rutherford County will continue ...") is the sheriff's office of the one county the
+    unit names, when the gazetteer knows it; several counties or none leave it as is."""
+    if agency is None or agency.place or agency.kind != "sheriff":
+        return agency
+    counties = {m.group(1) for m in _COUNTY_RE.finditer(outside)}
+    if len(counties) != 1:
+        return agency
+    place, state = agencies.locate(counties.pop())
+    if state is None:
+        return agency
+    return Agency(f"{place} Sheriff's Office", "sheriff", place, state, agency.as_written)
 
 
 def _pronoun(ctx: _Context, low: str, at: int) -> Attribution | None:

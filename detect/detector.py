@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 
 from . import agencies
 from .agencies import Mention
-from .attribution import Attribution, History, attribute
+from .attribution import Attribution, History, attribute, placed
 from .fallback import candidate, upgrade
 from .headline import headline_paragraphs
 from .merge import agency_key, merge_by_agency
@@ -175,6 +175,7 @@ class _Article:
             (before[-1].agency if before and attr.role == "official" else None) or \
             self._own_generic(agencies.generic_agency(unit.outside)) or \
             agencies.from_title(f"{attr.phrase} {attr.title or ''}", unit.outside)
+        agency = placed(agency, unit.outside)
         role = attr.role if attr.role != "unknown" or agency is None else "agency"
         return replace(attr, agency=agency, role=role)
 

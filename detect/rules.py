@@ -41,6 +41,10 @@ What an act is (``stance`` decides with them):
   Individual review ("reviews each detainer individually", "on its merits") and "and not
   otherwise" are conditions; "serious charges / convictions / records" are descriptive
   (weak) conditions.
+* Round8 (real-news messiness): "end / scrap / terminate it" right before "it" is an
+  ending act (``ends-it``; the program is named earlier in the topical paragraph);
+  "call / describe / label" + a noun phrase + a quotation names the thing and is never
+  the notify verb (``stance.find_acts`` blanks it).
 * ``CONDITIONS`` mark conditional cooperation (judicial warrant, serious crimes only,
   case by case, "only if", "requires a warrant"); ``_BUT_NOT`` a "but ... not" contrast
   (also "but ... stay out of / avoid"); ``RESTRICTION`` also counts an exclusive class
@@ -158,6 +162,7 @@ _PROBES = {
     "status-based": "based", "287(g)": "287 warrant service task force agreement contract partners"
                                        "hip memorand program",
     "withdraws": "leav away back out part",
+    "ends-it": "end termin scrap cancel discontin rescind dismantl abolish",
     "ends": "end termin withdr exit cancel rescind revok quit pull "
             "opt cut "
             "sever suspend discontin"
@@ -300,6 +305,10 @@ RULES: tuple[Rule, ...] = (
           rf"(?:{STRONG}|contracts?|agreements?|partnerships?|programs?|practice|cooperation|requests?|"
           r"them|those|warrants|the agency|task forces?|pilot|initiative|arrangements?|"
           r"memorand\w+|(?-i:MOU)s?)"),
+    # "said he would end it": an ending verb right before "it" (the program the paragraph
+    # names; units come only from paragraphs that name immigration).
+    _rule("ends-it", -1, r"\b(?:end|ends|ended|ending|terminat\w+|scrap\w*|cancel\w*|discontinu\w+|"
+                         r"rescind\w*|dismantl\w+|abolish\w*)\s+it\b(?!\s+(?:is|was|will|would|has))"),
     # Withdrawal: leaving a program is refusing it; the object must be a program, so
     # "inmates leave the jail in ICE custody" is no withdrawal.
     _rule("withdraws", -1, r"\b(?:leav(?:e|es|ing)|(?:walk|step|back|mov|turn|pull)\w* (?:away|"

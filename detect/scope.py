@@ -2,7 +2,8 @@
 
 Rules, in evaluation order (``mask`` applies 1-5, ``negations`` applies 6):
 
-1. Non-answers: from "did not say whether", "declined to comment", "is reviewing",
+1. Non-answers: from "did not say whether", "it was not clear / unclear whether",
+   "declined to comment", "is reviewing",
    "has not decided" ... to the end of the sentence nothing counts.
 2. Questions put *to* the agency ("asked whether officers check status,") and
    third-party requests ("urged the board to ...", "ICE invited the county to ...",
@@ -10,7 +11,8 @@ Rules, in evaluation order (``mask`` applies 1-5, ``negations`` applies 6):
 3. Hypotheticals and beliefs: an ``if`` clause (not "only if", which is a condition),
    and what someone "thinks", "fears", "claims" or "alleges", up to the next comma
    (whole words only: "Allegheny County" alleges nothing). Also (fallback round):
-   "demanding that ...", an undecided "whether to ...", a yes/no question ("Will the
+   "demanding that ...", "calls from X to ...", an undecided "whether to ...", a yes/no
+   question ("Will the
    police help ICE ...?") and "ICE" as "In Case of Emergency".
 4. Background: a relative clause that carries a year (", which ended its agreement in
    2012,"), a past "when the county still ..." clause, or a past-perfect relative
@@ -52,10 +54,12 @@ _MASKS = [
     r"\b(?:is|are|was|were|been|still) (?:reviewing|studying|weighing|considering|"
     r"evaluating)\b[^.;!?]*",
     r"\b(?:has|have|had)(?:n't| not)(?: yet)? (?:decided|determined|made a decision)\b[^.;!?]*",
+    r"\b(?:(?:not|n't) (?:clear|known|certain)|unclear|unknown|uncertain) (?:\w+ ){0,2}?"
+    r"(?:whether|if|how)\b[^.;!?]*",
     r"\b(?:no|any) decision\b[^.;!?]*|\bget back to (?:you|us|me)\b[^.;!?]*",
     # 2. questions and third-party requests
     r"\b(?:asked|questioned)\s+(?:\w+\s+){0,4}?(?:whether|if|what|how|why|about)\b[^.;:!?,]*",
-    r"\b(?:invit\w+|urg\w+|call\w* on|call\w* for|press(?:ed|es|ing)|lobb\w+|demand\w*|"
+    r"\b(?:invit\w+|urg\w+|call\w* on|call\w* for|calls? from|press(?:ed|es|ing)|lobb\w+|demand\w*|"
     r"petition\w*|encourag\w+|pressur\w+|asked|asks|asking|implor\w+|plead\w*)\s+"
     r"(?:[\w'.-]+\s+){0,6}?to\b[^.;!?]*",
     r"\b(?:measure|bill|ordinance|proposal|legislation|law|resolution|amendment|plan)\s+"
@@ -89,7 +93,8 @@ _MASK_RES = [re.compile(m, re.I) for m in _MASKS]
 _MASK_PROBES = [
     ("not",), ("n't",), ("declin",), ("not", "n't"),
     ("review", "study", "weigh", "consider", "evaluat"),
-    ("decided", "determined", "decision"), ("decision", "get back"), ("asked", "questioned"),
+    ("decided", "determined", "decision"), ("clear", "known", "certain"),
+    ("decision", "get back"), ("asked", "questioned"),
     ("invit", "urg", "call", "press", "lobb", "demand", "petition", "encourag", "pressur", "ask",
      "implor", "plead"), ("would",), ("elected",),
     ("demand", "urg", "insist", "call", "push", "petition"), ("whether",), ("?",),

@@ -86,13 +86,21 @@ _PASSIVE_EVENT_RE = re.compile(
     r"reported)\b")
 
 
+_NAMING_RE = re.compile(r"\b(?:call|calls|called|calling|dubb\w*|label\w*|describ\w*)(?=\s+"
+                        r"(?:[\w'()-]+\s+){1,5}?(?:as\s+)?\")", re.I)
+
+
 def find_acts(text: str, topical: bool) -> list[Act]:
     """Acts in ``text`` (already scoped); weak acts only when ``topical``.
 
     A passive event about one person ("is being held on an ICE detainer", "was turned
     over to ICE") is a fact of a case, not an agency's policy: it is no act.
     """
-    masked = mask(text).replace('"', " ")  # quote marks never change what an act means
+    masked = mask(text)
+    # "called the program \"a waste of time\"": call + a noun phrase + a quote names it,
+    # never notifies anyone; the verb is blanked before quote marks are dropped.
+    masked = _NAMING_RE.sub(lambda m: " " * len(m.group()), masked)
+    masked = masked.replace('"', " ")  # quote marks never change what an act means
     masked = _PASSIVE_EVENT_RE.sub(lambda m: " " * len(m.group()), masked)
     lowered = masked.lower()
     acts = []

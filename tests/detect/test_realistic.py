@@ -15,6 +15,7 @@ ROUND4 = Path(__file__).parent / "data" / "round4.jsonl"
 ROUND5 = Path(__file__).parent / "data" / "round5.jsonl"
 ROUND6 = Path(__file__).parent / "data" / "round6.jsonl"
 ROUND7 = Path(__file__).parent / "data" / "round7.jsonl"
+ROUND8 = Path(__file__).parent / "data" / "round8.jsonl"
 
 
 def test_realistic_set_is_large_and_balanced() -> None:
@@ -26,9 +27,9 @@ def test_realistic_set_is_large_and_balanced() -> None:
 
 
 @pytest.mark.parametrize("path", [REALISTIC, FRESH, ROUND2, ROUND3, ROUND4, ROUND5, ROUND6,
-                                  ROUND7],
+                                  ROUND7, ROUND8],
                          ids=["realistic", "fresh", "round2", "round3", "round4", "round5",
-                              "round6", "round7"])
+                              "round6", "round7", "round8"])
 def test_realistic_figures_stay_above_the_bar(path: Path) -> None:
     with path.open(encoding="utf-8") as handle:
         gold = load_jsonl(handle)
