@@ -63,12 +63,6 @@ def with_sessions(func):
     return wrapper
 
 
-def output_format(func):
-    """The --format option shared by search and export."""
-    return click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
-                        default="table", show_default=True, help="Output format.")(func)
-
-
 def search_filters(func):
     """The filter options shared by search and export."""
     options = [
@@ -155,7 +149,8 @@ def _since(value: datetime | None) -> date | None:
 @main.command()
 @click.argument("query", default="")
 @search_filters
-@output_format
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output format.")
 @with_sessions
 def search(sessions, query, agency, state, stance, since, limit, fmt) -> None:
     """Full-text search of archived statements (quote, speaker, agency, article).
