@@ -17,7 +17,9 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
    spokesman / chief ... of"): "according to a statement released Friday by X, the
    county's jails will ..." has no appositive, and ", referring to ICE's ..." is none.
    The listener after "told" ("told the Arizona Daily Star") is never the speaker, so a
-   newspaper never becomes the agency.
+   newspaper never becomes the agency. A status word right before the phrase ("retired
+   Minneapolis police chief X argued", "former Harris County sheriff X said": the phrase
+   itself starts at the capital) makes the voice excluded (round9).
 3. No speech cue: the grammatical subject at the start of the unit, when it is an agency
    or an official ("The county commission voted ...", "Sheriff X signed ...") gives an
    *action* statement; for a quote introduced by a colon it gives the quote's speaker.
@@ -26,7 +28,9 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
    agency ("Our sheriff should stop ..."), an excluded voice. When the subject is no local
    voice (none, or a federal body: "ICE agents may interview inmates ... under rules the
    X Board of Supervisors approved"), the body after "under a policy/rules/ordinance
-   (that)" is the voice, if it is an agency or official; so is the body right after a
+   (that / adopted by / approved by)" is the voice, if it is an agency or official (also
+   when the subject is a kind-only agency nobody can place: "Under a policy adopted by the
+   X Board of Commissioners, the county jail honors ...", round9); so is the body right after a
    unit-initial "The ordinance (that) ..." ("The ordinance the X City Council passed ...").
    A passive agent ("was approved 4-1 by the X Board") is a source like "according to".
 4. Pronouns ("he said", "she wrote") resolve to the last named speaker in the paragraph,
@@ -36,6 +40,10 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
    An unplaced "sheriff's office" ("a sheriff's office spokesperson said Rutherford
    County will ...") is the sheriff's office of the one county the unit names, if the
    gazetteer knows it (``placed``; also applied by the detector's fallback agency).
+   Any other unplaced kind-only agency ("a spokeswoman for the county jail said" after
+   "Denver's jail will ...") is placed by the one city or county the unit names in the
+   possessive before a common noun; a state's possessive ("Texas's officers") places
+   nothing (round9).
    A document "signed by"/"from" a judge or court is a condition, never a source.
    A speaker phrase right after "candidates for", "running for", "challenger for" names
    the office sought, not held: an excluded voice.
@@ -71,7 +79,11 @@ _UNDER_RE = re.compile(r"(?:\bunder |^\s*)(?:[Aa] |[Aa]n |[Tt]he |[Ii]ts |[Nn]ew
                        r"(?:[\w-]+ ){0,2}?(?:rules?|polic(?:y|"
                        r"ies)|"
                        r"ordinance|agreement|order|resolution|directive|guidelines|plan|contract)"
-                       r"(?: that| which)?\s+(?=(?:the |a )?[A-Z])")
+                       r"(?: that| which)?(?: (?:adopted|approved|passed|set|issued|"
+                       r"written) by)?\s+(?=(?:the |a )?[A-Z])")
+# Rule 2b: a status word right before the speaker phrase ("retired Minneapolis police
+# chief X argued"): the phrase starts at the capital, but the voice is a former official.
+_STATUS_BEFORE_RE = re.compile(r"(?i)\b(?:former|retired|onetime|one-time|then)[\s-]+$")
 # "candidates for Maricopa County sheriff said": the office sought, not the office held.
 _SOUGHT_RE = re.compile(r"(?i)\b(?:candidates?|running|campaign\w*|race|bid|challengers?|"
                         r"opponents?|"
@@ -157,11 +169,18 @@ def attribute(outside: str, offset: int, has_quote: bool, mentions: list[Mention
         if found is not None:
             return _voiced(found, "quote" if has_quote else "reported")
     found = _subject(ctx)
-    if found is None or found.role == "federal":
+    if found is None or found.role == "federal" or _unplaced(found):
         found = _under(ctx) or found
     if found is not None:
         return _voiced(found, "quote" if has_quote and ":" in outside else "action")
     return Attribution()
+
+
+def _unplaced(found: Attribution) -> bool:
+    """A kind-only subject ("the county jail") nobody can place: a body named in an
+    "under a policy adopted by X" preamble is the better voice (rule 3b)."""
+    return found.role in {"agency", "body"} and found.agency is not None \
+        and found.agency.place is None and found.speaker is None
 
 
 def _under(ctx: _Context) -> Attribution | None:
@@ -311,7 +330,8 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str) -> Attribution | No
     agency, role = agency_role(phrase, desc, inside, near, name)
     agency = placed(agency, ctx.outside)
     lead = re.match(r"(?i)(?:(?:for|to|be|become|the)\s+)*", phrase).group()
-    if _SOUGHT_RE.search(ctx.outside[max(0, at - 40):at] + lead):
+    if _SOUGHT_RE.search(ctx.outside[max(0, at - 40):at] + lead) \
+            or _STATUS_BEFORE_RE.search(ctx.outside[max(0, at - 20):at]):
         role = "excluded"
     found = Attribution(name, title, agency, role, "none", phrase)
     ctx.history.add(ctx.paragraph, found)
@@ -326,8 +346,10 @@ def placed(agency: Agency | None, outside: str) -> Agency | None:
     """Rule 4b: an unplaced "sheriff's office" ("a sheriff's office spokesperson said
     Rutherford County will continue ...") is the sheriff's office of the one county the
     unit names, when the gazetteer knows it; several counties or none leave it as is."""
-    if agency is None or agency.place or agency.kind != "sheriff":
+    if agency is None or agency.place or agency.kind is None:
         return agency
+    if agency.kind != "sheriff":
+        return _placed_by_possessive(agency, outside)
     counties = {m.group(1) for m in _COUNTY_RE.finditer(outside)}
     if len(counties) != 1:
         return agency
@@ -335,6 +357,32 @@ def placed(agency: Agency | None, outside: str) -> Agency | None:
     if state is None:
         return agency
     return Agency(f"{place} Sheriff's Office", "sheriff", place, state, agency.as_written)
+
+
+_POSSESSIVE_PLACE_RE = re.compile(r"\b((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)'s (?=[a-z])")
+
+
+def _is_state(place: str) -> bool:
+    import us  # lazily, as in places.locate
+
+    return us.states.lookup(place.removesuffix(" State")) is not None
+
+
+def _placed_by_possessive(agency: Agency, outside: str) -> Agency:
+    """Rule 4b (round9): any other unplaced agency ("a spokesman for the Department of
+    Prisons said" after "Philadelphia's prisons will ...") is placed by the one city or
+    county the unit names in the possessive before a common noun; a state ("Texas's
+    prisons"), several places or none leave it as is."""
+    places = set()
+    for m in _POSSESSIVE_PLACE_RE.finditer(outside):
+        place, state = agencies.locate(m.group(1))
+        if state is not None and not _is_state(place):
+            places.add((place, state))
+    if len(places) != 1:
+        return agency
+    place, state = places.pop()
+    name = re.sub(r"(?i)^(?:the|a|an)\s+", "", agency.name)
+    return Agency(f"{place} {name}", agency.kind, place, state, agency.as_written)
 
 
 def _pronoun(ctx: _Context, low: str, at: int) -> Attribution | None:

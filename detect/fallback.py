@@ -18,7 +18,8 @@ threshold; ``upgrade`` runs on every precise statement):
 3. (b) Enforcement: the masked words name federal immigration enforcement
    (``ENFORCEMENT_RE``: ICE, CBP, DHS, Border Patrol, immigration agents / status /
    enforcement / matters / arrests, detainers, holds, 287(g), deportation, sanctuary as
-   a policy). "Immigration court", "immigration judge", "immigration reform" are not.
+   a policy, a state "illegal entry" law such as Texas's SB4, round9). "Immigration
+   court", "immigration judge", "immigration reform" are not.
 4. (c) Frame: a policy, decision or speech frame (``FRAME_RE``: will / won't / would /
    does not / no longer / plans to / agreed / voted / ordered / approved / policy /
    said / told ...). A bare speech frame counts when the reported words are in the present
@@ -72,7 +73,8 @@ ENFORCEMENT_RE = re.compile(
     r"law|laws|violations?|arrests?|holds?|detainees|detention|paperwork|sweeps?|raids?|"
     r"operations?|requests?|warrants?|cases)\b"
     r"|\bfederal (?:immigration|agents)\b|\bsanctuary (?:city|county|policy|ordinance|status|"
-    r"jurisdiction|state)|\b(?:here|in the country) (?:il)?legally\b|\bundocumented\b", re.I)
+    r"jurisdiction|state)|\b(?:here|in the country) (?:il)?legally\b|\bundocumented\b"
+    r"|\billegal (?:entry|re-?entry)\b", re.I)
 # Enforcement words that name the topic only loosely: a weak part.
 _VAGUE_RE = re.compile(r"\bundocumented\b|\b(?:here|in the country) (?:il)?legally\b"
                        r"|\bfederal agents\b", re.I)

@@ -45,7 +45,7 @@ DEFAULT_QUERY = (
     'sanctuary OR undocumented OR "homeland security" OR "border patrol" OR '
     '"customs enforcement" OR "federal agents" OR "check papers"~3 OR citizenship OR '
     '"country illegally" OR "country legally" OR "here illegally" OR "their papers" OR '
-    '"have papers" OR "warrant service officer") AND '
+    '"have papers" OR "warrant service officer" OR "illegal entry") AND '
     "(police OR polic* OR PD OR LAPD OR NYPD OR SFPD OR LASD OR CHP OR sheriff* OR jail* OR deput*"
     " OR officer* OR trooper* OR chief OR "
     "patrol OR department OR mayor OR council* OR commission* OR supervisors OR "

@@ -45,6 +45,9 @@ What an act is (``stance`` decides with them):
   ending act (``ends-it``; the program is named earlier in the topical paragraph);
   "call / describe / label" + a noun phrase + a quotation names the thing and is never
   the notify verb (``stance.find_acts`` blanks it).
+* Round9: "illegal entry" (state illegal-entry laws such as Texas's SB4) names the topic
+  (``TOPIC_RE``, the default query, the fallback's enforcement words); a burglary's
+  "no signs of illegal entry" still has no act.
 * ``CONDITIONS`` mark conditional cooperation (judicial warrant, serious crimes only,
   case by case, "only if", "requires a warrant"); ``_BUT_NOT`` a "but ... not" contrast
   (also "but ... stay out of / avoid"); ``RESTRICTION`` also counts an exclusive class
@@ -83,10 +86,11 @@ TOPIC_RE = re.compile(
     r"(?-i:ICE)\b|immigra\w*|deport\w*|287\(g\)|detainer|(?-i:CBP|DHS)\b|border patrol|"
     r"homeland security|undocumented|sanctuary|citizenship|papers|country illegally|"
     r"country legally|"
-    r"here illegally|warrant service officer", _F)
+    r"here illegally|warrant service officer|illegal entry", _F)
 _TOPIC_STEMS = ("immigra", "deport", "287(g)", "detainer", "border patrol", "homeland security",
                 "undocumented", "sanctuary", "citizenship", "papers", "country illegally",
-                "country legally", "here illegally", "warrant service officer")
+                "country legally", "here illegally", "warrant service officer",
+                "illegal entry")
 _CAPS_TOPIC_RE = re.compile(r"\b(?:ICE|CBP|DHS)\b")
 
 

@@ -248,3 +248,45 @@ ROUND8_NOT_FOUND = [
 @pytest.mark.parametrize("text", [r[1] for r in ROUND8_NOT_FOUND], ids=[r[0] for r in ROUND8_NOT_FOUND])
 def test_round8_not_found(best, text: str) -> None:
     assert best(text) is None
+
+
+# Round9 (2017-2019 / 2025-2026 waves): each rule with sentences not taken from round9.jsonl.
+ROUND9_FOUND = [
+    # a state illegal-entry law (Texas SB4 and its copies) is immigration enforcement
+    ("illegal-entry-law", "El Paso Police Chief Omar Lujan said officers will not arrest anyone under "
+     "the new state illegal entry law while the courts weigh it.", "refuses"),
+    # "under a policy adopted by X, the county jail ...": the body is the voice, not the generic jail
+    ("under-policy-adopted-by", "Under a policy approved by the Dane County Board of Supervisors, the "
+     "county jail will no longer hold anyone for ICE past their release date.", "refuses"),
+    # a kind-only agency is placed by the one city the unit names in the possessive
+    ("possessive-place-jail", "Denver's jail will no longer hold people for ICE past their release, a "
+     "spokeswoman for the county jail said Friday.", "refuses"),
+    ("possessive-place-police", "Boise's officers will not ask anyone about immigration status, a "
+     "spokesman for the police department said.", "refuses"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [r[1:] for r in ROUND9_FOUND], ids=[r[0] for r in ROUND9_FOUND])
+def test_round9_found(best, text: str, stance: str) -> None:
+    found = best(text)
+    assert found is not None and found.stance == stance, found
+
+
+ROUND9_NOT_FOUND = [
+    # a status word before the speaker phrase ("retired ... chief") is a former official's opinion
+    ("retired-chief-lowercase", "In a guest column, retired Tucson police chief Marta Reyes wrote that "
+     "officers who help ICE make witnesses stop calling."),
+    ("former-sheriff-lowercase", "Speaking at a forum, former Harris County sheriff Leon Pratt said "
+     "deputies should honor every ICE detainer."),
+    # a possessive state places nothing: an unplaced "the department" stays unidentifiable
+    ("possessive-state-unplaced", "Texas's officers will not ask about immigration status, a "
+     "spokesman for the department said."),
+    # "illegal entry" in a burglary story has no agency act about immigration
+    ("illegal-entry-burglary", "Police said there were no signs of illegal entry at the Dallas home, "
+     "and the department is investigating the theft."),
+]
+
+
+@pytest.mark.parametrize("text", [r[1] for r in ROUND9_NOT_FOUND], ids=[r[0] for r in ROUND9_NOT_FOUND])
+def test_round9_not_found(best, text: str) -> None:
+    assert best(text) is None

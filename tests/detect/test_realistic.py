@@ -16,6 +16,7 @@ ROUND5 = Path(__file__).parent / "data" / "round5.jsonl"
 ROUND6 = Path(__file__).parent / "data" / "round6.jsonl"
 ROUND7 = Path(__file__).parent / "data" / "round7.jsonl"
 ROUND8 = Path(__file__).parent / "data" / "round8.jsonl"
+ROUND9 = Path(__file__).parent / "data" / "round9.jsonl"
 
 
 def test_realistic_set_is_large_and_balanced() -> None:
@@ -27,9 +28,9 @@ def test_realistic_set_is_large_and_balanced() -> None:
 
 
 @pytest.mark.parametrize("path", [REALISTIC, FRESH, ROUND2, ROUND3, ROUND4, ROUND5, ROUND6,
-                                  ROUND7, ROUND8],
+                                  ROUND7, ROUND8, ROUND9],
                          ids=["realistic", "fresh", "round2", "round3", "round4", "round5",
-                              "round6", "round7", "round8"])
+                              "round6", "round7", "round8", "round9"])
 def test_realistic_figures_stay_above_the_bar(path: Path) -> None:
     with path.open(encoding="utf-8") as handle:
         gold = load_jsonl(handle)
