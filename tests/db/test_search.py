@@ -90,7 +90,11 @@ def test_query_matches(archive, query, expected):
     '"unterminated phrase', "near(ice)", "^ice", "ice*", "col:ice", "{ice}", "\x00", "🚓",
 ], ids=lambda q: repr(q)[:24])
 def test_hostile_queries_never_raise(archive, query):
-    _run(archive, query)
+    hits = _run(archive, query)
+    archived = {SHERIFF, DENVER, BECK, MAGNUS}
+    assert set(_quotes(hits)) <= archived
+    # The query is data, never SQL: the archive is whole afterwards.
+    assert set(_quotes(_run(archive))) == archived
 
 
 @pytest.mark.parametrize("filters, expected", [
