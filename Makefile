@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEV_CORPUS ?= ../shared/corpus/dev.jsonl
+REAL_CORPUS ?= ../shared/corpus/real/train.jsonl
 
-.PHONY: install demo test test-fast eval bench lint clean
+.PHONY: install demo test test-fast eval train bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,train]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -28,6 +29,9 @@ eval: $(STAMP)  ## detection figures: `beatwire classify` over the dev corpus, t
 	$(BIN)/beatwire --config config.toml classify < $(DEV_CORPUS) \
 	  | $(BIN)/python -m detect.evaluate --predictions - $(DEV_CORPUS)
 	$(BIN)/python -m detect.evaluate $(wildcard tests/detect/data/*.jsonl)
+
+train: $(STAMP)  ## rebuild detect/data (the detection model) from labelled JSON Lines; CV on the real corpus
+	$(BIN)/python -m detect.train $(REAL_CORPUS) $(DEV_CORPUS) $(wildcard tests/detect/data/*.jsonl)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_detect

@@ -142,6 +142,45 @@ def classify(loader: ConfigLoader) -> None:
     classify_main(sys.stdin, sys.stdout, loader.get(required=False).detect.make_detector())
 
 
+@main.command()
+@click.argument("source", default="-")
+@click.option("--title", default="", help="The article's headline, if any.")
+@click.option("--agency", help="Read the text as this agency's own voice (its own feed).")
+@click.pass_obj
+def explain(loader: ConfigLoader, source: str, title: str, agency: str | None) -> None:
+    """Say why each passage of a text is, or is not, a statement, in plain words.
+
+    SOURCE is a file (text, or an HTML page whose article text is extracted) or - for
+    stdin. Prints, per passage, the probability against detect.threshold, the stance,
+    who speaks for which agency, the evidence that weighed most and the rule cues.
+
+    Example:
+
+        echo "Sheriff Ana Ruiz said deputies will not honor ICE detainers." | beatwire explain
+    """
+    from detect.explain import explain as explain_text
+
+    text = _read_source(source)
+    detector = loader.get(required=False).detect.make_detector()
+    click.echo(explain_text(detector, text, title=title, agency_voice=agency), nl=False)
+
+
+def _read_source(source: str) -> str:
+    """The text of a file or of stdin; an HTML page is reduced to its article text."""
+    if source == "-":
+        raw = sys.stdin.read()
+    else:
+        try:
+            raw = Path(source).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise click.UsageError(f"cannot read {source}: {exc.strerror}") from None
+    if raw.lstrip()[:1] == "<":
+        from crawler.extract import extract_text
+
+        return extract_text(raw, "file:" + source) or ""
+    return raw
+
+
 def _since(value: datetime | None) -> date | None:
     return value.date() if value else None
 

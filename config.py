@@ -139,6 +139,9 @@ class FeedConfig(_Section):
     url: str
     kind: Literal["feed", "html"] = "feed"
     agency: str | None = None
+    # The place the feed covers ("Linn County, IA"): its statements' unplaced agencies
+    # ("the sheriff's office", "Sheriff Ruiz") are that place's.
+    place: str | None = Field(default=None, min_length=1)
     interval: Duration | None = None
     enabled: bool = True
     item_selector: str | None = None

@@ -33,9 +33,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
-from . import agencies
+from . import agencies, evidence
 from .agencies import Mention
 from .attribution import Attribution, History, attribute, placed
+from .classifier import Classifier, Judgement, shared
 from .fallback import candidate, upgrade
 from .headline import headline_paragraphs
 from .merge import agency_key, merge_by_agency
@@ -48,6 +49,7 @@ from .text import Span, normalize, paragraphs
 
 _CUT_RE = re.compile(r"[,;(]|\s-\s|\b(?:while|whereas|unlike|by contrast|even though|although)\b")
 _SECONDARY_FACTOR = 0.9
+_RULE_CUES = ("refuses:", "cooperates:", "condition:")
 # A title followed by a capitalised name: a context paragraph worth attributing (rule 3).
 _TITLED_NAME_RE = re.compile(r"\b(?:Sheriff|Undersheriff|Chief|Commissioner|Mayor|Superintendent|"
                              r"Director"
@@ -63,23 +65,58 @@ _COMPATIBLE = {
 }
 
 
-class Detector:
-    """Compiled query + threshold; ``find_statements`` does the work (see module rules)."""
+@dataclass(frozen=True)
+class Passage:
+    """A topical paragraph with the rule layer's statements in it (strongest first)."""
 
-    def __init__(self, query: str = DEFAULT_QUERY, threshold: float = 0.5) -> None:
+    paragraph: int
+    text: str
+    statements: list[Statement]
+
+
+class Detector:
+    """Compiled query + threshold + the learned decision (see module rules)."""
+
+    def __init__(self, query: str = DEFAULT_QUERY, threshold: float = 0.5,
+                 classifier: Classifier | None = None) -> None:
         self.query = parse_query(query)
         self.threshold = threshold
+        self._classifier = classifier
         agencies.warm()
 
-    def find_statements(self, text: str, *, title: str = "",
-                        agency_voice: str | None = None) -> list[Statement]:
-        """Relevant statements (score >= threshold) in ``text``, strongest first."""
-        return [s for s in self.candidates(text, title=title, agency_voice=agency_voice)
-                if s.score >= self.threshold]
+    @property
+    def classifier(self) -> Classifier:
+        """The learned decision, loaded on first use (once per process)."""
+        if self._classifier is None:
+            self._classifier = shared()
+        return self._classifier
 
-    def candidates(self, text: str, *, title: str = "",
-                   agency_voice: str | None = None) -> list[Statement]:
-        """Every scored statement, relevant or not, strongest first."""
+    def find_statements(self, text: str, *, title: str = "", agency_voice: str | None = None,
+                        place: str | None = None) -> list[Statement]:
+        """Relevant statements (score >= threshold) in ``text``, strongest first."""
+        return [s for s in self.candidates(text, title=title, agency_voice=agency_voice,
+                                           place=place) if s.score >= self.threshold]
+
+    def candidates(self, text: str, *, title: str = "", agency_voice: str | None = None,
+                   place: str | None = None) -> list[Statement]:
+        """Every judged statement, relevant or not, strongest first (rule 8)."""
+        passages = self.passages(text, title=title, agency_voice=agency_voice, place=place)
+        judged = self.judge(passages)
+        found = merge_by_agency([s for s in judged if s.score >= self.threshold]) + \
+            [s for s in judged if s.score < self.threshold]
+        order = {id(s): i for i, s in enumerate(found)}
+        return sorted(found, key=lambda s: (-s.score, order[id(s)]))
+
+    def judge(self, passages: list[Passage]) -> list[Statement]:
+        """One statement per passage, scored and given a stance by the classifier."""
+        found = [evidence.gather(p.text, p.statements) for p in passages]
+        verdicts = self.classifier.judge([p.text for p in passages], found)
+        return [_decided(p, v) for p, v in zip(passages, verdicts, strict=True)]
+
+    def passages(self, text: str, *, title: str = "", agency_voice: str | None = None,
+                 place: str | None = None) -> list[Passage]:
+        """The rule layer (rules 1-7): topical paragraphs and the statements read in them;
+        ``place`` ("Linn County, IA"), the place a feed covers, places unplaced agencies."""
         context = "\n".join(x for x in (title, agency_voice) if x)
         if not self.query.prefilter(f"{context}\n{text}" if context else text):
             return []
@@ -89,14 +126,16 @@ class Detector:
         if not topical or self.query.matcher(Doc(f"{normalize(context)}\n{norm}")) is None:
             return []
         headlines = headline_paragraphs(norm, paras, normalize(title))
-        found, fallback = _Article(self, text, norm, paras, topical,
-                                   agency_voice).statements(headlines)
-        if not any(s.score >= self.threshold for s in found):
-            found += fallback  # rule 7: the fallback speaks only when the precise rules did not
-        found = merge_by_agency([s for s in found if s.score >= self.threshold]) + \
-            [s for s in found if s.score < self.threshold]
-        order = {id(s): i for i, s in enumerate(found)}
-        return sorted(found, key=lambda s: (-s.score, order[id(s)]))
+        article = _Article(self, text, norm, paras, topical, agency_voice)
+        found, seconds = article.statements(headlines)
+        out = []
+        for i in sorted(set(topical) - headlines):
+            mine = sorted((_placed_by_feed(s, place) for j, s in found if j == i),
+                          key=lambda s: -s.score)
+            out.append(Passage(i, paras[i].of(norm), mine or [article.unattributed(i)]))
+            # A second agency's clause is judged on its own words (rule 4).
+            out.extend(Passage(i, s.quote, [s]) for j, s in seconds if j == i)
+        return out
 
 
 @dataclass
@@ -130,13 +169,14 @@ class _Article:
         self.mentions = agencies.find_mentions(norm, agencies.state_hint(norm), spans)
         self.voice_agency = _voice_agency(agency_voice) if agency_voice else None
         self.history = History()
-        self.fallback: list[Statement] = []
+        self.fallback: list[tuple[int, Statement]] = []
 
-    def statements(self, headlines: set[int]) -> tuple[list[Statement], list[Statement]]:
-        """Statements of every run of units (rules 3-6), plus second-agency clauses;
-        then the fallback readings of the runs with no act (rule 7)."""
+    def statements(self, headlines: set[int]) -> tuple[list[tuple[int, Statement]],
+                                                       list[tuple[int, Statement]]]:
+        """(paragraph, statement) of every run of units (rules 3-6) and the fallback
+        readings of the runs with no act (rule 7); then those of second-agency clauses."""
         runs: list[_Run] = []
-        seconds: list[Statement | None] = []
+        seconds: list[tuple[int, Statement | None]] = []
         self._remember_speakers(headlines)
         for unit in units(self.original, self.norm, set(self.topical) - headlines, self.paras):
             attr = self._fill_agency(unit, attribute(unit.outside, unit.start, unit.has_quote,
@@ -148,9 +188,25 @@ class _Article:
                 runs.append(_Run([unit], attr, [main]))
             if other is not None:
                 second = Attribution(None, None, other, "agency", "reported")
-                seconds.append(self._statement([unit], unit.text[cut:], second, _SECONDARY_FACTOR))
-        found = [self._statement(r.units, " ".join(r.words), r.attribution) for r in runs]
-        return [s for s in found + seconds if s is not None], self.fallback
+                seconds.append((unit.paragraph, self._statement(
+                    [unit], unit.text[cut:], second, _SECONDARY_FACTOR)))
+        found = [(r.units[0].paragraph, self._statement(r.units, " ".join(r.words),
+                                                        r.attribution)) for r in runs]
+        return [(i, s) for i, s in found if s is not None] + self.fallback, \
+            [(i, s) for i, s in seconds if s is not None]
+
+    def unattributed(self, paragraph: int) -> Statement:
+        """A topical paragraph no rule could read: its words, the agency it names (else the
+        last one before it, else the feed's), no speaker; the classifier judges it."""
+        span = self.paras[paragraph]
+        inside = self._local(span.start, span.end)
+        before = self._local(0, span.start)
+        agency = (inside[0].agency if inside else None) or \
+            (before[-1].agency if before else None) or self.voice_agency
+        kind = "agency_voice" if self.voice_agency is not None and agency == self.voice_agency \
+            else "reported"
+        return Statement(" ".join(span.of(self.norm).split()), None, None, agency, None, 0.0,
+                         (), kind)
 
     def _remember_speakers(self, headlines: set[int]) -> None:
         """Attribute the context paragraphs before topical ones, for the speaker history."""
@@ -229,7 +285,7 @@ class _Article:
             else " ".join(words.split())
         voiced = (f"voice: {voice} ({attr.role})",)
         if stance.stance is None:
-            self._fallback(words, attr, voice, quote, kind, factor)
+            self._fallback(run[0].paragraph, words, attr, voice, quote, kind, factor)
             return None
         cue = self.query.cue(words)
         value = round(score(stance, attr, voice, words, cue is not None) * factor, 3)
@@ -240,15 +296,15 @@ class _Article:
         return Statement(quote, attr.speaker, attr.title, attr.agency, decided, value,
                          cues, kind)
 
-    def _fallback(self, words: str, attr: Attribution, voice: str, quote: str, kind: str,
-                  factor: float) -> None:
+    def _fallback(self, paragraph: int, words: str, attr: Attribution, voice: str, quote: str,
+                  kind: str, factor: float) -> None:
         """Rule 7: the structural reading (``fallback``) of a run with no act."""
         reading = candidate(words, attr, voice, identifiable(attr, voice))
         if reading is not None:
-            self.fallback.append(Statement(
+            self.fallback.append((paragraph, Statement(
                 quote, attr.speaker, attr.title, attr.agency, reading.stance,
                 round(reading.score * factor, 3), reading.cues + (f"voice: {voice} ({attr.role})",),
-                kind))
+                kind)))
 
     def _voice(self, attr: Attribution, quoted: bool) -> tuple[str, str]:
         own = self.voice_agency is not None and (
@@ -295,3 +351,45 @@ def _voice_agency(name: str) -> Agency:
     if found:
         return replace(found[0].agency, as_written=name)
     return Agency(name, agencies.generic_kind(name), None, None, name)
+
+
+# How a kind-only agency is named once a feed's place is known ("Linn County" + sheriff).
+_HEADS = {"police": "Police", "sheriff": "Sheriff's Office", "jail": "County Jail",
+          "county": "County", "city": "City Council", "state": "State Police"}
+
+
+def _placed_by_feed(statement: Statement, place: str | None) -> Statement:
+    """A statement whose agency has no place takes the feed's ("the sheriff's office" in a
+    Linn County paper is Linn County's); a placed or federal agency keeps its own."""
+    agency = statement.agency
+    if not place or (agency is not None and agency.place is not None):
+        return statement
+    kind = agency.kind if agency is not None else \
+        agencies.title_kind(statement.speaker_title or "")
+    if kind not in _HEADS:
+        return statement
+    where, _, state = place.partition(",")
+    where = where.strip()
+    if kind == "jail" and where.endswith("County"):
+        head = "Jail"
+    else:
+        head = _HEADS[kind]
+    found = agencies.canonical(f"{where} {head}", kind, where, state.strip().upper() or None)
+    written = agency.as_written if agency is not None else found.as_written
+    return replace(statement, agency=replace(found, as_written=written))
+
+
+def _decided(passage: Passage, verdict: Judgement) -> Statement:
+    """The passage's leading rule statement, scored and given a stance by the classifier;
+    its cues are the plain reasons, then the stance rules' own (acts and conditions)."""
+    lead = passage.statements[0]
+    rule_cues = tuple(c for c in lead.cues if c.startswith(_RULE_CUES))
+    return replace(lead, stance=verdict.stance, score=verdict.probability,
+                   cues=reasons(verdict) + rule_cues)
+
+
+def reasons(verdict: Judgement, count: int = 3) -> tuple[str, ...]:
+    """The plain words of the evidence that weighed most for the verdict."""
+    named = [evidence.MEANS[name] for name, weight in verdict.weights
+             if not name.startswith("reader_") and weight >= 0.05]
+    return tuple(named[:count])

@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import IO
 
 LABELS = ("refuses", "cooperates", "mixed", "not relevant")
+# Words that name no one in particular: "police" is right for every police department.
+GENERIC = frozenset({"police", "county", "sheriff", "sheriff's", "office", "department", "city",
+                     "chief", "state", "the", "of", "and", "for", "a", "an", "s"})
 _ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_GOLD = (_ROOT.parent / "shared" / "corpus" / "dev.jsonl",
                 _ROOT / "tests" / "detect" / "data" / "realistic.jsonl")
@@ -54,10 +57,28 @@ def metrics(gold: list[dict], predicted: dict[object, dict]) -> dict:
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     relevant = [(g, p) for g, p in pairs if g["relevant"]]
     right = sum(1 for g, p in relevant if label(p) == g["stance"])
+    named = sum(1 for g, p in relevant if p and p.get("relevant") and named_right(g, p))
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn,
             "stance_accuracy": right / len(relevant) if relevant else 0.0,
             "stance_right": right, "stance_total": len(relevant),
+            "named_accuracy": named / len(relevant) if relevant else 0.0, "named_right": named,
             "confusion": Counter((label(g), label(p)) for g, p in pairs)}
+
+
+def words(name: str | None) -> set[str]:
+    """The particular words of a speaker or agency name ("Linn County Sheriff Brian
+    Gardner" -> linn, brian, gardner)."""
+    found = {w.strip(".,'\u2019").removesuffix("'s").removesuffix("\u2019s")
+             for w in (name or "").lower().replace("-", " ").split()}
+    return {w for w in found if w and w not in GENERIC}
+
+
+def named_right(gold: dict, predicted: dict) -> bool:
+    """A word of the gold speaker or agency is in the predicted speaker or agency; a gold
+    item that names neither is right when found at all."""
+    wanted = words(gold.get("speaker")) | words(gold.get("agency"))
+    said = words(predicted.get("speaker")) | words(predicted.get("agency"))
+    return not wanted or bool(wanted & said)
 
 
 def report(m: dict, out: IO[str]) -> None:
@@ -65,7 +86,9 @@ def report(m: dict, out: IO[str]) -> None:
     out.write(f"relevance  precision {m['precision']:.3f}  recall {m['recall']:.3f}  "
               f"F1 {m['f1']:.3f}   (tp {m['tp']}, fp {m['fp']}, fn {m['fn']})\n")
     out.write(f"stance accuracy over gold-relevant: {m['stance_accuracy']:.3f} "
-              f"({m['stance_right']}/{m['stance_total']})\n\n")
+              f"({m['stance_right']}/{m['stance_total']})\n")
+    out.write(f"speaker or agency named right over gold-relevant: {m['named_accuracy']:.3f} "
+              f"({m['named_right']}/{m['stance_total']})\n\n")
     width = max(len(x) for x in LABELS) + 2
     out.write("gold \\ predicted".ljust(width) + "".join(x.rjust(width) for x in LABELS) + "\n")
     for g in LABELS:

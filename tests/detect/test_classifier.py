@@ -1,0 +1,81 @@
+"""detect.classifier: the committed model, the decision's arithmetic, the loaded reader."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from detect import classifier
+from detect.classifier import LABELS, Decision
+
+MAX_MODEL_BYTES = 20 * 1024 * 1024
+
+
+def test_model_files_are_small_and_described() -> None:
+    meta = json.loads(classifier.META.read_text(encoding="utf-8"))
+    assert classifier.WEIGHTS.stat().st_size <= MAX_MODEL_BYTES
+    assert len(meta["data_sha256"]) == 64 and meta["version"] >= 2
+    cv = meta["cross_validation"]
+    assert len(cv["folds"]) == meta["settings"]["folds"]
+    assert {"precision", "recall", "f1", "stance_accuracy"} <= set(cv["overall"])
+    assert meta["decision"]["inputs"] == list(classifier.decision_inputs())
+
+
+def _decision(relevance: dict[str, float], stance_bias: tuple[float, float, float]) -> Decision:
+    inputs = list(classifier.decision_inputs())
+    return Decision({"inputs": inputs,
+                     "relevance": {"coef": [relevance.get(n, 0.0) for n in inputs], "intercept": -1.0},
+                     "stance": {"coef": [[0.0] * len(inputs) for _ in range(3)],
+                                "intercept": list(stance_bias)}})
+
+
+ARITHMETIC = [
+    ("no-evidence-gives-the-intercept", {}, {}, 1 / (1 + math.e)),
+    ("a-weighted-feature-adds", {"role_official": 2.0}, {"role_official": 1.0}, 1 / (1 + math.exp(-1))),
+    ("a-negative-weight-subtracts", {"lex_excluded_voice": -1.0}, {"lex_excluded_voice": 1.0},
+     1 / (1 + math.exp(2))),
+]
+
+
+@pytest.mark.parametrize("weights,found,probability", [a[1:] for a in ARITHMETIC],
+                         ids=[a[0] for a in ARITHMETIC])
+def test_decision_is_a_logistic_regression(weights, found, probability) -> None:
+    from detect import evidence
+
+    features = dict.fromkeys(evidence.NAMES, 0.0) | found
+    verdict = _decision(weights, (0.0, 2.0, 0.0)).judge([math.log(0.25)] * len(LABELS), features)
+    assert verdict.probability == pytest.approx(probability, abs=1e-4)
+    assert verdict.stance == "cooperates"
+    assert sum(verdict.stance_probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+    assert verdict.reading == dict.fromkeys(LABELS, 0.25)
+
+
+def test_weights_are_ranked_by_size() -> None:
+    from detect import evidence
+
+    features = dict.fromkeys(evidence.NAMES, 0.0) | {"role_official": 1.0, "lex_police": 1.0}
+    verdict = _decision({"role_official": 0.5, "lex_police": -3.0}, (0, 0, 0)).judge(
+        [math.log(0.25)] * len(LABELS), features)
+    assert [n for n, _ in verdict.weights[:2]] == ["lex_police", "role_official"]
+
+
+def test_missing_model_file_names_it(tmp_path) -> None:
+    with pytest.raises(classifier.ModelMissing, match="make train"):
+        classifier.Classifier.load(tmp_path / "reader.safetensors", tmp_path / "model.json")
+
+
+READINGS = [
+    ("refusal", "Sheriff Ana Ruiz said her deputies will never hold anyone for ICE past release.",
+     "refuses"),
+    ("cooperation", "The Marlow County Sheriff's Office signed a 287(g) agreement with ICE and will "
+     "keep honoring every detainer, Sheriff Ben Hale said.", "cooperates"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [r[1:] for r in READINGS], ids=[r[0] for r in READINGS])
+def test_reader_reads_clear_statements(text: str, stance: str) -> None:
+    model = classifier.shared()
+    reading = classifier.read(model.reader, model.tokenizer, [text])[0]
+    assert LABELS[reading.index(max(reading))] == stance
+    assert sum(math.exp(r) for r in reading) == pytest.approx(1.0, abs=1e-3)
