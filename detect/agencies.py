@@ -14,7 +14,12 @@ Rules, in evaluation order:
    A head noun followed by "of"/"for" and a place ("the sheriff of Galveston County",
    "the police department of Waco") names the same agency. Lower-case "County
    commissioners / supervisors / legislators" after a place are the county's board;
-   "X County Executive's office" is the county; "X County's jail" is the county jail.
+   "X County Executive's office" is the county; "X County's jail" is the county jail;
+   "X city council / commissioners" is the city's council, "X County sheriff" its sheriff.
+   Rule 3c, governments: "the City Council of X", "the Village / Town / City of X" (a place
+   the gazetteer may not know), the place before "Mayor" ("Seattle mayor X": the city) or
+   after "Mayor X of", and before "County Executive / Administrator / Manager" (the
+   county). Only the place is the mention, so "Mayor" stays the speaker's title.
 4. Aliases: a small table of well-known abbreviations (LAPD, NYPD, ...), then any
    ``XXPD``/``XXSO`` whose initials match a place named elsewhere in the same text.
 5. Generic references ("the sheriff's office", "the department", "state police",
@@ -32,7 +37,7 @@ import re
 from dataclasses import dataclass
 
 from .model import Agency
-from .places import locate, warm  # noqa: F401  (re-exported)
+from .places import is_state, locate, population, warm, without_states  # noqa: F401
 from .places import state_hint as state_hint  # noqa: F811  (re-exported; parameters share the name)
 
 _CAP = r"(?:[A-Z\u00c0-\u00de][\w'.-]*)"
@@ -41,7 +46,8 @@ _HEADS: list[tuple[str, str]] = [
     ("state", r"State Police|State Highway Patrol|Highway Patrol|State Patrol|State Troopers"
               r"|Department of Public Safety"),
     ("sheriff", r"(?:County )?Sheriff(?:'s|s')? (?:Office|Department|Dept\.?)|County Sheriff"
-                r"|(?:County )?(?i:sheriff's (?:office|department))|Sheriff"),
+                r"|(?:County )?(?i:sheriff's (?:office|department))|Sheriff"
+                r"|County sheriff(?![\w'])"),
     ("jail", r"(?:County )?(?:Jail|Detention Center|Detention Facility|Correctional Facility"
              r"|Correctional Center|Department of Corrections)|County (?:jail|detention center)"),
     ("county", r"(?:County|Parish) Executive's [Oo]ffice"
@@ -51,7 +57,8 @@ _HEADS: list[tuple[str, str]] = [
                r"|Police Jury|(?:County|Parish) (?:[Cc]ommissioners|[Ss]upervisors|"
                r"[Ll]egislators)(?!')"),
     ("city", r"(?:City|Town|Village|Borough|Metro|Metropolitan|Common) (?:Council|Commission|Board)"
-             r"|Board of (?:Aldermen|Alders|Selectmen|Selectpersons)|Select Board|Common Council"),
+             r"|Board of (?:Aldermen|Alders|Selectmen|Selectpersons)|Select Board|Common Council"
+             r"|(?:city|town|village) (?:council|commission(?:ers)?|board)(?!\w)"),
     ("police", r"Police Department|Police Dept\.?|Police Bureau|Department of Police|Police|PD"
                r"|police department|police"),
 ]
@@ -80,6 +87,17 @@ _FEDERAL_RE = re.compile(
 _OF_RE = re.compile(rf"\b(?:[Ss]heriff(?:'s (?:[Oo]ffice|[Dd]epartment))?|"
                     rf"[Pp]olice (?:[Dd]epartment|"
                     rf"[Cc]hief)) (?:of|for) (?P<place>{_CAP}(?: {_CAP}){{0,3}})(?!\w)")
+# "the City Council of Lansing", "the Village of Orland Park": a city body, head first.
+_CITY_OF_RE = re.compile(r"\b(?P<head>(?:City|Town|Village|Borough) "
+                         r"(?:(?:Council|Board|Commission) )?of)"
+                         rf" (?P<place>{_CAP}(?: {_CAP}){{0,3}})")
+# A title that names a city's or county's government: its place is right before it, or
+# (a mayor's) after "of".
+_GOV_TITLE_RE = re.compile(r"\b(?:(?P<mayor>(?:[Dd]eputy |[Vv]ice |[Aa]cting |[Ii]nterim )?"
+                           r"[Mm]ayor)"
+                           r"|County (?:[Ee]xecutive|[Aa]dministrator|[Mm]anager|[Mm]ayor))\b")
+_PLACE_BEFORE_RE = re.compile(rf"(?P<place>{_CAP}(?: {_CAP}){{0,3}}) $")
+_MAYOR_OF_RE = re.compile(rf"(?: [A-Z][\w.'-]*){{0,3}},? of (?P<place>{_CAP}(?: {_CAP}){{0,3}})")
 _ACRONYM_RE = re.compile(r"\b([A-Z]{1,4})(PD|SO)\b")
 _ALIASES = {
     "LAPD": ("Los Angeles Police Department", "police", "Los Angeles", "CA"),
@@ -143,6 +161,7 @@ def find_mentions(text: str, state_hint: str | None = None,
                           org=True) for m in _ORG_RE.finditer(text, lo, hi)]
         found += _named(text[:hi], state_hint, lo)
         found += _head_first(text, lo, hi, state_hint)
+        found += _governments(text, lo, hi, state_hint)
     found += _aliases(text, found, spans or [(0, len(text))])
     return _dedupe(found)
 
@@ -180,6 +199,75 @@ def _head_first(text: str, lo: int, hi: int, state_hint: str | None) -> list[Men
         name = f"{fixed} Sheriff's Office" if kind == "sheriff" else f"{fixed} Police Department"
         out.append(Mention(m.start(), m.end(), Agency(name, kind, fixed, state, m.group())))
     return out
+
+
+def _governments(text: str, lo: int, hi: int, state_hint: str | None) -> list[Mention]:
+    """Rule 3c: a city or county government named around its head: "the City Council of
+    Lansing", "the Village of Orland Park", "Seattle Mayor Ed Murray", "Mayor Ann Lee of
+    Danbury", "Westchester County Executive George Latimer". Only the place is the mention,
+    so "Mayor" stays the speaker's title."""
+    out = []
+    for m in _CITY_OF_RE.finditer(text, lo, hi):
+        # "Village of Cooperstown": the head says it is a place, known or not.
+        found = _known_place(m.group("place"), state_hint) or (m.group("place").split()[0], None)
+        if found[0] not in LEADING_STOP:
+            place, state = found
+            head = m.group("head")
+            body = head.removesuffix(" of")  # "Village of X", "X City Council"
+            name = f"{body} of {place}" if " " not in body else f"{place} {body}"
+            end = m.start("place") + len(place)
+            written = text[m.start():end]
+            out.append(Mention(m.start(), end, Agency(name, "city", place, state, written)))
+    for m in _GOV_TITLE_RE.finditer(text, lo, hi):
+        out += _government_place(text, m, lo, state_hint)
+    return out
+
+
+def _government_place(text: str, title: re.Match[str], lo: int,
+                      state_hint: str | None) -> list[Mention]:
+    """The place right before a government title ("Seattle mayor", "Nassau County
+    Executive"), or after "mayor ... of"."""
+    after = _MAYOR_OF_RE.match(text, title.end()) if title.group("mayor") else None
+    if after:
+        found = _known_place(after.group("place"), state_hint)
+        if found:
+            start = after.start("place")
+            return [_government_mention(start, start + len(found[0]), found, text)]
+    before = _PLACE_BEFORE_RE.search(text, max(lo, title.start() - 60), title.start())
+    if before is None:
+        return []
+    place, start = _trim_place(before.group("place"), before.start())
+    county = title.group().startswith("County")
+    place = f"{place} County" if county and place else place
+    if not place or (county and place == "County"):
+        return []
+    fixed, state = locate(place, state_hint)
+    end = start + len(place)
+    return [_government_mention(start, end, (fixed, state), text)] if state or county else []
+
+
+def _government_mention(start: int, end: int, found: tuple[str, str | None],
+                        text: str) -> Mention:
+    place, state = found
+    if place.endswith(("County", "Parish")):
+        return Mention(start, end, Agency(f"{place} government", "county", place, state,
+                                          text[start:end]))
+    return Mention(start, end, Agency(f"{place} city government", "city", place, state,
+                                      text[start:end]))
+
+
+def _known_place(words: str, state_hint: str | None) -> tuple[str, str | None] | None:
+    """The longest leading run of ``words`` the gazetteer knows ("New York City Bill" ->
+    "New York City"), as (place, state)."""
+    parts = words.split()
+    for n in range(min(len(parts), 4), 0, -1):
+        place = " ".join(parts[:n])
+        if place in LEADING_STOP:
+            continue
+        fixed, state = locate(place, state_hint)
+        if state is not None:
+            return (place, state)
+    return None
 
 
 def _named_matches(text: str, start: int = 0) -> list[re.Match[str]]:
@@ -268,11 +356,14 @@ def _canonical_name(place: str, kind: str, head: str) -> str:
     if kind == "sheriff":
         county = place if place.endswith(("County", "Parish", "Borough")) else f"{place} County"
         head = head.replace("sheriff's", "Sheriff's").replace("office", "Office")
-        return f"{county} Sheriff's Office" if head in {"Sheriff", ""} else f"{county} {head}"
+        return f"{county} Sheriff's Office" if head in {"Sheriff", "sheriff", ""} \
+            else f"{county} {head}"
     if kind == "jail":
         return f"{place} {head[:1].upper()}{head[1:]}"
     if kind == "state":
         return f"{place} {head}"
+    if kind == "city" and head.islower():  # "Key West city commissioners"
+        return f"{place} {head.title().replace('Commissioners', 'Commission')}"
     return f"{place} {head}"
 
 
@@ -354,3 +445,47 @@ def generic_kind(phrase: str) -> str | None:
         if pattern.search(phrase):
             return kind
     return None
+
+
+# --- a place as the voice: "Washington County informed ICE", "Seattle passed" -----------
+
+_GOV_COUNTY_RE = re.compile(r"((?:[A-Z\u00c0-\u00de][\w'.\u00c0-\u024f-]* ){1,3}"
+                            r"(?:County|Parish))\b")
+# Words a place-only phrase may also hold: "Both the Marion County", "Lea County leaders",
+# "the Minneapolis Code of Ordinances", "Doña Ana County in New Mexico".
+_GOV_FILLER = frozenset("""the a both and in of its leaders officials government administration
+    Code Charter Ordinances Ordinance Municipal""".split())
+_DOC_WORD_RE = re.compile(r"\b(?:Code|Charter|Ordinances?|Municipal)\b")
+_GOV_BODY_RE = re.compile(r"\b(?:leaders|officials|government|administration)$")
+_BIG_CITY = 100_000  # a bare name this populous is the city; a smaller one may be a surname
+
+
+def place_government(phrase: str, bare_city: bool = False,
+                     hint: str | None = None) -> Agency | None:
+    """The government of the one place a phrase consists of: "Washington County" (its
+    county), "the Minneapolis Code of Ordinances" (its city); a bare city name
+    ("Seattle passed ...") only with ``bare_city`` and when it is a large city."""
+    counties = list(_GOV_COUNTY_RE.finditer(phrase))
+    rest = _GOV_COUNTY_RE.sub(" ", phrase)
+    state = state_hint(rest)
+    if state:
+        rest = without_states(rest)
+    state = state or hint
+    leftover = [w for w in rest.replace(",", " ").split()
+                if w not in _GOV_FILLER and w not in LEADING_STOP]
+    if counties:  # "Both the Marion County and Polk County": the first one named
+        place, _ = _trim_place(counties[0].group(1), 0)
+        if leftover or not place:
+            return None
+        fixed, found = locate(place, state)
+        return Agency(f"{fixed} government", "county", fixed, found or state, phrase)
+    city = " ".join(leftover)
+    if not city or not all(w[:1].isupper() for w in leftover) or is_state(city):
+        return None
+    # "Northbrook officials": officials are no surname's; a bare name must be a large city.
+    official = _GOV_BODY_RE.search(phrase) is not None
+    if not (_DOC_WORD_RE.search(phrase) or official or bare_city) or \
+            (not official and population(city) < _BIG_CITY):
+        return None
+    fixed, found = locate(city, state)
+    return Agency(f"{fixed} city government", "city", fixed, found, phrase) if found else None

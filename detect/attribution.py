@@ -3,8 +3,11 @@
 Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
 
 1. Speech cues: a speech verb ("said", "told", "announced", "wrote", "reads", "had to
-   say", "decided", "ordered", ...), "according to ...", or "a statement/release/memo
-   from ..." (also "released / issued / posted ... by"). The first cue that yields a speaker wins.
+   say", "decided", "ordered", ...), "according to ..." (also "According to"), or "a
+   statement/release/memo from ..." (also "released / issued / posted ... by"). The first
+   cue that yields a speaker wins; a cue whose phrase names nobody (no name, no agency:
+   "the county prison's policy and noted") yields none. A quotation with no words of the
+   reporter around it goes on with the last speaker (the quote continues, rule 4d).
 2. Speaker phrase: after the verb when inverted ("said Capt. Jeff Scroggin, a spokesman
    for ..."), after "according to"/"from"/"by", otherwise the noun phrase just before the
    verb ("Los Angeles Police Department chief Charlie Beck said"), skipping an appositive
@@ -20,10 +23,22 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
    newspaper never becomes the agency. A status word right before the phrase ("retired
    Minneapolis police chief X argued", "former Harris County sheriff X said": the phrase
    itself starts at the capital) makes the voice excluded (round9).
+   Rule 2c: a verb is inverted only after a comma, a quote, a dash or the unit start
+   ("Lea County leaders said the county jail ..." is not); after a comma the speaker
+   follows it when a person is named there and not before it ('anything other than the
+   U.S., said Sheriff X', "The order, said Bracey, ..."). A comma joins only onto a title
+   or agency phrase, never a document ("Thomas Homan, Clarke said" is Clarke; "ICE, the
+   release states" is the release). "X County in New Mexico" is one phrase. A news outlet
+   ("according to the Las Cruces Sun-News") is never a speaker.
 3. No speech cue: the grammatical subject at the start of the unit, when it is an agency
    or an official ("The county commission voted ...", "Sheriff X signed ...") gives an
    *action* statement; for a quote introduced by a colon it gives the quote's speaker.
-   A wire dateline ("SPOKANE, Wash. -- The X Police Department ...") is skipped.
+   A wire dateline ("SPOKANE, Wash. -- The X Police Department ...", "HARRIS COUNTY, TX -")
+   is skipped, and a parenthesis ends the subject ("Gov. X (R-Virginia) signed").
+   Rule 3c: a subject that is only a person's name followed by a verb ("Fulop signed ...",
+   "Carr honors ...") names the speaker with no role and no voice, when no agency or
+   official is the subject; a single word must not look like an opener ("Even", "Those",
+   "Undocumented").
    A subject followed by "should", "must", "needs to" is someone's opinion about the
    agency ("Our sheriff should stop ..."), an excluded voice. When the subject is no local
    voice (none, or a federal body: "ICE agents may interview inmates ... under rules the
@@ -36,7 +51,8 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
 4. Pronouns ("he said", "she wrote") resolve to the last named speaker in the paragraph,
    then in the article; a bare surname ("Adair said") to the earlier speaker of that
    name; "it said", "the department said", "police said" to the last agency of that kind;
-   "the post said", "the release said" to the last agency named (its author).
+   "the post said", "the release said" to its author: the local voice last named ("In a
+   news release, Sheriff X's office said ... the release states"), else the last agency.
    An unplaced "sheriff's office" ("a sheriff's office spokesperson said Rutherford
    County will ...") is the sheriff's office of the one county the unit names, if the
    gazetteer knows it (``placed``; also applied by the detector's fallback agency).
@@ -44,6 +60,14 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
    "Denver's jail will ...") is placed by the one city or county the unit names in the
    possessive before a common noun; a state's possessive ("Texas's officers") places
    nothing (round9).
+   An unplaced "state police" / "State Troopers" is the police of the one state the unit
+   names; an unplaced council or board ("Commissioners voted ...", kept as written) is the
+   board of the one county the unit names.
+   Rule 4c: a phrase that is only a place is that place's government, a body: "Washington
+   County informed ICE", "Both the Marion County and Polk County", "Lea County leaders",
+   "Northbrook officials", "the Minneapolis Code of Ordinances states"; a bare city name
+   only as the subject and only a large city ("Seattle passed ...", "Detroit is not"), as a
+   smaller one may be a surname.
    A document "signed by"/"from" a judge or court is a condition, never a source.
    A speaker phrase right after "candidates for", "running for", "challenger for" names
    the office sought, not held: an excluded voice.
@@ -56,8 +80,9 @@ import re
 from dataclasses import dataclass, field, replace
 
 from . import agencies
-from .agencies import Mention
+from .agencies import LEADING_STOP, Mention
 from .model import Agency
+from .places import is_state, states_named
 from .speakers import GENERIC, TIME, TITLE_WORDS, agency_role, person
 
 _SPEECH_RE = re.compile(
@@ -68,7 +93,7 @@ _SPEECH_RE = re.compile(
 # A judge or court is never the source of an agency's statement: "an order signed by a
 # judge" is a condition of the policy, not its author.
 _SOURCE_RE = re.compile(
-    r"\b(?:according to|(?:statement|release|memo|letter|message|email|post|order|policy)s? "
+    r"\b(?:(?i:according) to|(?:statement|release|memo|letter|message|email|post|order|policy)s? "
     r"(?:from|by|signed by|issued by"
     r"|(?:released|issued|posted|sent|distributed)(?: [\w-]+){0,3}? by)"
     r"|announced (?:\w+ ){0,2}by|in a (?:statement|release) from"
@@ -88,12 +113,23 @@ _STATUS_BEFORE_RE = re.compile(r"(?i)\b(?:former|retired|onetime|one-time|then)[
 _SOUGHT_RE = re.compile(r"(?i)\b(?:candidates?|running|campaign\w*|race|bid|challengers?|"
                         r"opponents?|"
                         r"seeking|hopefuls?|nominees?)\s+(?:for|to be|to become)\s+(?:the\s+)?$")
+# An inverted verb ('"...," said X') follows a comma, a quote, a dash or the unit start;
+# "Lea County leaders said the county jail ..." is no inversion.
+_INVERSION_RE = re.compile(r"(?:^|[,\"~:\u2013\u2014-])\s*(?:also\s+|then\s+)?\Z")
 _INVERTIBLE = frozenset({"said", "says", "added", "adds", "wrote", "writes", "continued", "stated",
                          "reads", "read"})
 _PRONOUNS = {"he": "person", "she": "person", "they": "agency", "it": "agency", "we": "agency",
              "i": "person"}
 _SUBJECT_TAIL_RE = re.compile(r"(?i)(?:officers'? |deputies'? )?(?:union|association|guild|"
                               r"candidates?|advocates?|groups?|coalition|activists?)\b")
+# After a bare name the subject's verb: "Fulop signed", "Carr honors", "Baker, for instance,".
+_VERB_TAIL_RE = re.compile(r"[a-z]+(?:ed|[^su]s)|is|was|has|had|will|would|can|could|did|does"
+                           r"|may|might|must|should|also|then|later|never|still|now|said|"
+                           r"sent|signed|wrote|put|set|made|kept|led|met|laid|took|gave|got|came|"
+                           r"went|began|brought|spoke|chose|held|left|ran|saw|stood|won|lost|"
+                           r"paid|sought|felt|knew|thought|told")
+# A lone capitalised word shaped like an adjective, adverb or participle is no surname.
+_NOT_SURNAME_RE = re.compile(r"(?:ed|ing|ly|ous|ive|al|ic|ful|less|able|ible)$")
 # "Our sheriff should stop ...": an opinion about the agency, not the agency acting.
 _MODAL_TAIL_RE = re.compile(r"(?i)(?:should|ought|must|needs? to|has to|have to)\b")
 _DOCUMENT_RE = re.compile(r"(?:the|a|its|that|this) (?:news )?(?:post|statement|release|letter|"
@@ -116,6 +152,17 @@ _DESC_OPENER_RE = re.compile(r"(?:[A-Z]|(?:who|whose|which|an?)\b"
                              r"|the (?:[\w'-]+ ){0,3}?(?:spokes\w+|"
                              r"chief|head|director|sheriff|commander|captain|lieutenant|officer|"
                              r"of|for)\b)")
+# A wire dateline ("RICHMOND, Va. - ", "HARRIS COUNTY, TX - ", "GRAPEVINE (KXYZ.COM) - ")
+# names where the story was filed, never who acts in it.
+_DATELINE_RE = re.compile(r"\s*[A-Z][A-Z.'\u00c0-\u00de-]+(?: [A-Z][A-Z.'\u00c0-\u00de-]+)*"
+                          r"(?:,\s*[A-Z][\w.]*(?: [A-Z][\w.]*)?)?"
+                          r"(?:\s*\([^)]{1,30}\))?\s*[-\u2013\u2014]{1,2}\s+")
+_WORD_RE = re.compile(r"[A-Za-z\u00c0-\u024f]{2,}")
+_LOCAL_ROLES = frozenset({"official", "agency", "body"})
+# A news outlet is who reports, never who speaks ("according to the Las Cruces Sun-News").
+_OUTLET_RE = re.compile(r"\b(?:News|Times|Post|Tribune|Herald|Gazette|Journal|Press|Globe|"
+                        r"Chronicle|Dispatch|Observer|Courier|Examiner|Sentinel|Bulletin|Reuters|"
+                        r"Daily \w+|Sun(?:-\w+)?|Inquirer|Register|Star(?:-\w+)?)$")
 _TOKEN_RE = re.compile(r"[\w'.\u00c0-\u024f-]+|,")
 
 
@@ -160,20 +207,31 @@ def attribute(outside: str, offset: int, has_quote: bool, mentions: list[Mention
     """Attribute one unit: ``outside`` is its text with quotes masked, ``offset`` its
     position in the article (to use the article-wide ``mentions``)."""
     ctx = _Context(outside, offset, mentions, history, paragraph)
+    if has_quote and not _WORD_RE.search(outside):  # a quotation alone goes on (rule 4d)
+        last = history.last(paragraph)
+        return _voiced(last, "quote") if last is not None else Attribution()
     for m in _SPEECH_RE.finditer(outside):
         found = _from_verb(ctx, m)
-        if found is not None:
+        if found is not None and not _empty(found):
             return _voiced(found, "quote" if has_quote else "reported")
     for m in _SOURCE_RE.finditer(outside):
         found = _analyse(ctx, *_forward(outside, m.end()))
         if found is not None:
             return _voiced(found, "quote" if has_quote else "reported")
     found = _subject(ctx)
-    if found is None or found.role == "federal" or _unplaced(found):
+    if found is None or found.role in {"federal", "unknown"} or _unplaced(found):
         found = _under(ctx) or found
+    if found is not None and found.role == "unknown":  # a person's name, no voice (3c)
+        return found
     if found is not None:
         return _voiced(found, "quote" if has_quote and ":" in outside else "action")
     return Attribution()
+
+
+def _empty(found: Attribution) -> bool:
+    """A cue whose phrase names nobody ("the county prison's policy and noted"): the next
+    cue or the subject may still name the voice."""
+    return found.speaker is None and found.agency is None and found.role == "unknown"
 
 
 def _unplaced(found: Attribution) -> bool:
@@ -208,13 +266,24 @@ class _Context:
 def _from_verb(ctx: _Context, m: re.Match[str]) -> Attribution | None:
     """Speaker before the verb, else (inverted: '"...," said Capt. X') after it."""
     before = _backward(ctx.outside, m.start())
+    opened = _INVERSION_RE.search(ctx.outside, 0, m.start()) is not None
+    after = _forward(ctx.outside, m.end()) if m.group() in _INVERTIBLE and opened else None
+    # ", said Sheriff Ann Lee," / ", said Lee,": the speaker follows the verb when a person
+    # is named there and not before it ("the U.S., said Sheriff X", rule 2c).
+    if after and before[0] and _looks_named(after[0]) and _names_person(ctx, *after[:2]) \
+            and not _names_person(ctx, *before[:2]):
+        return _analyse(ctx, *after)
     if before[0]:
         return _analyse(ctx, *before)
-    if m.group() in _INVERTIBLE:
-        after = _forward(ctx.outside, m.end())
-        if after[0] and _looks_named(after[0]):
-            return _analyse(ctx, *after)
+    if after and after[0] and _looks_named(after[0]):
+        return _analyse(ctx, *after)
     return None
+
+
+def _names_person(ctx: _Context, phrase: str, at: int) -> bool:
+    """Does the phrase name a person (agency mentions blanked out first)?"""
+    return bool(phrase) and person(phrase, _mentions_in(ctx, at, at + len(phrase)),
+                                   ctx.offset + at)[0] is not None
 
 
 def _looks_named(phrase: str) -> bool:
@@ -263,10 +332,15 @@ def _backward(text: str, end: int) -> tuple[str, int, str]:
 
 def _keeps(tokens: list[re.Match[str]], i: int, kept: list[re.Match[str]]) -> bool:
     word = tokens[i].group()
-    if word == ",":
+    if word == ",":  # "Omar Reyes, Eastvale Police chief," but not "Thomas Homan, Clarke"
+        after = " ".join(k.group() for k in reversed(kept))  # nor "ICE, the release states"
         return bool(kept) and i > 0 and tokens[i - 1].group()[:1].isupper() and len(kept) < 12 \
-            and not _titled_name(kept)
+            and not _titled_name(kept) and any(k.group().lower() in TITLE_WORDS | GENERIC
+                                               for k in kept) \
+            and not _DOCUMENT_RE.fullmatch(after.lower())
     low = word.lower()
+    if low == "in" and i > 0 and tokens[i - 1].group().endswith(("County", "Parish")):
+        return is_state(" ".join(k.group() for k in reversed(kept)))  # "X County in Ohio"
     if not kept and low in _PRONOUNS:
         return True
     if kept and kept[-1].group().lower() in _PRONOUNS:
@@ -283,20 +357,40 @@ def _titled_name(kept: list[re.Match[str]]) -> bool:
 
 
 def _subject(ctx: _Context) -> Attribution | None:
-    """Rule 3: an agency or official as the subject at the start of the unit."""
+    """Rule 3: an agency or official as the subject at the start of the unit, else a
+    person named as the subject ("Fulop signed ...", rule 3c) with no role."""
     text = ctx.outside
-    starts = [0] + [m.end() for m in re.finditer(r",\s*", text[:120])][:2]
+    dateline = _DATELINE_RE.match(text[:80])
+    first = dateline.end() if dateline else 0
+    starts = [first] + [m.end() for m in re.finditer(r",\s*", text[:first + 120])
+                        if m.end() > first][:2]
     starts += [m.end() for m in re.finditer(r"\s[-\u2013\u2014]{1,2}\s+", text[:80])][:1]
+    named = None
     for start in starts:
         phrase, at, _ = _forward_subject(text, start)
         # The words right after the subject can still disqualify it ("The police union").
         tail = " ".join(text[at + len(phrase):at + len(phrase) + 40].split()[:2])
-        found = _analyse(ctx, phrase, at, "") if phrase else None
+        found = _analyse(ctx, phrase, at, "", subject=True) if phrase else None
         if found is not None and (_SUBJECT_TAIL_RE.match(tail) or _MODAL_TAIL_RE.match(tail)):
             found = replace(found, role="excluded")
         if found is not None and found.role != "unknown":
             return found
-    return None
+        if named is None and found is not None and _bare_name(found, tail):
+            named = found
+    return named
+
+
+def _bare_name(found: Attribution, tail: str) -> bool:
+    """Is the subject just a person's name followed by a verb ("Carr honors ...")?"""
+    if not found.speaker:
+        return False
+    words = [w for w in found.phrase.split() if w not in LEADING_STOP]
+    if " ".join(words) != found.speaker:
+        return False
+    if len(words) == 1:  # one word may be any capitalised opener ("Undocumented immigrants")
+        return _VERB_TAIL_RE.fullmatch(tail.split()[0] if tail else "") is not None \
+            and not _NOT_SURNAME_RE.search(words[0])
+    return tail.startswith(",") or _VERB_TAIL_RE.fullmatch(tail.split()[0] if tail else "")
 
 
 def _forward_subject(text: str, start: int) -> tuple[str, int, str]:
@@ -306,13 +400,16 @@ def _forward_subject(text: str, start: int) -> tuple[str, int, str]:
         word = tok.group()
         if word == "," or not (word[:1].isupper() or word.lower() in TITLE_WORDS | GENERIC):
             break
+        if kept and "(" in text[kept[-1].end():tok.start()]:  # "Gov. X (R-Virginia)"
+            break
         kept.append(tok)
     if not kept or len(kept) == len(tokens):
         return "", start, ""
     return text[kept[0].start():kept[-1].end()], kept[0].start(), ""
 
 
-def _analyse(ctx: _Context, phrase: str, at: int, desc: str) -> Attribution | None:
+def _analyse(ctx: _Context, phrase: str, at: int, desc: str,
+             subject: bool = False) -> Attribution | None:
     """Turn a speaker phrase (+ appositive) into an Attribution (rules 4-5)."""
     phrase = phrase.strip(" ,")
     if not phrase:
@@ -321,13 +418,18 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str) -> Attribution | No
     if low in _PRONOUNS:
         return _pronoun(ctx, low, at)
     if _DOCUMENT_RE.fullmatch(low):  # "the post said", "the release said": its author
-        return _pronoun(ctx, "it", at)
+        return _author(ctx, at)
+    if _OUTLET_RE.search(phrase):  # "according to the Las Cruces Sun-News": a reporter
+        return None
     if re.fullmatch(r"[A-Z][\w'\u00c0-\u024f-]+", phrase) and ctx.history.by_surname(phrase):
         return ctx.history.by_surname(phrase)
     inside = _mentions_in(ctx, at, at + len(phrase)) or _mentions_in_text(ctx, desc)
     name, title = person(phrase, inside, ctx.offset + at)
     near = [m for m in ctx.mentions if m.end <= ctx.offset + at + len(phrase) + 200]
     agency, role = agency_role(phrase, desc, inside, near, name)
+    government = _government(ctx, phrase, inside, role, subject)
+    if government is not None:
+        name, agency, role = None, government, "body"
     agency = placed(agency, ctx.outside)
     lead = re.match(r"(?i)(?:(?:for|to|be|become|the)\s+)*", phrase).group()
     if _SOUGHT_RE.search(ctx.outside[max(0, at - 40):at] + lead) \
@@ -336,6 +438,19 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str) -> Attribution | No
     found = Attribution(name, title, agency, role, "none", phrase)
     ctx.history.add(ctx.paragraph, found)
     return found
+
+
+def _government(ctx: _Context, phrase: str, inside: list[Mention], role: str,
+                subject: bool) -> Agency | None:
+    """Rule 4c: a phrase that is only a place ("Washington County informed ICE", "the
+    Minneapolis Code of Ordinances states"; as a subject also a large city: "Seattle
+    passed") is that place's government, a body."""
+    if role in {"excluded", "federal"} or any(not m.federal for m in inside):
+        return None
+    if len(phrase) > 60 or not re.search(r"[A-Z]", phrase):
+        return None
+    bare = subject and not ctx.history.by_surname(phrase.split()[-1])
+    return agencies.place_government(phrase, bare, agencies.state_hint(ctx.outside))
 
 
 _COUNTY_RE = re.compile(r"\b((?:[A-Z][\w'.-]+ ){1,3}County)\b"
@@ -348,15 +463,32 @@ def placed(agency: Agency | None, outside: str) -> Agency | None:
     unit names, when the gazetteer knows it; several counties or none leave it as is."""
     if agency is None or agency.place or agency.kind is None:
         return agency
-    if agency.kind != "sheriff":
+    if agency.kind == "state":
+        return _placed_by_state(agency, outside)
+    if agency.kind not in {"sheriff", "county"}:
         return _placed_by_possessive(agency, outside)
     counties = {m.group(1) for m in _COUNTY_RE.finditer(outside)}
     if len(counties) != 1:
-        return agency
+        return agency if agency.kind == "sheriff" else _placed_by_possessive(agency, outside)
     place, state = agencies.locate(counties.pop())
     if state is None:
         return agency
+    if agency.kind == "county":  # "Commissioners voted ... designating Dallas County"
+        head = re.sub(r"(?i)^(?:the |its |a )?(?:county )?", "", agency.name)
+        return Agency(f"{place} {head[:1].upper()}{head[1:]}", "county", place, state,
+                      agency.as_written)
     return Agency(f"{place} Sheriff's Office", "sheriff", place, state, agency.as_written)
+
+
+def _placed_by_state(agency: Agency, outside: str) -> Agency:
+    """Rule 4b: "state police" or "State Troopers" with one state named in the unit
+    ("Gov. X (R-Virginia) directed state police ...") is that state's police."""
+    names = set(states_named(outside))
+    if len(names) != 1:
+        return agency
+    name = names.pop()
+    head = "Highway Patrol" if "highway patrol" in agency.name.lower() else "State Police"
+    return Agency(f"{name} {head}", "state", name, agencies.state_hint(name), agency.as_written)
 
 
 _POSSESSIVE_PLACE_RE = re.compile(r"\b((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)'s (?=[a-z])")
@@ -383,6 +515,15 @@ def _placed_by_possessive(agency: Agency, outside: str) -> Agency:
     place, state = places.pop()
     name = re.sub(r"(?i)^(?:the|a|an)\s+", "", agency.name)
     return Agency(f"{place} {name}", agency.kind, place, state, agency.as_written)
+
+
+def _author(ctx: _Context, at: int) -> Attribution | None:
+    """The author of "the release states": the local voice last named ("In a news release,
+    Sheriff X's office said ..."), else the last agency named."""
+    last = ctx.history.last(ctx.paragraph)
+    if last is not None and last.agency is not None and last.role in _LOCAL_ROLES:
+        return Attribution(None, None, last.agency, "agency")
+    return _pronoun(ctx, "it", at)
 
 
 def _pronoun(ctx: _Context, low: str, at: int) -> Attribution | None:

@@ -104,3 +104,23 @@ def _state_abbr(name: str) -> str | None:
 
     found = us.states.lookup(name)
     return found.abbr if found else None
+
+
+def is_state(name: str) -> bool:
+    """Is ``name`` exactly a US state's name ("New Mexico")?"""
+    return _states_re().fullmatch(name) is not None
+
+
+def population(place: str) -> int:
+    """The population of the most populous US city called ``place`` (0 when none)."""
+    return max((e[2] for e in _places().get(_key(place), ())), default=0)
+
+
+def states_named(text: str) -> list[str]:
+    """Every US state's name in ``text``, in order."""
+    return _states_re().findall(text)
+
+
+def without_states(text: str) -> str:
+    """``text`` with every US state's name blanked out."""
+    return _states_re().sub(" ", text)

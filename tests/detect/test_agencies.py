@@ -22,6 +22,13 @@ NAMED = [
     ("state-patrol", "the Arizona Highway Patrol said", "Arizona Highway Patrol", "state", "AZ"),
     ("alias", "LAPD officers", "Los Angeles Police Department", "police", "CA"),
     ("unknown-place-kept", "the Quillby Falls Police Department", "Quillby Falls Police Department", "police", None),
+    ("lowercase-county-sheriff", "as Wake County sheriff she ended it", "Wake County Sheriff's Office", "sheriff", "NC"),
+    ("lowercase-city-council", "Phoenix city council voted", "Phoenix City Council", "city", "AZ"),
+    ("city-council-of-place", "the City Council of Lansing voted", "Lansing City Council", "city", "MI"),
+    ("village-of-place", "the Village of Orland Park adopted", "Village of Orland Park", "city", "IL"),
+    ("place-before-mayor", "Seattle Mayor Ed Vance said", "Seattle city government", "city", "WA"),
+    ("mayor-of-place", "Mayor Ed Vance of Danbury said", "Danbury city government", "city", "CT"),
+    ("county-executive", "Westchester County Executive Jo Lane said", "Westchester County government", "county", "NY"),
 ]
 
 

@@ -128,3 +128,111 @@ def test_police_union_is_not_an_agency(best) -> None:
     text = ("The state Fraternal Order of Police said in a statement that it supports a plan to have local "
             "officers assist ICE.")
     assert best(text) is None
+
+
+def attributed(text: str):
+    """Attribution of every unit of ``text`` in order (rule layer only, no learned model)."""
+    from detect.agencies import find_mentions
+    from detect.attribution import History, attribute
+    from detect.quotes import units
+    from detect.text import normalize
+
+    norm = normalize(text)
+    mentions, history = find_mentions(norm, None), History()
+    return [attribute(u.outside, u.start, u.has_quote, mentions, history, u.paragraph)
+            for u in units(text, norm)]
+
+
+# (id, text, speaker of the last unit, its agency's name or None)
+RULES = [
+    ("bare-surname-before-verb",
+     "Halvorsen said deputies will no longer honor ICE detainers without a judge's order.",
+     "Halvorsen", None),
+    ("bare-surname-after-quote",
+     "“We are not going to hold anyone a minute longer for ICE,” Marlowe said.", "Marlowe", None),
+    ("discourse-word-is-no-speaker", "Well, the deputy called me, explained the new jail program and left.",
+     None, None),
+    ("no-answer-is-no-speaker", "No. Officers do not take part in immigration sweeps.", None, None),
+    ("inverted-after-comma-titled-name",
+     "If the answer is any country other than the U.S., said Sheriff Dana Kirk, deputies will call ICE.",
+     "Dana Kirk", None),
+    ("inverted-after-comma-bare-name",
+     "The order, said Okafor, does not stop city police from working with ICE on criminal cases.",
+     "Okafor", None),
+    ("according-to-capitalised-with-acting-chief",
+     "According to Pike County acting Police Chief Rosa Tan, officers never ask about immigration status.",
+     "Rosa Tan", None),
+    ("mayor-after-place",
+     "Seattle Mayor Lena Brandt said the city will keep its ordinance limiting help to ICE.",
+     "Lena Brandt", "Seattle city government"),
+    ("mayor-of-place",
+     "Mayor Lena Brandt of Danbury said police will not ask anyone about immigration status.",
+     "Lena Brandt", "Danbury city government"),
+    ("county-executive-is-the-county",
+     "Ulster County Executive Tom Reyes signed an order barring county staff from sharing data with ICE.",
+     "Tom Reyes", "Ulster County government"),
+    ("county-as-subject-is-its-government",
+     "Washington County will continue to follow the court's guidance on ICE detainer requests.",
+     None, "Washington County government"),
+    ("county-in-state-is-not-the-state",
+     "Doña Ana County in New Mexico announced it will stop honoring ICE detainers.",
+     None, "Doña Ana County government"),
+    ("large-city-as-subject",
+     "Detroit is not a sanctuary city, and its police will keep working with ICE.",
+     None, "Detroit city government"),
+    ("city-code-speaks-for-the-city",
+     "The Minneapolis Code of Ordinances states that the city does not enforce federal immigration law.",
+     None, "Minneapolis city government"),
+    ("place-officials-are-its-government",
+     "Northbrook officials said local police will not assist ICE agents.",
+     None, "Northbrook city government"),
+    ("person-as-subject",
+     "Okafor signed an executive order barring city employees from helping ICE.", "Okafor", None),
+    ("dateline-is-skipped",
+     "SPRINGFIELD, Ill. - Sheriff Tom Bale renewed the county's 287(g) agreement with ICE.",
+     "Tom Bale", None),
+    ("state-police-placed-by-state",
+     "Troopers in Virginia will not ask drivers about immigration status, the state police said.",
+     None, "Virginia State Police"),
+    ("lowercase-city-council",
+     "Phoenix city council voted 7-2 against making Phoenix a sanctuary city.",
+     None, "Phoenix City Council"),
+    ("city-council-of-place",
+     "The City Council of Lansing rescinded its sanctuary resolution.", None, "Lansing City Council"),
+    ("village-of-place",
+     "The Village of Cooperstown did not adopt a sanctuary law.", None, "Village of Cooperstown"),
+    ("commissioners-placed-by-the-county-named",
+     "Commissioners voted 4-1 to declare Dallas County a welcoming community for immigrants.",
+     None, "Dallas County Commissioners"),
+    ("town-board-kept-as-written",
+     "In a 3-2 vote, the town board approved becoming a sanctuary town.", None, "town board"),
+    ("newspaper-is-no-source",
+     "According to the Millbrook Gazette, county commissioners approved a measure limiting ICE holds.",
+     None, None),
+    ("titled-possessive-name",
+     "Sheriff Dale Price's office said it will stop housing ICE detainees.", "Dale Price", None),
+    ("comma-does-not-join-two-people",
+     "In a letter to ICE director Tom Hale, Clarke said the county would help with deportations.",
+     "Clarke", None),
+]
+
+
+@pytest.mark.parametrize("text,speaker,agency", [r[1:] for r in RULES], ids=[r[0] for r in RULES])
+def test_attribution_rules(text: str, speaker: str | None, agency: str | None) -> None:
+    found = attributed(text)[-1]
+    assert found.speaker == speaker
+    if agency is not None:
+        assert found.agency is not None and found.agency.name == agency
+
+
+def test_quotation_alone_goes_on_with_the_last_speaker() -> None:
+    text = ("Sheriff Ana Ruiz said the jail will not hold anyone for ICE past release.\n\n"
+            "“If agents want someone, they can bring a warrant signed by a judge.”")
+    assert [a.speaker for a in attributed(text)] == ["Ana Ruiz", "Ana Ruiz"]
+
+
+def test_release_author_is_the_local_office_not_ice() -> None:
+    text = ("In a news release, Sheriff Dale Price of the Orange County Sheriff's Office said the jail "
+            "will stop housing detainees. The office is also ending its contract with ICE, the release states.")
+    found = attributed(text)[-1]
+    assert found.agency is not None and found.agency.name == "Orange County Sheriff's Office"
