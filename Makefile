@@ -25,10 +25,12 @@ test: $(STAMP)  ## the whole suite, PostgreSQL included
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-eval: $(STAMP)  ## detection figures: `beatwire classify` over the dev corpus, then our own labelled sets
+eval: $(STAMP)  ## detection figures: the model's grouped CV, classify on dev and our sets, flips
+	$(BIN)/python -m detect.evaluate --cv
 	$(BIN)/beatwire --config config.toml classify < $(DEV_CORPUS) \
 	  | $(BIN)/python -m detect.evaluate --predictions - $(DEV_CORPUS)
 	$(BIN)/python -m detect.evaluate $(wildcard tests/detect/data/*.jsonl)
+	$(BIN)/python -m detect.snapshot
 
 train: $(STAMP)  ## rebuild detect/data (the detection model) from labelled JSON Lines; CV on the real corpus
 	$(BIN)/python -m detect.train $(REAL_CORPUS) $(DEV_CORPUS) $(wildcard tests/detect/data/*.jsonl)

@@ -131,7 +131,9 @@ class DetectConfig(_Section):
         from detect import Detector
 
         query = {"query": self.query} if self.query else {}
-        return Detector(threshold=self.threshold, **query)
+        detector = Detector(threshold=self.threshold, **query)
+        detector.classifier  # noqa: B018 (load the model now, not inside a timed detection)
+        return detector
 
 
 class FeedConfig(_Section):

@@ -5,7 +5,8 @@ courts, schools, weather, budgets, sports, traffic, police news that mentions
 "cooperate", "checkpoint", "hold" in other senses), about one page in ten carrying an
 on-topic immigration-cooperation paragraph. Times ``trafilatura.extract`` on every page
 and ``detect.find_statements`` on the extracted text, in one run, and prints the ratio
-extraction_time / detection_time (the bar: at least 5).
+extraction_time / detection_time (the bar: at least 5). Also prints the learned model's
+load time and the process's resident memory before and after loading it.
 
 Run::
 
@@ -110,6 +111,11 @@ def run(pages: int, rounds: int, seed: int) -> None:
     rng = random.Random(seed)
     html = [make_page(rng, i % 10 == 0) for i in range(pages)]
     detector = default_detector()
+    before = rss_mb()
+    t0 = time.perf_counter()
+    detector.classifier  # noqa: B018 (loads the model once, as the daemon does)
+    print(f"model load: {time.perf_counter() - t0:.2f} s; resident memory {before:.0f} MB -> "
+          f"{rss_mb():.0f} MB")
     texts = [trafilatura.extract(h) or "" for h in html[:20]]  # warm both up
     for t in texts:
         detector.find_statements(t)
@@ -130,6 +136,13 @@ def run(pages: int, rounds: int, seed: int) -> None:
           f"ms/page")
     print(f"statements found: {found / rounds:.0f} per round")
     print(f"ratio extraction/detection: {extract_s / detect_s:.1f}x (bar: >= 5x)")
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, in MB (Linux /proc)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(x for x in status if x.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
 
 
 def main() -> None:

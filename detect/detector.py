@@ -12,20 +12,23 @@ Evaluation order for one article:
    statements, so "she said" and a bare surname find a speaker named earlier.
 4. Attribution (``attribution.attribute``), then the unit's own words are cut where a
    *second* named agency begins (", while the X Police Department ...", ", a break from
-   the X Sheriff's Office, which ..."): that clause is scored as a separate statement
+   the X Sheriff's Office, which ..."): that clause is read as a separate statement
    of the other agency, so two agencies with opposite stances in one sentence do not
    read as one mixed statement.
 5. Agency voice: with ``agency_voice`` set (the feed is that agency's own), a unit nobody
    else is quoted in speaks for the feed's agency, and a generic kind-only agency ("the
    county jail", "the department", "our officers") of a compatible kind is the feed's
-   agency, never an agency called "county jail".
-6. Stance (``stance.decide``) and score (``score.score``).
-7. Fallback (``fallback``): a run with no act gets a structural reading (a local voice,
-   federal enforcement named, a policy/speech frame), scored below precise statements;
-   those readings are kept only when no precise statement reached the threshold.
-   Precise statements may have their stance upgraded by ``fallback.upgrade``.
-8. Statements at or above the threshold are merged to one per agency (``merge``);
-   then everything is returned strongest first (ties: earlier first).
+   agency, never an agency called "county jail". An agency still without a place takes
+   the feed's ``place``, else the dateline's when it is of the dateline's kind.
+6. Stance rules (``stance.decide``) and the rule score (``score.score``), with the
+   structural fallback (``fallback``) for runs with no act: these are *evidence* now.
+7. Passages: each topical paragraph, with the rule statements read in it (a paragraph no
+   rule could read keeps its agency and an unnamed speaker), and each second agency's
+   clause on its own.
+8. The learned decision (``classifier``): each passage's words and its evidence
+   (``evidence.gather``) give a calibrated probability, the ``score``, and the stance.
+   Passages at or above the threshold are merged to one statement per agency
+   (``merge``); then everything is returned strongest first (ties: earlier first).
 """
 from __future__ import annotations
 
@@ -130,8 +133,8 @@ class Detector:
         found, seconds = article.statements(headlines)
         out = []
         for i in sorted(set(topical) - headlines):
-            mine = sorted((_placed_by_feed(s, place) for j, s in found if j == i),
-                          key=lambda s: -s.score)
+            mine = sorted((_placed_by_feed(s, place) if place else _placed_by_dateline(s, norm)
+                           for j, s in found if j == i), key=lambda s: -s.score)
             out.append(Passage(i, paras[i].of(norm), mine or [article.unattributed(i)]))
             # A second agency's clause is judged on its own words (rule 4).
             out.extend(Passage(i, s.quote, [s]) for j, s in seconds if j == i)
@@ -377,6 +380,27 @@ def _placed_by_feed(statement: Statement, place: str | None) -> Statement:
     found = agencies.canonical(f"{where} {head}", kind, where, state.strip().upper() or None)
     written = agency.as_written if agency is not None else found.as_written
     return replace(statement, agency=replace(found, as_written=written))
+
+
+# "SALT LAKE CITY — ", "HARRIS COUNTY, Texas (KXYZ) -- ": where a wire story was filed.
+_DATELINE_RE = re.compile(r"\s*(?P<place>[A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3})"
+                          r"(?:,\s*(?P<state>[A-Z][\w.]*(?: [A-Z][\w.]*)?))?"
+                          r"(?:\s*\([^)]{1,30}\))?\s*(?:\u2014|\u2013|--?)\s+")
+_DATELINE_KINDS = {True: {"sheriff", "jail", "county"}, False: {"police", "city"}}
+
+
+def _placed_by_dateline(statement: Statement, norm: str) -> Statement:
+    """A dateline places an unplaced agency of its kind: a city's police or government, a
+    county's sheriff, jail or board ("SALT LAKE CITY — ... the police department said")."""
+    m = _DATELINE_RE.match(norm[:80])
+    agency = statement.agency
+    if m is None or agency is None or agency.place is not None:
+        return statement
+    where = m.group("place").title()
+    if agency.kind not in _DATELINE_KINDS[where.endswith(("County", "Parish"))]:
+        return statement
+    state = m.group("state") or ""
+    return _placed_by_feed(statement, f"{where}, {state}" if len(state) == 2 else where)
 
 
 def _decided(passage: Passage, verdict: Judgement) -> Statement:

@@ -115,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
                         "default: the dev corpus and tests/detect/data/realistic.jsonl")
     parser.add_argument("--predictions", help="predictions JSON Lines file, or - for stdin")
     parser.add_argument("--errors", action="store_true", help="also list the items got wrong")
+    parser.add_argument("--cv", action="store_true",
+                        help="print the model's grouped cross-validation figures (model.json)")
     args = parser.parse_args(argv)
+    if args.cv:
+        return cv_report(sys.stdout)
     paths = [Path(p) for p in args.gold] or [p for p in DEFAULT_GOLD if p.exists()]
     if not paths:
         parser.error("no gold file given and none of the defaults exists")
@@ -135,6 +139,30 @@ def main(argv: list[str] | None = None) -> int:
     if len(golds) > 1:
         sys.stdout.write(f"== all {len(golds)} files ({len(everything)} items)\n")
         report(metrics(everything, predicted), sys.stdout)
+    return 0
+
+
+def cv_report(out: IO[str]) -> int:
+    """The committed model's grouped-CV figures: overall, per fold, per threshold."""
+    from .classifier import META
+
+    meta = json.loads(META.read_text(encoding="utf-8"))
+    cv = meta["cross_validation"]
+    out.write(f"== grouped {len(cv['folds'])}-fold cross-validation on {cv['file']} (folds by "
+              f"source site; model trained {meta['trained']}, data {meta['data_sha256'][:12]})\n")
+    head = f"{'':>12}{'items':>7}{'P':>8}{'R':>8}{'F1':>8}{'stance':>8}{'brier':>8}\n"
+    out.write(head)
+    rows = [(f"fold {n}", f) for n, f in enumerate(cv["folds"], 1)] + [("overall", cv["overall"])]
+    for name, f in rows:
+        out.write(f"{name:>12}{f['items']:>7}{f['precision']:>8.3f}{f['recall']:>8.3f}"
+                  f"{f['f1']:>8.3f}{f['stance_accuracy']:>8.3f}{f['brier']:>8.3f}\n")
+    out.write("\nby threshold (detect.threshold):\n" + head)
+    for threshold, f in cv["thresholds"].items():
+        out.write(f"{threshold:>12}{f['items']:>7}{f['precision']:>8.3f}{f['recall']:>8.3f}"
+                  f"{f['f1']:>8.3f}{f['stance_accuracy']:>8.3f}{f['brier']:>8.3f}\n")
+    out.write("\nconfusion (gold -> predicted), overall:\n")
+    for pair, count in cv["overall"]["confusion"].items():
+        out.write(f"  {pair}: {count}\n")
     return 0
 
 

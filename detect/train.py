@@ -18,8 +18,12 @@ What it does, in order:
    stance confusion, speaker/agency and the figures per fold are printed and stored.
 4. The final reader is fine-tuned on everything; the decision fitted on all held-out
    readings. Written to ``detect/data``: ``reader.safetensors`` (the fine-tuned layers,
-   float16) and ``model.json`` (version, training-data hash, settings, CV figures and the
-   decision's weights).
+   float16) and ``model.json`` (version, training-data hash, settings, CV figures, the
+   held-out readings by item id and the decision's weights).
+
+``--refit`` redoes steps 1 and 3 only, with the held-out readings stored in model.json:
+the reader reads text alone, so a change to the rule layer or the lexicon needs a new
+decision, not a new reader (the training files must be the same: their hash is checked).
 
 Training is seeded and runs on the CPU; the same files give the same model on one machine.
 """
@@ -31,6 +35,7 @@ import json
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -66,6 +71,11 @@ def group_of(item: dict, path: Path) -> str:
     return host or f"file:{path.name}"
 
 
+def item_key(item: dict) -> str:
+    """``file name:id``: how stored readings find their item again."""
+    return f"{Path(item['_file']).name}:{item.get('id')}"
+
+
 def target(item: dict) -> int:
     """The reader's class: 0 not relevant, else the stance's index in LABELS."""
     return LABELS.index(item["stance"]) if item["relevant"] else 0
@@ -79,16 +89,34 @@ def data_hash(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def rule_evidence(items: list[dict]) -> list[dict[str, float]]:
-    """Step 1: the rule layer's evidence for each item (no model involved)."""
+@dataclass(frozen=True)
+class Seen:
+    """What the rule layer makes of one item: its main passage's evidence and statement.
+
+    ``gated`` items have no topical passage (no immigration word, or the query does not
+    match): the detector never consults the model on them, so CV counts them as "no".
+    """
+
+    evidence: dict[str, float]
+    gated: bool
+    speaker: str | None
+    agency: str | None
+
+
+def rule_evidence(items: list[dict]) -> list[Seen]:
+    """Step 1: the rule layer's view of each item (no model involved)."""
     from .detector import Detector
 
     rules = Detector()
     out = []
     for item in items:
         passages = rules.passages(item["text"], title=item.get("title") or "")
-        statements = sorted((s for p in passages for s in p.statements), key=lambda s: -s.score)
-        out.append(evidence.gather(item["text"], statements))
+        if not passages:
+            out.append(Seen(evidence.gather(item["text"], []), True, None, None))
+            continue
+        lead = passages[0].statements[0]
+        out.append(Seen(evidence.gather(passages[0].text, passages[0].statements), False,
+                        lead.speaker, lead.agency.name if lead.agency else None))
     return out
 
 
@@ -127,7 +155,7 @@ def fine_tune(items: list[dict], settings: dict, log) -> object:
             loss.backward()
             optimiser.step()
             schedule.step()
-            total += float(loss) * len(chosen)
+            total += loss.item() * len(chosen)
         log(f"  epoch {epoch + 1}/{settings['epochs']}: loss {total / len(items):.3f}")
     reader.eval()
     return reader, tokenizer
@@ -157,13 +185,15 @@ def held_out_readings(items, parts, settings, log) -> dict[int, list[float]]:
     return readings
 
 
-def decision_rows(items, readings, found) -> tuple[list[int], list[list[float]]]:
-    """The decision's inputs for the items that have a held-out reading."""
+def decision_rows(items, readings, seen) -> tuple[list[int], list[list[float]]]:
+    """The decision's inputs for the items the model would see that have a held-out reading."""
     names = classifier.decision_inputs()
     rows, index = [], []
     for i in sorted(readings):
+        if seen[i].gated:
+            continue
         x = dict(zip([f"reader_{label}" for label in LABELS], readings[i], strict=True))
-        x.update(found[i])
+        x.update(seen[i].evidence)
         rows.append([x[name] for name in names])
         index.append(i)
     return index, rows
@@ -186,8 +216,12 @@ def fit_decision(items, index, rows, c: float) -> dict:
                        "intercept": [round(float(stance.intercept_[j]), 6) for j in order]}}
 
 
-def cross_validate(items, parts, index, rows, c: float) -> dict:
-    """Step 3: the decision's grouped-CV predictions, scored overall and per fold."""
+_NO = classifier.Judgement(0.0, STANCE_LABELS[0], {}, {}, ())
+
+
+def cross_validate(items, parts, index, rows, seen, c: float) -> dict:
+    """Step 3: the decision's grouped-CV predictions, scored overall and per fold; an item
+    the model never sees (gated) is a "no", as it is for the detector."""
     position = {i: n for n, i in enumerate(index)}
     predicted: dict[int, classifier.Judgement] = {}
     for test in parts:
@@ -195,21 +229,29 @@ def cross_validate(items, parts, index, rows, c: float) -> dict:
         train = [n for n, i in enumerate(index) if i not in held]
         decision = classifier.Decision(fit_decision(items, [index[n] for n in train],
                                                     [rows[n] for n in train], c))
-        names = decision.inputs
         for i in test:
-            x = dict(zip(names, rows[position[i]], strict=True))
-            reading = [x[f"reader_{label}"] for label in LABELS]
-            predicted[i] = decision.judge(reading, {k: v for k, v in x.items()
-                                                    if not k.startswith("reader_")})
-    return {"overall": figures([items[i] for i in index], [predicted[i] for i in index]),
-            "folds": [figures([items[i] for i in t], [predicted[i] for i in t]) for t in parts],
-            "thresholds": {str(t): figures([items[i] for i in index],
-                                           [predicted[i] for i in index], t)
-                           for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)}}
+            if i not in position:
+                predicted[i] = _NO
+                continue
+            x = dict(zip(decision.inputs, rows[position[i]], strict=True))
+            predicted[i] = decision.judge([x[f"reader_{label}"] for label in LABELS],
+                                          seen[i].evidence)
+    everything = [i for t in parts for i in t]
+
+    def scored(chosen: list[int], threshold: float = 0.5) -> dict:
+        return figures([items[i] for i in chosen], [predicted[i] for i in chosen],
+                       [seen[i] for i in chosen], threshold)
+
+    return {"overall": scored(everything), "folds": [scored(t) for t in parts],
+            "gated_relevant": sum(1 for i in everything if seen[i].gated and items[i]["relevant"]),
+            "thresholds": {str(t): scored(everything, t) for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)}}
 
 
-def figures(gold: list[dict], verdicts: list, threshold: float = 0.5) -> dict:
-    """Precision, recall, F1, stance accuracy over gold-relevant, confusion, calibration."""
+def figures(gold: list[dict], verdicts: list, seen: list[Seen], threshold: float = 0.5) -> dict:
+    """Precision, recall, F1, stance accuracy and speaker/agency named right over
+    gold-relevant (a miss counts as wrong), the confusion and the Brier score."""
+    from .evaluate import named_right
+
     said = [v.probability >= threshold for v in verdicts]
     tp = sum(1 for g, s in zip(gold, said, strict=True) if g["relevant"] and s)
     fp = sum(1 for g, s in zip(gold, said, strict=True) if not g["relevant"] and s)
@@ -217,26 +259,31 @@ def figures(gold: list[dict], verdicts: list, threshold: float = 0.5) -> dict:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    relevant = [(g, v, s) for g, v, s in zip(gold, verdicts, said, strict=True) if g["relevant"]]
-    right = sum(1 for g, v, s in relevant if s and v.stance == g["stance"])
+    relevant = [(g, v, s, w) for g, v, s, w in zip(gold, verdicts, said, seen, strict=True)
+                if g["relevant"]]
+    right = sum(1 for g, v, s, _ in relevant if s and v.stance == g["stance"])
+    named = sum(1 for g, _, s, w in relevant
+                if s and named_right(g, {"speaker": w.speaker, "agency": w.agency}))
     confusion = Counter(f"{g['stance'] if g['relevant'] else 'not relevant'} -> "
                         f"{v.stance if s else 'not relevant'}"
                         for g, v, s in zip(gold, verdicts, said, strict=True))
     brier = sum((v.probability - g["relevant"]) ** 2 for g, v in zip(gold, verdicts, strict=True))
+    share = (lambda n: round(n / len(relevant), 4)) if relevant else (lambda n: 0.0)
     return {"items": len(gold), "precision": round(precision, 4), "recall": round(recall, 4),
-            "f1": round(f1, 4), "stance_accuracy": round(right / len(relevant), 4)
-            if relevant else 0.0, "brier": round(brier / len(gold), 4),
-            "confusion": dict(sorted(confusion.items()))}
+            "f1": round(f1, 4), "stance_accuracy": share(right), "named_accuracy": share(named),
+            "brier": round(brier / len(gold), 4), "confusion": dict(sorted(confusion.items()))}
 
 
 def write(reader, decision: dict, meta: dict, out: Path) -> None:
-    """Write the fine-tuned layers (float16) and model.json."""
-    from safetensors.torch import save_file
-
+    """Write the fine-tuned layers (float16; ``None`` keeps the file) and model.json."""
     out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().half().contiguous()
-             for k, v in classifier.trained_parameters(reader, SETTINGS["frozen_layers"]).items()}
-    save_file(state, str(out / classifier.WEIGHTS.name))
+    if reader is not None:
+        from safetensors.torch import save_file
+
+        frozen = meta["settings"]["frozen_layers"]
+        state = {k: v.detach().half().contiguous()
+                 for k, v in classifier.trained_parameters(reader, frozen).items()}
+        save_file(state, str(out / classifier.WEIGHTS.name))
     meta["decision"] = decision
     (out / classifier.META.name).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
@@ -249,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cv", type=Path, help="the file cross-validated (default: the first)")
     parser.add_argument("--out", type=Path, default=classifier.DATA, help="output directory")
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
+    parser.add_argument("--refit", action="store_true",
+                        help="refit only the decision, reusing the stored held-out readings")
     args = parser.parse_args(argv)
     settings = dict(SETTINGS, epochs=args.epochs)
     started = time.monotonic()
@@ -259,18 +308,30 @@ def main(argv: list[str] | None = None) -> int:
     items = load(args.files)
     cv_file = str(args.cv or args.files[0])
     log(f"{len(items)} items from {len(args.files)} files; cross-validating {cv_file}")
-    found = rule_evidence(items)
+    seen = rule_evidence(items)
     parts = folds(items, cv_file, settings["folds"], settings["seed"])
-    readings = held_out_readings(items, parts, settings, log)
-    index, rows = decision_rows(items, readings, found)
-    cv = cross_validate(items, parts, index, rows, settings["decision_c"])
-    log("final reader on every item")
-    reader, _ = fine_tune(items, settings, log)
+    keys = [item_key(i) for i in items]
+    if args.refit:
+        old = json.loads((args.out / classifier.META.name).read_text(encoding="utf-8"))
+        if old["data_sha256"] != data_hash(args.files):
+            parser.error("--refit needs the training files the reader was trained on")
+        stored = old["held_out_readings"]
+        readings = {n: stored[k] for n, k in enumerate(keys) if k in stored}
+        reader, settings = None, old["settings"]
+    else:
+        readings = held_out_readings(items, parts, settings, log)
+    index, rows = decision_rows(items, readings, seen)
+    cv = cross_validate(items, parts, index, rows, seen, settings["decision_c"])
+    if not args.refit:
+        log("final reader on every item")
+        reader, _ = fine_tune(items, settings, log)
     meta = {"version": VERSION, "trained": time.strftime("%Y-%m-%d"),
             "files": [{"path": p.name, "items": sum(1 for i in items if i["_file"] == str(p))}
                       for p in args.files],
             "data_sha256": data_hash(args.files), "settings": settings,
-            "cross_validation": {"file": Path(cv_file).name, **cv}}
+            "cross_validation": {"file": Path(cv_file).name, **cv},
+            "held_out_readings": {keys[n]: [round(x, 5) for x in r]
+                                  for n, r in sorted(readings.items())}}
     write(reader, fit_decision(items, index, rows, settings["decision_c"]), meta, args.out)
     print(json.dumps(meta["cross_validation"]["overall"], indent=1))
     log(f"wrote {args.out}")

@@ -140,3 +140,17 @@ FEED_PLACE = [
 def test_feed_place_places_unplaced_agencies(detector, text: str, place: str, agency: str) -> None:
     passages = detector.passages(text, place=place)
     assert passages and passages[0].statements[0].agency.name == agency
+
+
+DATELINE = [
+    ("city-dateline-places-the-police", "MARLOW, Okla. — The police department will not ask anyone "
+     "about immigration status, a spokesman said.", "Marlow Police Department"),
+    ("county-dateline-places-the-sheriff", "HARRIS COUNTY, TX -- The sheriff's office will keep "
+     "honoring ICE detainers, a spokeswoman said.", "Harris County Sheriff's Office"),
+]
+
+
+@pytest.mark.parametrize("text,agency", [d[1:] for d in DATELINE], ids=[d[0] for d in DATELINE])
+def test_dateline_places_an_unplaced_agency_of_its_kind(detector, text: str, agency: str) -> None:
+    passages = detector.passages(text)
+    assert passages and passages[0].statements[0].agency.name == agency

@@ -59,10 +59,12 @@ def _verdict(p: float, stance: str) -> Judgement:
 def test_figures_count_a_miss_as_a_wrong_stance() -> None:
     gold = [{"relevant": True, "stance": "refuses"}, {"relevant": True, "stance": "mixed"},
             {"relevant": False, "stance": None}, {"relevant": False, "stance": None}]
+    gold[0]["speaker"] = "Sheriff Ana Ruiz"
+    seen = [train.Seen({}, False, "Ruiz", None)] + [train.Seen({}, False, None, None)] * 3
     found = train.figures(gold, [_verdict(0.9, "refuses"), _verdict(0.2, "mixed"),
-                                 _verdict(0.7, "refuses"), _verdict(0.1, "refuses")])
+                                 _verdict(0.7, "refuses"), _verdict(0.1, "refuses")], seen)
     assert (found["precision"], found["recall"], found["stance_accuracy"]) == (0.5, 0.5, 0.5)
-    assert found["confusion"]["mixed -> not relevant"] == 1
+    assert found["named_accuracy"] == 0.5 and found["confusion"]["mixed -> not relevant"] == 1
 
 
 def test_data_hash_follows_the_bytes(tmp_path: Path) -> None:
