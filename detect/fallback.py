@@ -16,7 +16,8 @@ threshold; ``upgrade`` runs on every precise statement):
    official of one, identifiable as in ``score`` (placed agency, named official, or the
    feed's own voice); excluded and federal voices never pass.
 3. (b) Enforcement: the masked words name federal immigration enforcement
-   (``ENFORCEMENT_RE``: ICE, CBP, DHS, Border Patrol, immigration agents / status /
+   (``ENFORCEMENT_RE``: the lexicon's federal agencies, ``lexicon.FEDERAL_AGENCY``: ICE,
+   CBP, DHS, HSI, ERO, Border Patrol ...; immigration agents / status /
    enforcement / matters / arrests, detainers, holds, 287(g), deportation, sanctuary as
    a policy, a state "illegal entry" law such as Texas's SB4, round9). "Immigration
    court", "immigration judge", "immigration reform" are not.
@@ -25,14 +26,17 @@ threshold; ``upgrade`` runs on every precise statement):
    said / told ...). A bare speech frame counts when the reported words are in the present
    tense ("said requests are weighed"), not progressive ("are investigating"); a past
    one ("said he had not seen") is weak, and so is a frame made only of nouns ("policy",
-   "agreement") or a background sentence (a past year, "was once", "years ago", "back
-   in"). A detainer "from Oklahoma" (another state's) is no enforcement word.
-5. Stance, in order: a condition marker (``CONDITION_RE``: unless, only if / when /
+   "agreement") or a background sentence (a past year as ``score`` reads it, "was
+   once", "years ago", "back in"). A detainer "from Oklahoma" (another state's) is no
+   enforcement word.
+5. Stance, in order: a condition marker (``CONDITION_RE``, built on the lexicon's
+   condition classes: unless, only if / when /
    after, except, a judge's or judicial warrant, serious / violent crimes, one at a
    time, case by case, individually, "and not otherwise", 48 hours, courtesy call,
    "but ... not"; "convicted" / "charged" only after only / except / unless / limited
    to / solely) -> mixed; a refusal signal scoped to the enforcement clause
-   (``REFUSAL_RE``: a negator or a refusal verb in the same sentence before the
+   (``REFUSAL_RE``: a negator or a refusal verb of the lexicon, ``NOT_WORD`` and
+   ``REFUSAL_VERB``, in the same sentence before the
    enforcement words, "those days are over", "not us") -> refuses; otherwise the
    affirmative frame -> cooperates, but only with a positive cooperation signal
    (``COOPERATION_RE``: join, sign, renew, honor, comply, notify, transfer, hand over,
@@ -59,14 +63,24 @@ import re
 from dataclasses import dataclass
 
 from .attribution import Attribution
+from .lexicon import (
+    CASE_BY_CASE,
+    FEDERAL_AGENCY,
+    INDIVIDUAL_REVIEW,
+    JUDICIAL_WARRANT,
+    NOT_WORD,
+    REFUSAL_VERB,
+    SERIOUS_CRIME,
+    SPEECH_VERB,
+)
 from .scope import mask
+from .score import past_year
 
 SCORE_CLEAR = 0.55
 WEAK_PENALTY = 0.10
 
 ENFORCEMENT_RE = re.compile(
-    r"(?-i:\bICE\b|\bCBP\b|\bDHS\b)|immigration and customs enforcement|border patrol"
-    r"|homeland security|287\(g\)|\bdeport\w*"
+    rf"{FEDERAL_AGENCY.pattern}|287\(g\)|\bdeport\w*"
     r"|\bdetainers?\b(?!\s+(?:from|out of|issued by)\s+(?!ICE|Immigration|Homeland|the)"
     r"(?-i:[A-Z]))"
     r"|\bimmigration (?:agents?|officers?|officials|authorities|enforcement|matters|status|"
@@ -84,9 +98,9 @@ FRAME_RE = re.compile(
     r"ordered|approved|adopted|signed|directed|directs|instructed|announced|policy|"
     r"ordinance|order|resolution|agreement|now|starting|effective|may|can|cannot|must)\b",
     re.I)
-_SPEECH_RE = re.compile(r"\b(?:said|says|told|wrote|stated|added|confirmed|according to)\b",
-                        re.I)
-_BACKGROUND_RE = re.compile(r"\b(?:19[5-9]\d|20[01]\d)\b|\b(?:was|were) once\b"
+_SPEECH_RE = re.compile(rf"{SPEECH_VERB.pattern}|\baccording to\b", re.I)
+# A past year is ``score.past_year``'s (measured against the article's year).
+_BACKGROUND_RE = re.compile(r"\b(?:was|were) once\b"
                             r"|\bformerly\b|\byears ago\b|\bback in\b|\bat the time\b", re.I)
 # A present-tense policy verb; progressives ("are investigating", "is being held") and
 # perfects report events, not policy.
@@ -102,17 +116,15 @@ _ICE_ACTOR_RE = re.compile(
 CONDITION_RE = re.compile(
     r"\bunless\b|\bonly\s+(?:\w+\s+){0,3}?(?:if|when|after|for|with|those|in)\b"
     r"|\bexcept\b|\b(?:signed|approved|issued|reviewed) by an? (?:federal |state )?judge"
-    r"|\bjudge's (?:signature|order)|\b(?:judicial|judge-signed|criminal) (?:warrant|order)s?"
-    r"|\bcourt order\b"
-    r"|\b(?:serious|violent|dangerous)\s+(?:\w+\s+){0,2}?(?:crimes?|felon\w*|offen[cs]es|"
-    r"criminals?|offenders?|histor\w+)|\bone at a time\b|\bcase[- ]by[- ]case\b"
+    rf"|\bjudge's signature|{JUDICIAL_WARRANT.pattern}|\bcourt order\b"
+    rf"|{SERIOUS_CRIME.pattern}|\bone at a time\b|{CASE_BY_CASE.pattern}"
     r"|\b(?:only|except|unless|limited to|restricted to|solely)\b[^.;]{0,60}?\b(?:convicted|"
-    r"charged)\b|\bnot otherwise\b|\b(?:individually|one by one|on (?:its|their) (?:own )?merits)\b"
+    rf"charged)\b|{INDIVIDUAL_REVIEW.pattern}"
     r"|\b48 hours\b|\bcourtesy (?:call|notice|notification)|\bcriminal (?:warrants?|"
     r"investigations?|cases?) \w*\s*(?:but|while)\b", re.I)
 _BUT_NOT_RE = re.compile(r"\b(?:will|would|can|may|continues? to|remains?|keeps?)\s+(?!not\b)"
-                         r"[^.;]{0,120}?\bbut\b[^.;]{0,60}?(?:\bnot\b|n't\b|\bnever\b|"
-                         r"\bno longer\b|\bpull\w*|\bwithdr\w+|\brefus\w+|\bdeclin\w+)"
+                         r"[^.;]{0,120}?\bbut\b[^.;]{0,60}?(?:"
+                         rf"{NOT_WORD.pattern}|{REFUSAL_VERB.pattern}|\bpull\w*)"
                          r"|\b(?:not|n't|never)\b[^.;]{0,80}?\bbut\b[^.;]{0,40}?\b(?:will|"
                          r"do|does|can)\b(?! not)(?!n't)", re.I)
 # A positive cooperation signal: without one (and with no refusal or condition) the
@@ -124,13 +136,13 @@ COOPERATION_RE = re.compile(
     r"rent\w*|detain\w*|book\w*|share\w*|sharing|send\w*|sent|cooperat\w+|coordinat\w+|"
     r"support\w*|participat\w+|continu\w+|remain\w*|stay\w*|train\w*|process\w*|screen\w*|"
     r"agree\w*|welcome\w*|deputi\w+|serve\w*|tell\w*|call\w*|alert\w*|inform\w*)\b", re.I)
-# ICE as the doer, kept as enforcement only for a refusal scoped before it ("will not keep
-# anyone in custody because ICE sent a form").
+# A refusal signal: the lexicon's negators and refusing verbs (which read "end" as a word:
+# "endorse" is none), plus "pull out", "keep / stay out", "those days are over", "not us".
+# It also keeps ICE as the doer as enforcement, scoped before it ("will not keep anyone
+# in custody because ICE sent a form").
 REFUSAL_RE = re.compile(
-    r"\b(?:not|never|no|nor|no longer|won't|wouldn't|don't|doesn't|isn't|aren't|can't|cannot|"
-    r"refus\w+|declin\w+|stop\w*|end\w*|ceas\w+|halt\w*|bar|bars|barred|forbid\w*|prohibit\w*|"
-    r"ban|bans|banned|pull\w*|withdr\w+|keep\w* out|stay\w* out|"
-    r"those days are over|not us)\b", re.I)
+    rf"{NOT_WORD.pattern}|{REFUSAL_VERB.pattern}"
+    r"|\b(?:pull\w*|keep\w* out|stay\w* out|those days are over|not us)\b", re.I)
 _SENTENCE_RE = re.compile(r"[^.;!?]*(?:[.;!?]+|$)")
 _PROHIBIT_RE = re.compile(r"\b(?:forbid\w*|forbade|bar|bars|barred|barring|prohibit\w*|ban|bans|"
                           r"banned|preclud\w+|block\w*)\s+[^.;]{0,80}?\bfrom\s+\w+ing\b[^.;]*",
@@ -146,8 +158,10 @@ class Reading:
     cues: tuple[str, ...]
 
 
-def candidate(words: str, attr: Attribution, voice: str, identifiable: bool) -> Reading | None:
-    """The fallback reading of one statement's words, or None (see module rules 1-6)."""
+def candidate(words: str, attr: Attribution, voice: str, identifiable: bool,
+              year: int | None = None) -> Reading | None:
+    """The fallback reading of one statement's words, or None (see module rules 1-6);
+    ``year`` is the article's, for what counts as a past year (``score.past_year``)."""
     if attr.role in {"excluded", "federal", "unknown"} or attr.agency is None:
         return None
     if not identifiable or voice == "none":
@@ -165,7 +179,7 @@ def candidate(words: str, attr: Attribution, voice: str, identifiable: bool) -> 
             return None
         mentions = [refused]
     found = mentions[0]
-    weak = _weak_parts(words, masked, found, frame)
+    weak = _weak_parts(words, masked, found, frame, year)
     stance, why = _stance(words, masked, found)
     if stance == "cooperates" and not COOPERATION_RE.search(masked):
         weak.append("no cooperation signal")
@@ -176,7 +190,7 @@ def candidate(words: str, attr: Attribution, voice: str, identifiable: bool) -> 
 
 
 def _weak_parts(words: str, masked: str, found: re.Match[str],
-                frame: re.Match[str] | None) -> list[str]:
+                frame: re.Match[str] | None, year: int | None) -> list[str]:
     """Rule 6: the parts that are present but weak."""
     weak = []
     if _VAGUE_RE.fullmatch(found.group()) and len(ENFORCEMENT_RE.findall(masked)) < 2:
@@ -186,7 +200,7 @@ def _weak_parts(words: str, masked: str, found: re.Match[str],
         weak.append("past speech frame only")
     elif frames and all(_NOUN_FRAME_RE.fullmatch(f) for f in frames):
         weak.append("noun frame only")
-    if _BACKGROUND_RE.search(words):
+    if _BACKGROUND_RE.search(words) or past_year(words, year):
         weak.append("background")
     return weak
 

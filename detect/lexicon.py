@@ -5,6 +5,13 @@ a class is a record (name, description, pattern) so that the evidence a model we
 can be told to an analyst in words ("names ICE detainers", "quotes an advocate").
 Patterns are case-insensitive unless they use ``(?-i:...)`` for acronyms ("ICE", not
 "black ice").
+
+The rule layer reads the same vocabulary: ``rules``, ``scope``, ``fallback`` and the
+default query build their patterns from the shared spellings here (``FEDERAL_ACRONYMS``,
+``FEDERAL_NAMES``, ``TOPIC_TERMS``) and from the classes in ``SHARED`` (negators, speech
+verbs, conditions), which are not model features. The model's own classes (``CLASSES``)
+keep the patterns it was trained on; ``NEGATOR``, ``CONDITION`` and ``SPEECH`` are its
+coarser readings of what ``SHARED`` spells for the rules.
 """
 from __future__ import annotations
 
@@ -33,10 +40,33 @@ class WordClass:
         return sum(1 for _ in self.regex.finditer(text))
 
 
+# --- Shared spellings -------------------------------------------------------------------
+# The rule layer (``rules``, ``scope``, ``fallback``, ``query.DEFAULT_QUERY``) builds its
+# patterns from these, so each concept is spelled here once.
+
+# Federal immigration agencies. Acronyms match capitals only ("ICE", not "black ice"); the
+# full names are case-insensitive, "border patrol" as whole words ("border patrols" on a
+# frontier are no agency). Earlier copies disagreed (HSI and ERO were agencies to the act
+# rules but not to the topic test or the fallback): every copy now takes this union.
+FEDERAL_ACRONYMS = ("ICE", "I.C.E.", "CBP", "DHS", "HSI", "ERO")
+FEDERAL_NAMES = ("immigration and customs enforcement", "customs and border protection",
+                 "border patrol", "homeland security")
+_WHOLE_WORD_NAMES = frozenset({"border patrol"})
+
+
+def acronyms_pattern(acronyms: tuple[str, ...] = FEDERAL_ACRONYMS) -> str:
+    """``acronyms`` as whole capitalised words (a dotted one ends at its last dot)."""
+    words = (rf"\b{re.escape(a)}" + ("" if a.endswith(".") else r"\b") for a in acronyms)
+    return "(?-i:" + "|".join(words) + ")"
+
+
+def _names_pattern(names: tuple[str, ...] = FEDERAL_NAMES) -> str:
+    return "|".join(rf"\b{n}\b" if n in _WHOLE_WORD_NAMES else n for n in names)
+
+
 FEDERAL_AGENCY = WordClass(
     "federal_agency", "names a federal immigration agency (ICE, CBP, DHS)",
-    r"(?-i:\bICE\b|\bI\.C\.E\.|\bCBP\b|\bDHS\b|\bHSI\b|\bERO\b)|immigration and customs enforcement"
-    r"|customs and border protection|\bborder patrol\b|homeland security",
+    f"{acronyms_pattern()}|{_names_pattern()}",
     ("Deputies will not hold anyone for ICE.", "a request from Homeland Security"),
     ("Black ice closed the bridge.", "The rink's ice was resurfaced."))
 PROGRAM_287G = WordClass(
@@ -143,3 +173,75 @@ CLASSES: tuple[WordClass, ...] = (
     EXCLUDED_VOICE, FEDERAL_VOICE, NO_COMMENT, HYPOTHETICAL, PAST,
 )
 BY_NAME = {c.name: c for c in CLASSES}
+
+# --- Classes the rule layer is built from -----------------------------------------------
+# Not model features: adding a class to ``CLASSES`` changes the learned model's inputs, so
+# these are listed in ``SHARED`` (tests/detect/test_rules.py checks their examples).
+
+# Words that name immigration as a topic, written as query terms (a trailing * is a
+# prefix). The topic test finds them, and the federal names, as lower-case substrings, so
+# "papers" is also found in "newspapers": the topic test only lets a paragraph's vague
+# objects ("them", "federal partners") count. The default query spells "papers" as
+# phrases instead (``query._QUERY_FORMS``): it decides alone whether a page is on topic.
+TOPIC_TERMS = ("immigra*", "deport*", "287(g)", "detainer*", "undocumented", "sanctuary",
+               "citizenship", "papers", "country illegally", "country legally", "here illegally",
+               "warrant service officer", "illegal entry")
+
+
+def _topic_stems() -> tuple[str, ...]:
+    """Lower-case substrings that name the topic; a stem holding another is dropped (the
+    "immigra" of "immigration and customs enforcement" already finds it)."""
+    stems = [t.rstrip("*").lower() for t in TOPIC_TERMS] + list(FEDERAL_NAMES)
+    return tuple(s for s in stems if not any(o != s and o in s for o in stems))
+
+
+TOPIC_STEMS = _topic_stems()
+TOPIC = WordClass(
+    "topic", "names immigration as a topic (ICE, deportation, sanctuary, papers)",
+    acronyms_pattern() + "|" + "|".join(re.escape(s) + r"\w*" for s in TOPIC_STEMS),
+    ("Deputies will not hold anyone for ICE.", "a state illegal entry law", "U.S. Border Patrol"),
+    ("Black ice closed the bridge.", "NICE guidelines for the clinic", "The jail is full."))
+# Grammatical negators; "no longer" is found through "no", and any "-n't" contraction.
+NOT_WORD = WordClass(
+    "not_word", "has a grammatical negator (not, never, no, n't)",
+    r"\b(?:not|never|no|nor|cannot|neither|none|nobody|nothing|\w+n't)\b",
+    ("We will not honor them.", "Deputies didn't ask.", "no longer"), ("We will honor them.",))
+# Verbs and words that negate what follows ("refuses to", "ended", "without"): each counts
+# once in ``scope``; the fallback's refusal signal and the "but ... not" contrasts use them.
+REFUSAL_VERB = WordClass(
+    "refusal_verb", "has a refusing verb (refuse, decline, stop, end, bar, prohibit)",
+    r"\b(?:refus\w+|declin\w+|reject\w*|stop\w*|end|ends|ended|ending|ceas\w+|halt\w*"
+    r"|terminat\w+|withdr\w+|bar|bars|barred|barring|prohibit\w*|forbid\w*|forbade|ban|bans"
+    r"|banned|banning|rescind\w*|suspend\w*|discontinu\w+)\b",
+    ("The office refuses to.", "The county ended it.", "Deputies are barred from asking."),
+    ("The weekend shift.", "We will honor them.", "They attend the barbecue."))
+# Speech verbs: a quoted clause boundary, a gap blocker, a reported-speech frame.
+SPEECH_VERB = WordClass(
+    "speech_verb", "attributes words with a speech verb (said, told, wrote)",
+    r"\b(?:said|says|told|wrote|stated|added|adds|announced|confirmed)\b",
+    ("the chief said Tuesday", "the sheriff confirmed"), ("according to no one", "a saying"))
+# Conditions on cooperation, shared by the act rules' conditions and the fallback's.
+JUDICIAL_WARRANT = WordClass(
+    "judicial_warrant", "names a judge's or criminal warrant or order",
+    r"\b(?:judicial|judge's|judge-signed|criminal|court-issued) (?:warrant|order)s?",
+    ("only with a judicial warrant", "a judge-signed order"), ("an ICE administrative warrant",))
+SERIOUS_CRIME = WordClass(
+    "serious_crime", "limits to serious or violent crimes, charges or records",
+    r"\b(?:serious|violent|dangerous)\s+(?:\w+\s+){0,2}?(?:crimes?|felon\w*|offen[cs]es"
+    r"|criminals?|offenders?|charges?|convictions?|records?|histor\w+)",
+    ("people convicted of serious crimes", "violent criminal histories"),
+    ("a serious question", "violent storms"))
+CASE_BY_CASE = WordClass(
+    "case_by_case", "decides case by case, or in these cases and not otherwise",
+    r"\bcase[- ]by[- ]case\b|\bnot otherwise\b",
+    ("decided case by case", "for felonies and not otherwise"), ("in every case",))
+# How a request is reviewed; the act rules need a review verb before it ("weighs each
+# request on its merits"), the fallback does not.
+INDIVIDUAL_REVIEW = WordClass(
+    "individual_review", "reviews each request individually, on its merits",
+    r"\b(?:individually|one by one|on (?:its|their) (?:own )?merits)\b",
+    ("each request on its merits", "reviewed individually"), ("the individual was held",))
+
+SHARED: tuple[WordClass, ...] = (TOPIC, NOT_WORD, REFUSAL_VERB, SPEECH_VERB, JUDICIAL_WARRANT,
+                                 SERIOUS_CRIME, CASE_BY_CASE,
+                                 INDIVIDUAL_REVIEW)

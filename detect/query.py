@@ -24,6 +24,10 @@ boundaries: a term is one token (``\b...\b``), a phrase is consecutive tokens
 the positional evaluation of a token stream, done by the C regex engine instead of
 building a position index in Python for every article.
 
+``DEFAULT_QUERY`` is built from the lexicon (``lexicon.FEDERAL_ACRONYMS``,
+``FEDERAL_NAMES``, ``TOPIC_TERMS``), the words the topic test and the rules use too;
+config.toml ships a copy of it.
+
 Bad rules: anything luqum cannot parse, field queries (``title:x``), ranges, fuzzy
 terms and empty phrases raise ``QueryError`` with the reason; nothing is silently
 dropped, so ``config.py`` can report the problem under ``[detect] query``.
@@ -38,14 +42,32 @@ from luqum import tree
 from luqum.exceptions import ParseError
 from luqum.parser import parser
 
+from .lexicon import FEDERAL_ACRONYMS, FEDERAL_NAMES, TOPIC_STEMS, TOPIC_TERMS
 from .text import tokens
 
+# The query spells a lexicon topic term as itself, but "papers" as phrases: the query
+# alone decides whether a page is on topic, and "the papers reported" is not.
+_QUERY_FORMS = {"papers": '"check papers"~3 OR "their papers" OR "have papers"'}
+# Query-only: a coarse net, "federal agents" lets a page through for the rules to judge
+# (the topic test leaves it out: it would make "assist federal agents" on a drug case count).
+_QUERY_EXTRAS = ('"federal agents"',)
+
+
+def _query_term(term: str) -> str:
+    """A lexicon term in Lucene syntax: a word or wildcard as is, anything else quoted."""
+    if term in _QUERY_FORMS:
+        return _QUERY_FORMS[term]
+    return term if re.fullmatch(r"[\w*]+", term) else f'"{term}"'
+
+
+# "I.C.E." is three one-letter tokens, and a page that spells it names ICE otherwise too;
+# a name a topic term already finds ("immigration and ...": immigra*) is left out.
+_TOPIC_QUERY = " OR ".join(
+    [a for a in FEDERAL_ACRONYMS if a.isalpha()]
+    + [_query_term(t) for t in TOPIC_TERMS + tuple(n for n in FEDERAL_NAMES if n in TOPIC_STEMS)]
+    + list(_QUERY_EXTRAS))
 DEFAULT_QUERY = (
-    '(ICE OR CBP OR DHS OR HSI OR immigra* OR deport* OR detainer* OR "287(g)" OR '
-    'sanctuary OR undocumented OR "homeland security" OR "border patrol" OR '
-    '"customs enforcement" OR "federal agents" OR "check papers"~3 OR citizenship OR '
-    '"country illegally" OR "country legally" OR "here illegally" OR "their papers" OR '
-    '"have papers" OR "warrant service officer" OR "illegal entry") AND '
+    f"({_TOPIC_QUERY}) AND "
     "(police OR polic* OR PD OR LAPD OR NYPD OR SFPD OR LASD OR CHP OR sheriff* OR jail* OR deput*"
     " OR officer* OR trooper* OR chief OR "
     "patrol OR department OR mayor OR council* OR commission* OR supervisors OR "

@@ -27,9 +27,10 @@ Rules, in evaluation order (``mask`` applies 1-5, ``negations`` applies 6):
    "unless", a speech verb, "and" starting a new clause, or a comma starting the next
    predicate of a series: "does not X, does not ask ..." negates "ask" once, not twice).
    Boundaries are found with the cue in view (", ending ..." ends a clause). Grammatical negators
-   ("not", "n't", "never", "no", "no longer") joined only by auxiliaries and "and/or"
-   count once ("does not and will not"); lexical negators ("hesitate", "stop", "end",
-   "refuse", "bar", ...) count each, so "will not hesitate to cooperate" is cooperation
+   (``lexicon.NOT_WORD``: "not", "n't", "never", "no", "no longer") joined only by
+   auxiliaries and "and/or" count once ("does not and will not"); lexical negators
+   (``lexicon.REFUSAL_VERB``: "stop", "end", "refuse", "bar" ..., and "hesitate",
+   "instead", "without" ...) count each, so "will not hesitate to cooperate" is cooperation
    and "has no intention of ending" keeps the agreement. A lexical negator coordinated
    with the next verb ("will not stop or detain anyone") is an action, not a negator.
    An odd count flips the cue. Multi-word withdrawals ("walking away from", "opting out
@@ -42,6 +43,8 @@ Rules, in evaluation order (``mask`` applies 1-5, ``negations`` applies 6):
 from __future__ import annotations
 
 import re
+
+from .lexicon import NOT_WORD, REFUSAL_VERB, SPEECH_VERB
 
 _MASKS = [
     # 1. non-answers
@@ -107,9 +110,9 @@ _MASK_PROBES = [
 ]
 
 _BOUNDARY_RE = re.compile(
-    r"[.;:!?]|\b(?:but|however|while|whereas|although|though|unless|except|yet|said|says|"
-    r"told|announced|wrote|added|adds|stated)\b|\band\s+(?=(?:we|they|it|he|she|the|our|its|this|"
-    r"that|"
+    rf"[.;:!?]|{SPEECH_VERB.pattern}"
+    r"|\b(?:but|however|while|whereas|although|though|unless|except|yet)\b"
+    r"|\band\s+(?=(?:we|they|it|he|she|the|our|its|this|that|"
     r"these|those|my|his|her|their|"
     r"officers|deputies|police|troopers|will|would|won't|does|do|did|is|are|has|have|can|"
     r"cannot|shall|must|also)\b)|,\s+(?=\w+ing\b)"
@@ -117,12 +120,12 @@ _BOUNDARY_RE = re.compile(
     r"no longer)\b)",
     re.I)
 _WORD_RE = re.compile(r"[\w']+")
-_GRAMMATICAL = re.compile(r"(?:not|never|no|nor|cannot|neither|none|nobody|nothing|\w+n't)$", re.I)
+# Negators are the lexicon's: grammatical ones (``NOT_WORD``), and lexical ones: the
+# refusing verbs (``REFUSAL_VERB``) plus words that negate only here ("hesitate", "instead").
+_GRAMMATICAL = re.compile(rf"(?:{NOT_WORD.pattern})$", re.I)
 _LEXICAL = re.compile(
-    r"(?:hesitat\w*|refus\w+|declin\w+|reject\w*|stop\w*|end|ends|ended|ending|ceas\w+|halt\w*|"
-    r"terminat\w+|withdr\w+|bar|bars|barred|barring|prohibit\w*|forbid\w*|forbade|ban|bans|banned|"
-    r"banning|limit\w*|restrict\w*|ignor\w+|against|oppos\w+|rescind\w*|suspend\w*|"
-    r"discontinu\w+|instead|rather|without|unwilling|reluctant)$", re.I)
+    rf"(?:{REFUSAL_VERB.pattern}|\b(?:hesitat\w*|limit\w*|restrict\w*|ignor\w+|against|oppos\w+|"
+    r"instead|rather|without|unwilling|reluctant)\b)$", re.I)
 # Multi-word withdrawals ("walking away from", "opting out of") read as one lexical
 # negator: "is walking away from a contract to house ICE detainees" refuses.
 _WITHDRAW_RE = re.compile(

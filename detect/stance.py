@@ -13,7 +13,7 @@ What counts (evaluation order):
    object ("cooperating with the investigation", "with the auditor") is no act.
    Rules whose object is only a pronoun or a vague one ("them", "federal partners",
    "the agreement", bare "status") count only when the surrounding paragraph names
-   immigration explicitly (``TOPIC_RE``).
+   immigration explicitly (``TOPIC_RE``, the lexicon's ``TOPIC``).
 3. Each act has a base polarity (+1 cooperates, -1 refuses) flipped by the negators in
    its scope (``scope.negations``): "will not honor" refuses, "will not hesitate to
    cooperate" cooperates. Overlapping acts of the same polarity count once.
@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lexicon import NOT_WORD
 from .rules import (  # noqa: F401  (topic_hits is re-exported)
     _BUT_NOT,
     _STRONG_RE,
@@ -91,7 +92,21 @@ _NAMING_RE = re.compile(r"\b(?:call|calls|called|calling|dubb\w*|label\w*|descri
 
 
 def find_acts(text: str, topical: bool) -> list[Act]:
-    """Acts in ``text`` (already scoped); weak acts only when ``topical``.
+    """Acts in ``text`` (already scoped); weak acts only when ``topical``."""
+    masked = _scoped(text)
+    lowered = masked.lower()
+    return _dedupe([a for rule in RULES for a in _rule_acts(rule, masked, lowered, topical)])
+
+
+def rule_acts(rule: Rule, text: str, topical: bool) -> list[Act]:
+    """The acts one rule finds in ``text``, read as ``find_acts`` reads them (before
+    overlapping acts are merged): how a rule's examples are checked."""
+    masked = _scoped(text)
+    return _rule_acts(rule, masked, masked.lower(), topical)
+
+
+def _scoped(text: str) -> str:
+    """``text`` with what no act may be read in blanked (same length).
 
     A passive event about one person ("is being held on an ICE detainer", "was turned
     over to ICE") is a fact of a case, not an agency's policy: it is no act.
@@ -101,15 +116,12 @@ def find_acts(text: str, topical: bool) -> list[Act]:
     # never notifies anyone; the verb is blanked before quote marks are dropped.
     masked = _NAMING_RE.sub(lambda m: " " * len(m.group()), masked)
     masked = masked.replace('"', " ")  # quote marks never change what an act means
-    masked = _PASSIVE_EVENT_RE.sub(lambda m: " " * len(m.group()), masked)
-    lowered = masked.lower()
-    acts = []
-    for rule in RULES:
-        for m in rule.finditer(masked, lowered):
-            act = _act(rule, m, masked)
-            if act.strong or topical:
-                acts.append(act)
-    return _dedupe(acts)
+    return _PASSIVE_EVENT_RE.sub(lambda m: " " * len(m.group()), masked)
+
+
+def _rule_acts(rule: Rule, masked: str, lowered: str, topical: bool) -> list[Act]:
+    acts = (_act(rule, m, masked) for m in rule.finditer(masked, lowered))
+    return [a for a in acts if a.strong or topical]
 
 
 _NOT_OURS_RE = re.compile(
@@ -134,11 +146,15 @@ def _act(rule: Rule, m: re.Match[str], text: str) -> Act:
     return Act(rule.name, m.start(), m.end(), rule.polarity * (-1) ** flips, words[:90], strong)
 
 
+# A negation or an auxiliary right before an act, shown with it ("will not honor").
+_LEAD_RE = re.compile(rf"(?:(?:{NOT_WORD.pattern}|\b(?:will|would|does|do)\b)\s+"
+                      r"(?:\w+\s+){0,2})$")
+
+
 def _lead(text: str, start: int) -> int:
     """How many characters before the act to show in the cue (its negation, if any)."""
     before = text[max(0, start - 40):start]
-    m = re.search(r"(?:\b(?:not|never|no|no longer|\w+n't|will|would|does|"
-                  r"do)\s+(?:\w+\s+){0,2})$", before)
+    m = _LEAD_RE.search(before)
     return len(m.group()) if m else 0
 
 

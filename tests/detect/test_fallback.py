@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from detect import Detector
-from detect.fallback import upgrade
+from detect.attribution import Attribution
+from detect.fallback import candidate, upgrade
+from detect.model import Agency
 
 FOUND = [
     ("keep-out-matters", "Salem Police Department Chief Ana Ruiz said Tuesday her officers would "
@@ -93,3 +95,35 @@ def test_fallback_needs_a_cooperation_signal(text: str) -> None:
     found = [s for s in Detector().candidates(text) if any(c.startswith("fallback") for c in s.cues)]
     assert not Detector().find_statements(text)
     assert all("weak: no cooperation signal" in s.cues for s in found)
+
+
+_SHERIFF = Agency("Polk County Sheriff's Office", "sheriff", "Polk County", "FL", "sheriff")
+READINGS = [
+    # The lexicon's refusing verbs are the fallback's: "barring", "terminating" refuse, and
+    # "end" is a word ("endorses" refuses nothing); HSI and ERO are federal agencies.
+    ("barring-refuses", "Sheriff Ana Ruiz said a new rule is barring deputies from helping ICE.",
+     "refuses"),
+    ("terminating-refuses", "Sheriff Ana Ruiz said she is terminating the county's 287(g) deal.",
+     "refuses"),
+    ("endorses-is-no-end", "Sheriff Ana Ruiz said her office endorses the 287(g) program.",
+     "cooperates"),
+    ("hsi-is-enforcement", "Sheriff Ana Ruiz said detectives will keep working with HSI.",
+     "cooperates"),
+    ("judges-warrant-is-a-condition", "Sheriff Ana Ruiz said ICE can bring a judge's warrant.",
+     "mixed"),
+]
+
+
+@pytest.mark.parametrize("text,stance", [r[1:] for r in READINGS], ids=[r[0] for r in READINGS])
+def test_fallback_reading_uses_the_lexicon(text: str, stance: str) -> None:
+    attr = Attribution(speaker="Ana Ruiz", agency=_SHERIFF, role="official", voice="reported")
+    reading = candidate(text, attr, "reported", True)
+    assert reading is not None and reading.stance == stance
+
+
+@pytest.mark.parametrize("year,weak", [(2021, False), (2024, True)], ids=["recent", "past"])
+def test_fallback_background_year_is_the_articles(year: int, weak: bool) -> None:
+    text = "Sheriff Ana Ruiz said deputies will honor ICE detainers, as they have since 2022."
+    attr = Attribution(speaker="Ana Ruiz", agency=_SHERIFF, role="official", voice="reported")
+    reading = candidate(text, attr, "reported", True, year=year)
+    assert reading is not None and ("weak: background" in reading.cues) is weak

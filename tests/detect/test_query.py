@@ -30,6 +30,10 @@ MATCHES = [
      "have papers, the police chief said.", True),
     ("default-wso", DEFAULT_QUERY, "The sheriff will stay in the Warrant Service Officer program.", True),
     ("default-newspapers", DEFAULT_QUERY, "The sheriff said newspapers have covered the jail.", False),
+    # the default query takes the lexicon's federal agencies (ERO and the CBP's full name too)
+    ("default-ero", DEFAULT_QUERY, "ERO officers met the sheriff at the jail.", True),
+    ("default-cbp-name", DEFAULT_QUERY, "Customs and Border Protection and the police chief met.", True),
+    ("default-ero-is-capitals", DEFAULT_QUERY, "The sheriff said the hero of the day was a deputy.", False),
 ]
 
 
