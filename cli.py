@@ -70,7 +70,6 @@ def search_filters(func):
         click.option("--state", help="Two-letter state, e.g. CA."),
         click.option("--stance", type=click.Choice(["refuses", "cooperates", "mixed"])),
         click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD."),
-        click.option("--limit", type=int, default=100, show_default=True),
     ]
     for option in reversed(options):
         func = option(func)
@@ -188,22 +187,32 @@ def _since(value: datetime | None) -> date | None:
 @main.command()
 @click.argument("query", default="")
 @search_filters
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Show at most this many statements.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format.")
 @with_sessions
 def search(sessions, query, agency, state, stance, since, limit, fmt) -> None:
     """Full-text search of archived statements (quote, speaker, agency, article).
 
+    Shows the best --limit matches and says how many matched in all ("100 of 160"; on
+    stderr for json and csv, so the output stays machine-readable).
+
     Example:
 
         beatwire search "detainer" --state CA --stance refuses --format csv
     """
+    from db.search import count
     from db.search import search as search_archive
 
+    filters = {"agency": agency, "state": state, "stance": stance, "since": _since(since)}
     with sessions() as session:
-        hits = search_archive(session, query, agency=agency, state=state, stance=stance,
-                              since=_since(since), limit=limit)
+        hits = search_archive(session, query, limit=limit, **filters)
+        total = count(session, query, **filters) if len(hits) >= limit else len(hits)
     click.echo(render_hits(hits, fmt), nl=False)
+    if total > len(hits):
+        click.echo(f"{len(hits)} of {total} matching statements shown; --limit shows more",
+                   err=fmt != "table")
 
 
 @main.command()
@@ -211,8 +220,8 @@ def search(sessions, query, agency, state, stance, since, limit, fmt) -> None:
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="csv",
               show_default=True, help="Output format.")
 @with_sessions
-def export(sessions, agency, state, stance, since, limit, fmt) -> None:
-    """Export archived statements (filters as in search) as CSV or JSON.
+def export(sessions, agency, state, stance, since, fmt) -> None:
+    """Export every archived statement matching the filters (as in search), CSV or JSON.
 
     Example:
 
@@ -222,7 +231,7 @@ def export(sessions, agency, state, stance, since, limit, fmt) -> None:
 
     with sessions() as session:
         hits = search_archive(session, "", agency=agency, state=state, stance=stance,
-                              since=_since(since), limit=limit)
+                              since=_since(since), limit=None)
     click.echo(render_hits(hits, fmt), nl=False)
 
 

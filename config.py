@@ -61,6 +61,8 @@ class DatabaseConfig(_Section):
 class SlackConfig(_Section):
     api_url: str = "https://slack.com/api/"
     token_env: str = "SLACK_BOT_TOKEN"
+    # "console" prints alerts instead (the demo, offline trials); never chosen for you.
+    sink: Literal["slack", "console"] = "slack"
     channel: str = "#beatwire"
     also_reported_replies: bool = True
     digest_cron: str | None = "0 8 * * *"
@@ -83,7 +85,7 @@ class SlackConfig(_Section):
         return value
 
     def token(self) -> str | None:
-        """The bot token from the environment, or None (console sink)."""
+        """The bot token from the environment, or None (delivery pauses)."""
         return os.environ.get(self.token_env) or None
 
 

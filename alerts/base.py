@@ -97,9 +97,30 @@ def load_sink_class(name: str) -> type:
 
 
 def make_sink(slack_config: SlackConfig) -> Sink:
-    """Slack when its token is in the environment, otherwise the console (saying so once)."""
-    name = "slack" if slack_config.token() else "console"
-    if name == "console":
-        log.warning("slack token missing: environment variable %s is not set; "
-                    "alerts go to the console sink (stdout)", slack_config.token_env)
-    return load_sink_class(name).from_config(slack_config)
+    """The sink the config names: Slack (the default), or the console only when
+    ``slack.sink = "console"``. Slack without its token pauses delivery, saying why once:
+    alerts wait in the outbox and are posted once the daemon runs with the token."""
+    if slack_config.sink == "console":
+        return load_sink_class("console").from_config(slack_config)
+    if not slack_config.token():
+        log.error("slack token missing: environment variable %s is not set; alerts wait in "
+                  "the outbox until the daemon runs with it", slack_config.token_env)
+        return MissingToken(slack_config.token_env)
+    return load_sink_class("slack").from_config(slack_config)
+
+
+class MissingToken:
+    """Slack with no token: every call is refused like bad credentials, so delivery pauses
+    and every alert stays pending; nothing is marked sent that no one received."""
+
+    name = "slack"
+
+    def __init__(self, token_env: str) -> None:
+        self.token_env = token_env
+
+    def post(self, message: OutgoingMessage) -> Posted:
+        raise AuthError(f"token_missing ({self.token_env} is not set)")
+
+    def find_posted(self, alert_key: str, channel: str,
+                    thread_ts: str | None = None) -> Posted | None:
+        raise AuthError(f"token_missing ({self.token_env} is not set)")

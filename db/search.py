@@ -53,11 +53,28 @@ class SearchHit:
 
 def search(session: Session, query: str, *, agency: str | None = None,
            state: str | None = None, stance: str | None = None,
-           since: date | datetime | None = None, limit: int = 100) -> list[SearchHit]:
-    """Primary statements matching `query` and the filters, best matches first."""
+           since: date | datetime | None = None, limit: int | None = 100) -> list[SearchHit]:
+    """Primary statements matching `query` and the filters, best matches first; every one
+    of them when `limit` is None (export), else at most `limit` (capped at MAX_LIMIT)."""
+    statement = _matching_statements(session, query, agency=agency, state=state,
+                                     stance=stance, since=since)
+    if limit is not None:
+        statement = statement.limit(max(1, min(limit, MAX_LIMIT)))
+    return [_hit(*row) for row in session.execute(statement)]
+
+
+def count(session: Session, query: str, *, agency: str | None = None,
+          state: str | None = None, stance: str | None = None,
+          since: date | datetime | None = None) -> int:
+    """How many primary statements match (what `search` would return without a limit)."""
+    statement = _matching_statements(session, query, agency=agency, state=state,
+                                     stance=stance, since=since).order_by(None)
+    return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
+
+def _matching_statements(session: Session, query: str, **filters) -> Select:
     query = _CONTROL.sub(" ", query or "")  # PostgreSQL refuses NUL in text
-    statement = _base()
-    statement = _filter(statement, agency=agency, state=state, stance=stance, since=since)
+    statement = _filter(_base(), **filters)
     terms = fts5_query(query)
     # Newest articles first; within one article, statements in reading order.
     newest = (func.coalesce(Article.published, Article.fetched_at).desc(), Article.id.desc(),
@@ -65,11 +82,8 @@ def search(session: Session, query: str, *, agency: str | None = None,
     if terms:
         own, related = _matching(session, query if is_postgres(session) else terms)
         statement = statement.where(or_(own, related))
-        statement = statement.order_by(case((own, 0), else_=1), *newest)
-    else:
-        statement = statement.order_by(*newest)
-    rows = session.execute(statement.limit(max(1, min(limit, MAX_LIMIT))))
-    return [_hit(*row) for row in rows]
+        return statement.order_by(case((own, 0), else_=1), *newest)
+    return statement.order_by(*newest)
 
 
 def _base() -> Select:

@@ -20,7 +20,7 @@ url = "sqlite:///{db}"
 
 [slack]
 channel = "#beatwire-demo"
-token_env = "BEATWIRE_DEMO_NO_TOKEN"  # unset on purpose: alerts go to the console
+sink = "console"  # the demo prints its alerts instead of posting them
 
 [crawler]
 allow_private_addresses = true  # the demo site is on 127.0.0.1

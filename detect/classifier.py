@@ -57,6 +57,11 @@ def build_reader():
     """A fresh reader network (base weights, untrained head) and its tokenizer."""
     import torch
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as transformers_logging
+
+    # Its progress bars and load reports are noise on a daemon's stderr and in `classify`.
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
 
     class Reader(torch.nn.Module):
         def __init__(self) -> None:

@@ -94,16 +94,14 @@ class Detector:
             self._classifier = shared()
         return self._classifier
 
-    def find_statements(self, text: str, *, title: str = "", agency_voice: str | None = None,
-                        place: str | None = None) -> list[Statement]:
-        """Relevant statements (score >= threshold) in ``text``, strongest first."""
-        return [s for s in self.candidates(text, title=title, agency_voice=agency_voice,
-                                           place=place) if s.score >= self.threshold]
+    def find_statements(self, text: str, **context) -> list[Statement]:
+        """Relevant statements (score >= threshold) in ``text``, strongest first; the
+        keywords are those of ``passages``."""
+        return [s for s in self.candidates(text, **context) if s.score >= self.threshold]
 
-    def candidates(self, text: str, *, title: str = "", agency_voice: str | None = None,
-                   place: str | None = None) -> list[Statement]:
+    def candidates(self, text: str, **context) -> list[Statement]:
         """Every judged statement, relevant or not, strongest first (rule 8)."""
-        passages = self.passages(text, title=title, agency_voice=agency_voice, place=place)
+        passages = self.passages(text, **context)
         judged = self.judge(passages)
         found = merge_by_agency([s for s in judged if s.score >= self.threshold]) + \
             [s for s in judged if s.score < self.threshold]
@@ -117,9 +115,10 @@ class Detector:
         return [_decided(p, v) for p, v in zip(passages, verdicts, strict=True)]
 
     def passages(self, text: str, *, title: str = "", agency_voice: str | None = None,
-                 place: str | None = None) -> list[Passage]:
-        """The rule layer (rules 1-7): topical paragraphs and the statements read in them;
-        ``place`` ("Linn County, IA"), the place a feed covers, places unplaced agencies."""
+                 place: str | None = None, year: int | None = None) -> list[Passage]:
+        """The rule layer (rules 1-7): topical paragraphs and the statements read in them.
+        ``place`` ("Linn County, IA") is the place the feed covers; ``year`` the article's
+        (what counts as a past year; this year when None)."""
         context = "\n".join(x for x in (title, agency_voice) if x)
         if not self.query.prefilter(f"{context}\n{text}" if context else text):
             return []
@@ -129,7 +128,7 @@ class Detector:
         if not topical or self.query.matcher(Doc(f"{normalize(context)}\n{norm}")) is None:
             return []
         headlines = headline_paragraphs(norm, paras, normalize(title))
-        article = _Article(self, text, norm, paras, topical, agency_voice)
+        article = _Article(self, text, norm, paras, topical, agency_voice, year)
         found, seconds = article.statements(headlines)
         out = []
         for i in sorted(set(topical) - headlines):
@@ -162,7 +161,8 @@ class _Article:
     """One article's working state: normalised text, mentions, speaker history."""
 
     def __init__(self, detector: Detector, text: str, norm: str, paras: list[Span],
-                 topical: dict[int, Span], agency_voice: str | None) -> None:
+                 topical: dict[int, Span], agency_voice: str | None, year: int | None) -> None:
+        self.year = year
         self.query = detector.query
         self.norm = norm
         self.original = text
@@ -291,7 +291,7 @@ class _Article:
             self._fallback(run[0].paragraph, words, attr, voice, quote, kind, factor)
             return None
         cue = self.query.cue(words)
-        value = round(score(stance, attr, voice, words, cue is not None) * factor, 3)
+        value = round(score(stance, attr, voice, words, cue is not None, self.year) * factor, 3)
         cues = stance.cues() + ((cue,) if cue else ()) + voiced
         decided = upgrade(words, stance.stance, [a.start for a in stance.acts])
         if decided != stance.stance:
@@ -302,7 +302,7 @@ class _Article:
     def _fallback(self, paragraph: int, words: str, attr: Attribution, voice: str, quote: str,
                   kind: str, factor: float) -> None:
         """Rule 7: the structural reading (``fallback``) of a run with no act."""
-        reading = candidate(words, attr, voice, identifiable(attr, voice))
+        reading = candidate(words, attr, voice, identifiable(attr, voice), self.year)
         if reading is not None:
             self.fallback.append((paragraph, Statement(
                 quote, attr.speaker, attr.title, attr.agency, reading.stance,

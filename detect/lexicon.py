@@ -185,7 +185,10 @@ BY_NAME = {c.name: c for c in CLASSES}
 # phrases instead (``query._QUERY_FORMS``): it decides alone whether a page is on topic.
 TOPIC_TERMS = ("immigra*", "deport*", "287(g)", "detainer*", "undocumented", "sanctuary",
                "citizenship", "papers", "country illegally", "country legally", "here illegally",
-               "warrant service officer", "illegal entry")
+               "warrant service officer", "illegal entry",
+               # Status and program words news and policy text use without "immigration".
+               "here legally", "legal status", "unlawfully present", "lawfully present",
+               "illegal alien*", "criminal alien*", "287-g", "warrant of removal")
 
 
 def _topic_stems() -> tuple[str, ...]:

@@ -66,13 +66,10 @@ _TOPIC_QUERY = " OR ".join(
     [a for a in FEDERAL_ACRONYMS if a.isalpha()]
     + [_query_term(t) for t in TOPIC_TERMS + tuple(n for n in FEDERAL_NAMES if n in TOPIC_STEMS)]
     + list(_QUERY_EXTRAS))
-DEFAULT_QUERY = (
-    f"({_TOPIC_QUERY}) AND "
-    "(police OR polic* OR PD OR LAPD OR NYPD OR SFPD OR LASD OR CHP OR sheriff* OR jail* OR deput*"
-    " OR officer* OR trooper* OR chief OR "
-    "patrol OR department OR mayor OR council* OR commission* OR supervisors OR "
-    'county OR city OR detention OR undersheriff OR "law enforcement")'
-)
+# The default asks only that immigration enforcement be named: the learned decision weighs
+# who speaks (police, a mayor, an advocate), so a police word here would only cost recall
+# ("Pulkrabek said they'll no longer honor those requests ... If ICE isn't here ...").
+DEFAULT_QUERY = f"({_TOPIC_QUERY})"
 
 
 class QueryError(ValueError):

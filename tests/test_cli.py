@@ -133,3 +133,18 @@ def test_feeds_add_then_list(tmp_path, make_config, sqlite_url):
     assert "Brant PD" in listed.output and "never" in listed.output
     refused = invoke(config, "feeds", "add", "Bad", "gopher://x")
     assert refused.exit_code == 2 and "feeds[1].url" in refused.output
+
+
+def test_search_says_how_many_matched_when_it_shows_fewer(archive):
+    result = invoke(archive, "search", "", "--limit", "2")
+    assert result.exit_code == 0 and "2 of 3 matching statements shown" in result.output
+
+
+def test_search_limit_below_one_is_a_usage_error(archive):
+    result = invoke(archive, "search", "", "--limit", "0")
+    assert result.exit_code == 2 and "--limit" in result.output
+
+
+def test_export_writes_every_matching_statement(archive):
+    result = invoke(archive, "export", "--format", "json")
+    assert result.exit_code == 0 and len(json.loads(result.output)) == 3

@@ -29,7 +29,8 @@ class DetectionPipeline(ContextPipeline):
             statements = await self.context.detectors.run(
                 self.context.extract_timeout, detector.find_statements, article.text,
                 title=article.title, agency_voice=article.agency_voice,
-                place=feed_place(self.context.config, article.feed))
+                place=feed_place(self.context.config, article.feed),
+                year=article.published.year if article.published else None)
         except TaskTimeout:
             raise DropItem(f"detection timed out url={article.url}") from None
         except Exception as exc:

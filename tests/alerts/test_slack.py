@@ -169,10 +169,19 @@ def test_make_sink_uses_slack_when_the_token_is_set(fake_slack, monkeypatch):
     assert sink.post(message()).channel_id == "C0ALERTS"
 
 
-def test_make_sink_without_token_says_so_once_by_name(monkeypatch, caplog):
+def test_make_sink_without_token_pauses_delivery_and_says_so_once(monkeypatch, caplog):
     monkeypatch.delenv("BEATWIRE_TEST_TOKEN", raising=False)
     caplog.set_level(logging.INFO)
     sink = make_sink(SlackConfig(token_env="BEATWIRE_TEST_TOKEN"))
-    assert isinstance(sink, ConsoleSink) and sink.name == "console"
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 1 and "BEATWIRE_TEST_TOKEN is not set" in lines[0]
+    with pytest.raises(AuthError, match="token_missing"):
+        sink.post(message())
+    with pytest.raises(AuthError, match="token_missing"):
+        sink.find_posted("statement:1", "#beatwire")
+
+
+def test_console_sink_only_when_the_config_asks(monkeypatch):
+    monkeypatch.setenv("BEATWIRE_TEST_TOKEN", "xoxb-anything")
+    sink = make_sink(SlackConfig(token_env="BEATWIRE_TEST_TOKEN", sink="console"))
+    assert isinstance(sink, ConsoleSink) and sink.name == "console"

@@ -148,3 +148,34 @@ def test_fts5_query(text, expected):
 def test_since_naive_datetime_is_utc(archive, clock):
     naive = (clock() - timedelta(days=2)).replace(tzinfo=None)
     assert _quotes(_run(archive, since=naive)) == [SHERIFF]
+
+
+@pytest.fixture
+def crowded(sessions, make_feed, make_article, make_statement, clock):
+    """One hundred and five statements, one article each."""
+    feed = make_feed("outlet-c")
+    for n in range(105):
+        item = make_article(feed, title=f"Story {n}", text=f"Story number {n}.",
+                            published=clock() - timedelta(hours=n))
+        with sessions.begin() as session:
+            store_article(session, item, [make_statement(f"Statement {n} on ICE detainers.",
+                                                         speaker=None)],
+                          channel="#t", now=clock())
+    return sessions
+
+
+LIMITS = [("no-limit-is-every-match", None, 105), ("a-limit-caps", 100, 100),
+          ("a-query-with-no-limit", None, 105)]
+
+
+@pytest.mark.parametrize("limit,found", [x[1:] for x in LIMITS], ids=[x[0] for x in LIMITS])
+def test_limit_none_returns_every_match(crowded, limit, found):
+    assert len(_run(crowded, "", limit=limit)) == found
+
+
+def test_count_is_the_number_of_matches(crowded):
+    from db.search import count
+
+    with crowded() as session:
+        assert count(session, "") == 105 and count(session, "detainers") == 105
+        assert count(session, "zeppelin") == 0
