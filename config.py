@@ -114,7 +114,7 @@ class SchedulerConfig(_Section):
 
 class DetectConfig(_Section):
     query: str | None = None
-    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    threshold: float = Field(default=0.4, ge=0.0, le=1.0)  # best F1 in grouped CV
 
     @field_validator("query")
     @classmethod

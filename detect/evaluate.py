@@ -150,20 +150,23 @@ def cv_report(out: IO[str]) -> int:
     cv = meta["cross_validation"]
     out.write(f"== grouped {len(cv['folds'])}-fold cross-validation on {cv['file']} (folds by "
               f"source site; model trained {meta['trained']}, data {meta['data_sha256'][:12]})\n")
-    head = f"{'':>12}{'items':>7}{'P':>8}{'R':>8}{'F1':>8}{'stance':>8}{'brier':>8}\n"
+    head = f"{'':>12}{'items':>7}{'P':>8}{'R':>8}{'F1':>8}{'stance':>8}{'named':>8}{'brier':>8}\n"
     out.write(head)
     rows = [(f"fold {n}", f) for n, f in enumerate(cv["folds"], 1)] + [("overall", cv["overall"])]
     for name, f in rows:
-        out.write(f"{name:>12}{f['items']:>7}{f['precision']:>8.3f}{f['recall']:>8.3f}"
-                  f"{f['f1']:>8.3f}{f['stance_accuracy']:>8.3f}{f['brier']:>8.3f}\n")
+        out.write(_cv_row(name, f))
     out.write("\nby threshold (detect.threshold):\n" + head)
     for threshold, f in cv["thresholds"].items():
-        out.write(f"{threshold:>12}{f['items']:>7}{f['precision']:>8.3f}{f['recall']:>8.3f}"
-                  f"{f['f1']:>8.3f}{f['stance_accuracy']:>8.3f}{f['brier']:>8.3f}\n")
+        out.write(_cv_row(threshold, f))
     out.write("\nconfusion (gold -> predicted), overall:\n")
     for pair, count in cv["overall"]["confusion"].items():
         out.write(f"  {pair}: {count}\n")
     return 0
+
+
+def _cv_row(name: str, f: dict) -> str:
+    return (f"{name:>12}{f['items']:>7}{f['precision']:>8.3f}{f['recall']:>8.3f}{f['f1']:>8.3f}"
+            f"{f['stance_accuracy']:>8.3f}{f.get('named_accuracy', 0.0):>8.3f}{f['brier']:>8.3f}\n")
 
 
 def _predictions(source: str) -> dict[object, dict]:

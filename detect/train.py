@@ -41,10 +41,11 @@ from urllib.parse import urlparse
 
 from . import classifier, evidence
 from .classifier import LABELS, STANCE_LABELS
+from .detector import DEFAULT_THRESHOLD
 
 VERSION = 2
 SETTINGS = {"epochs": 6, "frozen_layers": 2, "learning_rate": 5e-5, "batch": 16, "seed": 13,
-            "folds": 5, "decision_c": 1.0}
+            "folds": 5, "decision_c": 0.3}
 
 
 def load(paths: list[Path]) -> list[dict]:
@@ -238,7 +239,7 @@ def cross_validate(items, parts, index, rows, seen, c: float) -> dict:
                                           seen[i].evidence)
     everything = [i for t in parts for i in t]
 
-    def scored(chosen: list[int], threshold: float = 0.5) -> dict:
+    def scored(chosen: list[int], threshold: float = DEFAULT_THRESHOLD) -> dict:
         return figures([items[i] for i in chosen], [predicted[i] for i in chosen],
                        [seen[i] for i in chosen], threshold)
 
@@ -247,7 +248,8 @@ def cross_validate(items, parts, index, rows, seen, c: float) -> dict:
             "thresholds": {str(t): scored(everything, t) for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)}}
 
 
-def figures(gold: list[dict], verdicts: list, seen: list[Seen], threshold: float = 0.5) -> dict:
+def figures(gold: list[dict], verdicts: list, seen: list[Seen],
+            threshold: float = DEFAULT_THRESHOLD) -> dict:
     """Precision, recall, F1, stance accuracy and speaker/agency named right over
     gold-relevant (a miss counts as wrong), the confusion and the Brier score."""
     from .evaluate import named_right
@@ -317,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--refit needs the training files the reader was trained on")
         stored = old["held_out_readings"]
         readings = {n: stored[k] for n, k in enumerate(keys) if k in stored}
-        reader, settings = None, old["settings"]
+        reader, settings = None, dict(old["settings"], decision_c=SETTINGS["decision_c"])
     else:
         readings = held_out_readings(items, parts, settings, log)
     index, rows = decision_rows(items, readings, seen)

@@ -117,3 +117,9 @@ def test_shipped_config_carries_the_default_query():
 
     shipped = load_config("config.toml").detect.query
     assert " ".join(shipped.split()) == " ".join(DEFAULT_QUERY.split())
+
+
+def test_default_threshold_is_the_detectors():
+    from detect.detector import DEFAULT_THRESHOLD
+
+    assert Config().detect.threshold == DEFAULT_THRESHOLD
