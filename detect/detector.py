@@ -134,12 +134,27 @@ class Detector:
         found, seconds = article.statements(headlines)
         out = []
         for i in sorted(set(topical) - headlines):
-            mine = sorted((_placed_by_feed(s, place) if place else _placed_by_dateline(s, norm)
-                           for j, s in found if j == i), key=lambda s: -s.score)
-            out.append(Passage(i, paras[i].of(norm), mine or [article.unattributed(i)]))
+            mine = sorted((article.placed(s, place) for j, s in found if j == i),
+                          key=lambda s: -s.score)
+            out.extend(_by_agency(i, paras[i].of(norm), mine or [article.unattributed(i)]))
             # A second agency's clause is judged on its own words (rule 4).
             out.extend(Passage(i, s.quote, [s]) for j, s in seconds if j == i)
         return out
+
+
+def _by_agency(paragraph: int, text: str, statements: list[Statement]) -> list[Passage]:
+    """One passage for the paragraph; when its sentences speak for several agencies, one
+    per agency, of that agency's own words (its statements keep their strongest first)."""
+    groups: dict[object, list[Statement]] = {}
+    for statement in statements:
+        key = agency_key(statement.agency) if statement.agency is not None else None
+        groups.setdefault(key, []).append(statement)
+    placed = [k for k in groups if k is not None]
+    if len(placed) < 2:
+        return [Passage(paragraph, text, statements)]
+    groups[placed[0]].extend(groups.pop(None, []))  # the unattributed go with the first
+    return [Passage(paragraph, " ".join(dict.fromkeys(s.quote for s in group)), group)
+            for group in groups.values()]
 
 
 @dataclass
@@ -212,6 +227,23 @@ class _Article:
             else "reported"
         return Statement(" ".join(span.of(self.norm).split()), None, None, agency, None, 0.0,
                          (), kind)
+
+    def placed(self, statement: Statement, place: str | None) -> Statement:
+        """An unplaced kind-only agency ("the jail", "the office") is the one placed agency
+        of a compatible kind the article names, else the feed's place's, else the
+        dateline's (rule 5)."""
+        agency = statement.agency
+        if agency is None or agency.place is not None:
+            return _placed_by_feed(statement, place) if place else \
+                _placed_by_dateline(statement, self.norm)
+        kinds = _COMPATIBLE.get(agency.kind, {agency.kind})
+        named = {agency_key(m.agency): m.agency for m in self._local(0, len(self.norm))
+                 if m.agency.place is not None and m.agency.kind in kinds}
+        if len(named) == 1:
+            (found,) = named.values()
+            return replace(statement, agency=replace(found, as_written=agency.as_written))
+        return _placed_by_feed(statement, place) if place else \
+            _placed_by_dateline(statement, self.norm)
 
     def _remember_speakers(self, headlines: set[int]) -> None:
         """Attribute the context paragraphs before topical ones, for the speaker history."""

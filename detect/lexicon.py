@@ -79,8 +79,10 @@ DETAINER = WordClass(
     r"\bdetainers?\b|\b(?:ICE|immigration) (?:holds?|requests?)\b",
     ("The jail honors detainers.", "no one is kept on an immigration hold"),
     ("He was held on a probation violation.",))
-DEPORTATION = WordClass("deportation", "names deportation or removal", r"\bdeport\w*|\bremoval (?:proceedings|orders?)",
-                        ("We do not take part in deportations.",), ("Snow removal starts at 6.",))
+DEPORTATION = WordClass(
+    "deportation", "names deportation or removal",
+    r"\bdeport\w*|\bremoval (?:proceedings|orders?)",
+    ("We do not take part in deportations.",), ("Snow removal starts at 6.",))
 STATUS = WordClass(
     "status", "names immigration status or papers",
     r"immigration status|citizenship|\bpapers\b|(?:here|country) (?:il)?legally"

@@ -31,7 +31,7 @@ import crawler.runtime  # noqa: E402  (the reactor first)
 class NoStatements:
     """A detector that finds nothing: for crawl tests that do not test detection."""
 
-    def find_statements(self, text, *, title="", agency_voice=None):
+    def find_statements(self, text, **context):
         return []
 
 

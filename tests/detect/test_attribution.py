@@ -109,8 +109,8 @@ def test_general_attribution(best, text: str, speaker: str | None, agency: str) 
     "Our sheriff should stop treating ICE detainers as if they were court orders.",
     "The Clark County jail must stop honoring ICE detainers, advocates said.",
 ], ids=["op-ed-should", "must-from-advocates"])
-def test_opinions_about_an_agency_are_not_its_statements(best, text: str) -> None:
-    assert best(text) is None
+def test_opinions_about_an_agency_are_not_its_statements(rule_best, text: str) -> None:
+    assert rule_best(text) is None
 
 
 @pytest.mark.parametrize("text,speaker,agency", [

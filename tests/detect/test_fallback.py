@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from detect import Detector
 from detect.attribution import Attribution
 from detect.fallback import candidate, upgrade
 from detect.model import Agency
@@ -31,11 +30,11 @@ FOUND = [
 
 
 @pytest.mark.parametrize("text,stance", [f[1:] for f in FOUND], ids=[f[0] for f in FOUND])
-def test_fallback_finds_statements_the_rules_miss(text: str, stance: str) -> None:
-    found = Detector().find_statements(text)
-    assert found and found[0].stance == stance
-    assert any(c.startswith("fallback") for c in found[0].cues)
-    assert 0.5 <= found[0].score < 0.6  # above the threshold, below precise statements
+def test_fallback_finds_statements_the_rules_miss(rule_best, text: str, stance: str) -> None:
+    found = rule_best(text)
+    assert found is not None and found.stance == stance
+    assert any(c.startswith("fallback") for c in found.cues)
+    assert found.score < 0.6  # below precise statements
 
 
 NOT_FOUND = [
@@ -61,8 +60,8 @@ NOT_FOUND = [
 
 
 @pytest.mark.parametrize("text", [f[1] for f in NOT_FOUND], ids=[f[0] for f in NOT_FOUND])
-def test_fallback_guards_precision(text: str) -> None:
-    assert Detector().find_statements(text) == []
+def test_fallback_guards_precision(rule_best, text: str) -> None:
+    assert rule_best(text) is None
 
 
 UPGRADES = [
@@ -91,10 +90,11 @@ NO_SIGNAL = [
 
 
 @pytest.mark.parametrize("text", [f[1] for f in NO_SIGNAL], ids=[f[0] for f in NO_SIGNAL])
-def test_fallback_needs_a_cooperation_signal(text: str) -> None:
-    found = [s for s in Detector().candidates(text) if any(c.startswith("fallback") for c in s.cues)]
-    assert not Detector().find_statements(text)
-    assert all("weak: no cooperation signal" in s.cues for s in found)
+def test_fallback_needs_a_cooperation_signal(detector, rule_best, text: str) -> None:
+    found = [s for p in detector.passages(text) for s in p.statements
+             if any(c.startswith("fallback") for c in s.cues)]
+    assert rule_best(text) is None
+    assert found and all("weak: no cooperation signal" in s.cues for s in found)
 
 
 _SHERIFF = Agency("Polk County Sheriff's Office", "sheriff", "Polk County", "FL", "sheriff")

@@ -288,5 +288,5 @@ ROUND9_NOT_FOUND = [
 
 
 @pytest.mark.parametrize("text", [r[1] for r in ROUND9_NOT_FOUND], ids=[r[0] for r in ROUND9_NOT_FOUND])
-def test_round9_not_found(best, text: str) -> None:
-    assert best(text) is None
+def test_round9_not_found(rule_best, text: str) -> None:
+    assert rule_best(text) is None
