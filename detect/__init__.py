@@ -4,9 +4,11 @@ enforcement in news text. Pure (text in, statements out); see DESIGN.md.
 Stages, one module each: ``query`` (relevance query), ``quotes`` (statement units),
 ``attribution`` (speaker, title, agency), ``agencies`` and ``places`` (canonical
 agencies, gazetteer), ``scope`` and ``stance`` (refuses / cooperates / mixed), ``score``;
-``text`` holds the shared splitting and normalising; ``detector`` runs them in
-order, ``novelty`` links re-reports of one quote, ``classify`` and ``evaluate`` are the
-command-line faces.
+``text`` holds the shared splitting and normalising; ``lexicon`` the word classes all of
+them share. ``evidence`` turns what the rules read into named features, ``classifier``
+(the learned decision, model in ``data/``, rebuilt by ``train``) makes the call;
+``detector`` runs them in order, ``novelty`` links re-reports of one quote; ``classify``,
+``explain``, ``evaluate`` and ``snapshot`` are the command-line faces.
 """
 from __future__ import annotations
 

@@ -112,9 +112,12 @@ class Detector:
 
     def judge(self, passages: list[Passage]) -> list[Statement]:
         """One statement per passage, scored and given a stance by the classifier."""
+        return [_decided(p, v) for p, v in zip(passages, self.verdicts(passages), strict=True)]
+
+    def verdicts(self, passages: list[Passage]) -> list[Judgement]:
+        """The classifier's verdict on each passage's words and evidence."""
         found = [evidence.gather(p.text, p.statements) for p in passages]
-        verdicts = self.classifier.judge([p.text for p in passages], found)
-        return [_decided(p, v) for p, v in zip(passages, verdicts, strict=True)]
+        return self.classifier.judge([p.text for p in passages], found)
 
     def passages(self, text: str, *, title: str = "", agency_voice: str | None = None,
                  place: str | None = None, year: int | None = None) -> list[Passage]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .classifier import Judgement
 from .detector import Detector, Passage
-from .evidence import MEANS, gather
+from .evidence import MEANS
 from .stance import topic_hits
 
 UNNAMED = "unnamed official"
@@ -24,8 +24,7 @@ def explain(detector: Detector, text: str, *, title: str = "",
         reason = ("it never names immigration enforcement" if not topic_hits(text)
                   else "the relevance query (detect.query) does not match it")
         return f"No statement: {reason}; the model was not consulted.\n"
-    found = [gather(p.text, p.statements) for p in passages]
-    verdicts = detector.classifier.judge([p.text for p in passages], found)
+    verdicts = detector.verdicts(passages)
     blocks = [_passage(n, p, v, detector.threshold)
               for n, (p, v) in enumerate(zip(passages, verdicts, strict=True), 1)]
     return "\n".join(blocks)
