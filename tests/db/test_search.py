@@ -164,13 +164,13 @@ def crowded(sessions, make_feed, make_article, make_statement, clock):
     return sessions
 
 
-LIMITS = [("no-limit-is-every-match", None, 105), ("a-limit-caps", 100, 100),
-          ("a-query-with-no-limit", None, 105)]
+LIMITS = [("no-limit-is-every-match", "", None, 105), ("a-limit-caps", "", 100, 100),
+          ("a-query-with-no-limit", "detainers", None, 105)]
 
 
-@pytest.mark.parametrize("limit,found", [x[1:] for x in LIMITS], ids=[x[0] for x in LIMITS])
-def test_limit_none_returns_every_match(crowded, limit, found):
-    assert len(_run(crowded, "", limit=limit)) == found
+@pytest.mark.parametrize("query,limit,found", [x[1:] for x in LIMITS], ids=[x[0] for x in LIMITS])
+def test_limit_none_returns_every_match(crowded, query, limit, found):
+    assert len(_run(crowded, query, limit=limit)) == found
 
 
 def test_count_is_the_number_of_matches(crowded):
