@@ -236,15 +236,13 @@ class _Article:
         of a compatible kind the article names, else the feed's place's, else the
         dateline's (rule 5)."""
         agency = statement.agency
-        if agency is None or agency.place is not None:
-            return _placed_by_feed(statement, place) if place else \
-                _placed_by_dateline(statement, self.norm)
-        kinds = _COMPATIBLE.get(agency.kind, {agency.kind})
-        named = {agency_key(m.agency): m.agency for m in self._local(0, len(self.norm))
-                 if m.agency.place is not None and m.agency.kind in kinds}
-        if len(named) == 1:
-            (found,) = named.values()
-            return replace(statement, agency=replace(found, as_written=agency.as_written))
+        if agency is not None and agency.place is None:
+            kinds = _COMPATIBLE.get(agency.kind, {agency.kind})
+            named = {agency_key(m.agency): m.agency for m in self._local(0, len(self.norm))
+                     if m.agency.place is not None and m.agency.kind in kinds}
+            if len(named) == 1:
+                (found,) = named.values()
+                return replace(statement, agency=replace(found, as_written=agency.as_written))
         return _placed_by_feed(statement, place) if place else \
             _placed_by_dateline(statement, self.norm)
 
@@ -410,10 +408,7 @@ def _placed_by_feed(statement: Statement, place: str | None) -> Statement:
         return statement
     where, _, state = place.partition(",")
     where = where.strip()
-    if kind == "jail" and where.endswith("County"):
-        head = "Jail"
-    else:
-        head = _HEADS[kind]
+    head = "Jail" if kind == "jail" and where.endswith("County") else _HEADS[kind]
     found = agencies.canonical(f"{where} {head}", kind, where, state.strip().upper() or None)
     written = agency.as_written if agency is not None else found.as_written
     return replace(statement, agency=replace(found, as_written=written))
@@ -449,8 +444,9 @@ def _decided(passage: Passage, verdict: Judgement) -> Statement:
                    cues=reasons(verdict) + rule_cues)
 
 
-def reasons(verdict: Judgement, count: int = 3) -> tuple[str, ...]:
-    """The plain words of the evidence that weighed most for the verdict."""
+def reasons(verdict: Judgement, count: int = 3, sign: int = 1) -> tuple[str, ...]:
+    """The plain words of the evidence that weighed most for the verdict (``sign`` -1:
+    against it); the reader's own outputs are not evidence."""
     named = [evidence.MEANS[name] for name, weight in verdict.weights
-             if not name.startswith("reader_") and weight >= 0.05]
+             if not name.startswith("reader_") and weight * sign >= 0.05]
     return tuple(named[:count])

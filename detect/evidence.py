@@ -66,7 +66,8 @@ def gather(text: str, statements: list[Statement]) -> dict[str, float]:
         found["rule_none"] = found["no_agency"] = 1.0
         return found
     found["rule_score"] = best.score
-    found[f"rule_{best.stance}"] = 1.0 if best.stance else 0.0
+    if best.stance:
+        found[f"rule_{best.stance}"] = 1.0
     cues = [c for s in statements for c in s.cues]
     found["acts_refuse"] = _saturate(sum(c.startswith("refuses:") for c in cues))
     found["acts_cooperate"] = _saturate(sum(c.startswith("cooperates:") for c in cues))

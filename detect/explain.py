@@ -8,8 +8,7 @@ no topical passage says so, and why (no immigration word, or the query did not m
 from __future__ import annotations
 
 from .classifier import Judgement
-from .detector import Detector, Passage
-from .evidence import MEANS
+from .detector import Detector, Passage, reasons
 from .stance import topic_hits
 
 UNNAMED = "unnamed official"
@@ -46,9 +45,8 @@ def _passage(number: int, passage: Passage, verdict: Judgement, threshold: float
              f"  speaker: {lead.speaker or UNNAMED}"
              + (f", {lead.speaker_title}" if lead.speaker_title else ""),
              f"  agency: {lead.agency.name if lead.agency else 'no agency could be identified'}"]
-    weighed = [(n, w) for n, w in verdict.weights if not n.startswith("reader_") and abs(w) >= 0.05]
     for direction, sign in (("for", 1), ("against", -1)):
-        named = [MEANS[n] for n, w in weighed if w * sign > 0][:4]
+        named = reasons(verdict, 4, sign)
         if named:
             lines.append(f"  weighed {direction}: " + "; ".join(named))
     cues = [c for s in passage.statements for c in s.cues if c.startswith(_RULE_CUES)]

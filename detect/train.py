@@ -34,7 +34,6 @@ import hashlib
 import json
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -121,8 +120,8 @@ def rule_evidence(items: list[dict]) -> list[Seen]:
     return out
 
 
-def fine_tune(items: list[dict], settings: dict, log) -> object:
-    """Fine-tune a fresh reader on ``items``; returns the network."""
+def fine_tune(items: list[dict], settings: dict, log) -> tuple:
+    """Fine-tune a fresh reader on ``items``; returns the network and its tokenizer."""
     import numpy as np
     import torch
 
@@ -250,30 +249,19 @@ def cross_validate(items, parts, index, rows, seen, c: float) -> dict:
 
 def figures(gold: list[dict], verdicts: list, seen: list[Seen],
             threshold: float = DEFAULT_THRESHOLD) -> dict:
-    """Precision, recall, F1, stance accuracy and speaker/agency named right over
-    gold-relevant (a miss counts as wrong), the confusion and the Brier score."""
-    from .evaluate import named_right
+    """``evaluate.metrics`` of the verdicts (a miss counts as a wrong stance and a wrong
+    speaker), rounded for model.json, with the Brier score of the probabilities."""
+    from .evaluate import metrics
 
-    said = [v.probability >= threshold for v in verdicts]
-    tp = sum(1 for g, s in zip(gold, said, strict=True) if g["relevant"] and s)
-    fp = sum(1 for g, s in zip(gold, said, strict=True) if not g["relevant"] and s)
-    fn = sum(1 for g, s in zip(gold, said, strict=True) if g["relevant"] and not s)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    relevant = [(g, v, s, w) for g, v, s, w in zip(gold, verdicts, said, seen, strict=True)
-                if g["relevant"]]
-    right = sum(1 for g, v, s, _ in relevant if s and v.stance == g["stance"])
-    named = sum(1 for g, _, s, w in relevant
-                if s and named_right(g, {"speaker": w.speaker, "agency": w.agency}))
-    confusion = Counter(f"{g['stance'] if g['relevant'] else 'not relevant'} -> "
-                        f"{v.stance if s else 'not relevant'}"
-                        for g, v, s in zip(gold, verdicts, said, strict=True))
+    predicted = {n: {"relevant": v.probability >= threshold, "stance": v.stance,
+                     "speaker": w.speaker, "agency": w.agency}
+                 for n, (v, w) in enumerate(zip(verdicts, seen, strict=True))}
+    found = metrics([dict(g, id=n) for n, g in enumerate(gold)], predicted)
     brier = sum((v.probability - g["relevant"]) ** 2 for g, v in zip(gold, verdicts, strict=True))
-    share = (lambda n: round(n / len(relevant), 4)) if relevant else (lambda n: 0.0)
-    return {"items": len(gold), "precision": round(precision, 4), "recall": round(recall, 4),
-            "f1": round(f1, 4), "stance_accuracy": share(right), "named_accuracy": share(named),
-            "brier": round(brier / len(gold), 4), "confusion": dict(sorted(confusion.items()))}
+    return {"items": len(gold), **{k: round(found[k], 4) for k in (
+                "precision", "recall", "f1", "stance_accuracy", "named_accuracy")},
+            "brier": round(brier / len(gold), 4),
+            "confusion": {f"{g} -> {p}": c for (g, p), c in sorted(found["confusion"].items())}}
 
 
 def write(reader, decision: dict, meta: dict, out: Path) -> None:
