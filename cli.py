@@ -6,12 +6,8 @@ Exit status: 0 success, 1 a command failed, 2 bad config or usage.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 import sys
-from dataclasses import asdict
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
@@ -19,8 +15,6 @@ from pathlib import Path
 import click
 
 from config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
-
-SEARCH_FIELDS = ("published", "agency", "state", "stance", "speaker", "quote", "url", "sources")
 
 
 class ConfigLoader:
@@ -235,24 +229,13 @@ def export(sessions, agency, state, stance, since, fmt) -> None:
     click.echo(render_hits(hits, fmt), nl=False)
 
 
-def _jsonable(value):
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
-
-
 def render_hits(hits, fmt: str) -> str:
-    """Search hits as a table, a JSON list, or CSV."""
-    rows = [{k: _jsonable(v) for k, v in asdict(hit).items()} for hit in hits]
-    if fmt == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else SEARCH_FIELDS,
-                                extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows({k: (json.dumps(list(v)) if isinstance(v, (list, tuple)) else v)
-                          for k, v in row.items()} for row in rows)
-        return buffer.getvalue()
-    return _table(rows)
+    """Search hits as a table, a JSON list, or CSV (JSON and CSV shared with the web app)."""
+    from db.search import export_hits, hit_record
+
+    if fmt in ("json", "csv"):
+        return export_hits(hits, fmt)
+    return _table([hit_record(hit) for hit in hits])
 
 
 def _table(rows: list[dict]) -> str:

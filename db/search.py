@@ -14,8 +14,11 @@ no positive term (only `-word`s or punctuation) is treated as empty.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timezone
 
 from sqlalchemy import Select, case, column, func, literal_column, or_, select, table
@@ -25,6 +28,9 @@ from db.engine import is_postgres
 from db.models import Agency, Article, Statement
 
 MAX_LIMIT = 10_000
+# The CSV header of an export with no rows (a non-empty export names every SearchHit field).
+EMPTY_CSV_FIELDS = ("published", "agency", "state", "stance", "speaker", "quote", "url",
+                    "sources")
 _TOKENS = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -61,6 +67,15 @@ def search(session: Session, query: str, *, agency: str | None = None,
     if limit is not None:
         statement = statement.limit(max(1, min(limit, MAX_LIMIT)))
     return [_hit(*row) for row in session.execute(statement)]
+
+
+def search_page(session: Session, query: str, *, offset: int = 0, limit: int = 50,
+                **filters) -> tuple[list[SearchHit], int]:
+    """One page of `search` (`limit` hits from `offset`) and how many match in all."""
+    statement = _matching_statements(session, query, **filters)
+    statement = statement.offset(max(0, offset)).limit(max(1, min(limit, MAX_LIMIT)))
+    hits = [_hit(*row) for row in session.execute(statement)]
+    return hits, count(session, query, **filters)
 
 
 def count(session: Session, query: str, *, agency: str | None = None,
@@ -178,3 +193,26 @@ def _hit(statement: Statement, article: Article, agency: Agency | None,
         published=article.published, sources=1 + (duplicates or 0), score=statement.score,
         cues=tuple(statement.cues or ()),
     )
+
+
+# --- export: the same hits as JSON or CSV, for `beatwire search/export` and the web app -------
+
+
+def hit_record(hit: SearchHit) -> dict:
+    """A hit as a JSON-ready dict (dates as ISO 8601)."""
+    return {key: value.isoformat() if isinstance(value, (date, datetime)) else value
+            for key, value in asdict(hit).items()}
+
+
+def export_hits(hits: list[SearchHit], fmt: str) -> str:
+    """Hits as a JSON list (`fmt` "json") or CSV with a header ("csv"; cues as JSON lists)."""
+    rows = [hit_record(hit) for hit in hits]
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else EMPTY_CSV_FIELDS,
+                            extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows({k: (json.dumps(list(v)) if isinstance(v, (list, tuple)) else v)
+                      for k, v in row.items()} for row in rows)
+    return buffer.getvalue()
