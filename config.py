@@ -54,8 +54,55 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# The dialects and drivers this install can open (pyproject installs psycopg 3 only).
+_DRIVERS = {"sqlite": ("pysqlite",), "postgresql": ("psycopg",)}
+_SCHEME_FIXES = {"postgres": "postgresql", "sqlite3": "sqlite"}
+_EXAMPLE_URLS = "sqlite:///PATH or postgresql://USER@HOST/DB"
+
+
+def check_database_url(value: str) -> str:
+    """A usable SQLAlchemy URL for `value`; `postgresql://` gets the installed driver, psycopg."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    scheme = value.partition("://")[0]
+    if scheme in _SCHEME_FIXES:
+        fixed = _SCHEME_FIXES[scheme]
+        raise ValueError(f"{scheme}:// is not a database scheme here; use {fixed}://")
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(f"not a database URL (use {_EXAMPLE_URLS})") from None
+    backend, _, driver = url.drivername.partition("+")
+    if backend not in _DRIVERS:
+        raise ValueError(f"unknown scheme {backend}:// (use {_EXAMPLE_URLS})")
+    if driver and driver not in _DRIVERS[backend]:
+        raise ValueError(f"driver {driver} is not installed; use {backend}://")
+    if backend == "postgresql" and not driver:
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return value
+
+
+def resolve_sqlite_path(url: str, base_dir: Path) -> str:
+    """`url` with a relative SQLite file path made absolute against `base_dir`."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    path = parsed.database
+    if (parsed.get_backend_name() != "sqlite" or not path or path == ":memory:"
+            or path.startswith("file:") or Path(path).is_absolute()):
+        return url
+    absolute = os.path.normpath(base_dir / path)
+    return parsed.set(database=absolute).render_as_string(hide_password=False)
+
+
 class DatabaseConfig(_Section):
     url: str = "sqlite:///beatwire.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        return check_database_url(value)
 
 
 class SlackConfig(_Section):
@@ -205,17 +252,26 @@ def describe_errors(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def parse_config(data: dict, *, source: str = "config") -> Config:
-    """Validate a parsed TOML document, applying environment overrides."""
+def parse_config(data: dict, *, source: str = "config", base_dir: Path | None = None) -> Config:
+    """Validate a parsed TOML document, applying environment overrides.
+
+    A relative SQLite path is resolved against `base_dir` (the config file's folder), one from
+    the environment against the current directory, as a shell path would be.
+    """
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{source} is invalid:\n{describe_errors(exc)}") from None
-    url = os.environ.get(DATABASE_URL_ENV)
-    if url:
-        config = config.model_copy(
-            update={"database": config.database.model_copy(update={"url": url})}
-        )
+    url = config.database.url
+    if base_dir is not None:
+        url = resolve_sqlite_path(url, base_dir)
+    if os.environ.get(DATABASE_URL_ENV):
+        try:
+            url = resolve_sqlite_path(check_database_url(os.environ[DATABASE_URL_ENV]), Path.cwd())
+        except ValueError as exc:
+            raise ConfigError(f"{DATABASE_URL_ENV} (database.url): {exc}") from None
+    if url != config.database.url:
+        config = config.model_copy(update={"database": DatabaseConfig(url=url)})
     return config
 
 
@@ -230,7 +286,7 @@ def load_config(path: str | os.PathLike) -> Config:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(data, source=str(path))
+    return parse_config(data, source=str(path), base_dir=path.absolute().parent)
 
 
 def add_feed(path: str | os.PathLike, **fields) -> None:

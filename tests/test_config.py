@@ -70,9 +70,56 @@ def test_durations(value, seconds):
 def test_defaults_and_feed_interval(tmp_path):
     config = load_config(write(tmp_path, "[[feeds]]\nname = 'a'\nurl = 'https://x/f'\n"
                                          "[[feeds]]\nname = 'b'\nurl = 'https://x/g'\ninterval = '1m'\n"))
-    assert config.database.url == "sqlite:///beatwire.db"
+    assert config.database.url == f"sqlite:///{tmp_path / 'beatwire.db'}"
     assert config.crawler.allow_private_addresses is False
     assert [config.feed_interval(f) for f in config.feeds] == [900, 60]
+
+
+@pytest.mark.parametrize(
+    "url, problem",
+    [
+        ("postgres://beatwire@db.internal/beatwire", "use postgresql://"),
+        ("sqlite3:///beatwire.db", "use sqlite://"),
+        ("mysql://beatwire@db.internal/beatwire", "unknown scheme mysql://"),
+        ("postgresql+psycopg2://beatwire@db.internal/beatwire", "driver psycopg2 is not installed"),
+        ("beatwire.db", "not a database URL"),
+    ],
+    ids=["postgres-scheme", "sqlite3-scheme", "unknown-dialect", "driver-not-installed",
+         "bare-path"],
+)
+def test_bad_database_url_names_the_key_and_the_fix(tmp_path, url, problem):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, f"[database]\nurl = '{url}'\n"))
+    assert "database.url:" in str(err.value) and problem in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "written, expected",
+    [
+        ("sqlite:///beatwire.db", "sqlite:///{folder}/beatwire.db"),
+        ("sqlite:///data/../archive.db", "sqlite:///{folder}/archive.db"),
+        ("sqlite:////srv/beatwire/beatwire.db", "sqlite:////srv/beatwire/beatwire.db"),
+        ("sqlite:///:memory:", "sqlite:///:memory:"),
+        ("postgresql://beatwire@db.internal/beatwire",
+         "postgresql+psycopg://beatwire@db.internal/beatwire"),
+    ],
+    ids=["relative-file-beside-the-config", "relative-with-dots", "absolute-file-kept",
+         "memory-kept", "postgresql-gets-the-installed-driver"],
+)
+def test_database_url_resolved_against_the_config_folder(tmp_path, monkeypatch, written,
+                                                         expected):
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    monkeypatch.chdir(tmp_path)  # elsewhere: the current directory must not matter
+    config = load_config(write(folder, f"[database]\nurl = '{written}'\n"))
+    assert config.database.url == expected.format(folder=folder)
+
+
+def test_bad_database_url_from_the_environment_names_the_variable(monkeypatch):
+    monkeypatch.setenv("BEATWIRE_DATABASE_URL", "postgres://u@h/db")
+    with pytest.raises(ConfigError, match=r"BEATWIRE_DATABASE_URL \(database\.url\): .*use "
+                                          r"postgresql://"):
+        parse_config({})
 
 
 def test_database_url_env_override(monkeypatch):
