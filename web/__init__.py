@@ -1,0 +1,1 @@
+"""`beatwire web`: the archive, read-only, in a browser (search, statements, agencies, feeds)."""

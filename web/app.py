@@ -1,0 +1,258 @@
+"""The read-only web app over the archive (Starlette, Jinja2 templates, served by uvicorn).
+
+Pages: `/` search (the CLI's filters, paged) with `/search.csv` and `/search.json` downloads of
+the same query, `/statements/{id}` (a statement's permanent link), `/agencies/{id}` and `/feeds`.
+Every route is GET: nothing here writes to the archive. Scraped text reaches the browser only
+through autoescaped templates, links only when they are http(s), and every response carries a
+Content-Security-Policy that allows no script at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import jinja2
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders, QueryParams
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from alerts.blocks import PAST, UNNAMED, agency_name, clean, cue_text, outlet, place
+from db.search import export_hits, search, search_page
+from detect.model import STANCES
+from web import pages
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+PAGE_SIZE = 50
+# No script, no frames, no plugins: the pages are plain HTML with one same-origin stylesheet.
+SECURITY_HEADERS = {
+    "content-security-policy": ("default-src 'none'; style-src 'self'; img-src 'self'; "
+                                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+}
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FILTERS = ("q", "agency", "state", "stance", "since")
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    """The search query string, checked: what to search for and which page."""
+
+    q: str
+    agency: str
+    state: str
+    stance: str
+    since: date | None
+    page: int
+    errors: tuple[str, ...]
+
+    def filters(self) -> dict:
+        """Keyword arguments for db.search."""
+        return {"agency": self.agency or None, "state": self.state or None,
+                "stance": self.stance or None, "since": self.since}
+
+    def link(self, **changes) -> str:
+        """This query string with `changes` applied (empty values left out)."""
+        values = {"q": self.q, "agency": self.agency, "state": self.state,
+                  "stance": self.stance, "since": self.since.isoformat() if self.since else "",
+                  "page": self.page if self.page > 1 else "", **changes}
+        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def read_form(params: QueryParams) -> SearchForm:
+    """The search form from a query string; a bad value becomes an error message, not a 500."""
+    values = {name: clean(params.get(name, "")) for name in FILTERS}
+    errors = []
+    stance = values["stance"].lower()
+    if stance and stance not in STANCES:
+        errors.append(f"stance must be one of {', '.join(sorted(STANCES))}, not {stance!r}")
+    since = None
+    if values["since"]:
+        try:
+            if not _DAY.match(values["since"]):
+                raise ValueError
+            since = date.fromisoformat(values["since"])
+        except ValueError:
+            errors.append(f"since must be a date like 2026-01-31, not {values['since']!r}")
+    page_text = params.get("page", "1").strip() or "1"
+    page = int(page_text) if page_text.isdigit() and 0 < len(page_text) < 7 else 0
+    if page < 1:
+        errors.append(f"page must be a whole number from 1, not {page_text!r}")
+    return SearchForm(values["q"], values["agency"], values["state"], stance, since,
+                      max(page, 1), tuple(errors))
+
+
+# --- template helpers ------------------------------------------------------------------------
+
+
+def href(url: object) -> str | None:
+    """`url` if it is a plain http(s) URL (safe as a link target), else None."""
+    text = clean(url)
+    parts = urlsplit(text)
+    return text if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+def day(value: datetime | date | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else "date unknown"
+
+
+def moment(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+
+def make_templates() -> Jinja2Templates:
+    """Templates with autoescape on for every file, whatever its extension."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters.update(href=href, day=day, moment=moment, plain=clean, outlet=outlet,
+                       cue=cue_text)
+    env.globals.update(agency_name=agency_name, place=place, past=PAST, unnamed=UNNAMED,
+                       stances=sorted(STANCES))
+    return Jinja2Templates(env=env)
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+
+class SecurityHeaders:
+    """ASGI middleware: the CSP and friends on every HTTP response, errors included."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        return await self.app(scope, receive, send_with_headers)
+
+
+def render(request: Request, name: str, status: int = 200, **context) -> Response:
+    """A page from its template (rendered at once, so inside the caller's session)."""
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def search_view(request: Request) -> Response:
+    form = read_form(request.query_params)
+    if form.errors:
+        return render(request, "search.html", 400, form=form, hits=[], total=0, first=0)
+    offset = (form.page - 1) * PAGE_SIZE
+    with request.app.state.sessions() as session:
+        hits, total = search_page(session, form.q, offset=offset, limit=PAGE_SIZE,
+                                  **form.filters())
+    return render(request, "search.html", form=form, hits=hits, total=total, first=offset + 1)
+
+
+def export_view(request: Request) -> Response:
+    """Every statement the search form matches, as a CSV or JSON download."""
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "json"):
+        raise HTTPException(404, "downloads are search.csv and search.json")
+    form = read_form(request.query_params)
+    if form.errors:
+        return Response("; ".join(form.errors) + "\n", 400, media_type="text/plain")
+    with request.app.state.sessions() as session:
+        hits = search(session, form.q, limit=None, **form.filters())
+    media = "application/json" if fmt == "json" else "text/csv; charset=utf-8"
+    disposition = f'attachment; filename="beatwire-search.{fmt}"'
+    return Response(export_hits(hits, fmt), media_type=media,
+                    headers={"content-disposition": disposition})
+
+
+def statement_view(request: Request) -> Response:
+    with request.app.state.sessions() as session:
+        found = pages.statement(session, request.path_params["id"])
+        if found is None:
+            raise HTTPException(404, "no statement with that id")
+        if found.duplicate_of_id is not None:
+            # A re-report is one more source of its first statement: that is the page.
+            return RedirectResponse(f"/statements/{found.duplicate_of_id}", 301)
+        return render(request, "statement.html", statement=found,
+                      reports=pages.reports(session, found.id))
+
+
+def agency_view(request: Request) -> Response:
+    with request.app.state.sessions() as session:
+        found = pages.agency(session, request.path_params["id"])
+        if found is None:
+            raise HTTPException(404, "no agency with that id")
+        statements, total = pages.agency_statements(session, found.id)
+        return render(request, "agency.html", agency=found, statements=statements,
+                      total=total, periods=pages.stance_periods(statements),
+                      changes=pages.stance_changes(statements),
+                      search=urlencode({"agency": found.name, "state": found.state or ""}))
+
+
+def feeds_view(request: Request) -> Response:
+    state = request.app.state
+    with state.sessions() as session:
+        return render(request, "feeds.html",
+                      feeds=pages.feed_rows(session, state.dead_after_failures),
+                      outbox=pages.outbox_counts(session),
+                      problems=pages.outbox_problems(session))
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    return render(request, "error.html", exc.status_code, message=exc.detail)
+
+
+async def archive_down(request: Request, exc: OperationalError) -> Response:
+    # The database being away is an outage, not a bug: one line, no traceback.
+    reason = str(exc.orig or exc).splitlines()[0]
+    log.error("archive unavailable path=%s error=%s", request.url.path, reason)
+    return render(request, "error.html", 503,
+                  message="the archive is unavailable; try again in a moment")
+
+
+ROUTES = [
+    Route("/", search_view, methods=["GET"]),
+    Route("/search.{fmt:str}", export_view, methods=["GET"]),
+    Route("/statements/{id:int}", statement_view, methods=["GET"]),
+    Route("/agencies/{id:int}", agency_view, methods=["GET"]),
+    Route("/feeds", feeds_view, methods=["GET"]),
+    Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+]
+
+
+def make_app(sessions: sessionmaker[Session], *, dead_after_failures: int = 10) -> Starlette:
+    """The web app over the archive that `sessions` opens."""
+    app = Starlette(routes=ROUTES, exception_handlers={HTTPException: http_error,
+                                                       OperationalError: archive_down})
+    app.state.sessions = sessions
+    app.state.templates = make_templates()
+    app.state.dead_after_failures = dead_after_failures
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def serve(sessions: sessionmaker[Session], *, host: str, port: int,
+          dead_after_failures: int = 10) -> None:
+    """Serve the app with uvicorn until SIGINT/SIGTERM; logs go through our logging."""
+    import uvicorn
+
+    app = make_app(sessions, dead_after_failures=dead_after_failures)
+    log.info("web serving http://%s:%d/", host, port)
+    uvicorn.run(app, host=host, port=port, log_config=None, server_header=False)
