@@ -24,6 +24,7 @@ attribution stage reads only what the reporter wrote, never words inside the quo
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from .text import Span, paragraphs, sentences
@@ -77,69 +78,139 @@ def units(original: str, norm: str, wanted: set[int] | None = None,
     paragraphs whose index is in ``wanted`` when given (``paras``: the paragraphs of
     ``norm`` when the caller has them already)."""
     out: list[Unit] = []
+    chain: _Chain | None = None  # the last unit so far, perhaps still growing (rule 4)
     paras = paragraphs(norm) if paras is None else paras
     for index in sorted(wanted) if wanted is not None else range(len(paras)):
         para = paras[index]
-        spans = quote_spans(original, para)
-        groups = _group(norm, sentences(norm, para), spans)
-        made = [_unit(norm, g, index, spans) for g in groups]
-        if out and made and _continues(out[-1], made, spans, para):
-            out[-1] = _merge(norm, out[-1], made[0])
+        quotes = _Quotes(quote_spans(original, para))
+        groups = _group(norm, sentences(norm, para), quotes)
+        made = [_unit(norm, g, index, quotes) for g in groups]
+        if chain is not None and made and _continues(chain, made, quotes):
+            chain.add(made[0])
             made = made[1:]
-        out += made
+        if made:
+            if chain is not None:
+                out.append(chain.unit())
+            out += made[:-1]
+            chain = _Chain(made[-1])
+    if chain is not None:
+        out.append(chain.unit())
     return out
 
 
-def _group(norm: str, sents: list[Span], spans: list[Span]) -> list[list[Span]]:
+class _Quotes:
+    """One paragraph's quotation spans, in text order and never overlapping, so the ones
+    touching a range are found by bisection (masking stays linear in the paragraph)."""
+
+    def __init__(self, spans: list[Span]) -> None:
+        self.spans = spans
+        self._ends = [q.end for q in spans]
+
+    def __bool__(self) -> bool:
+        return bool(self.spans)
+
+    def touching(self, start: int, end: int) -> list[Span]:
+        """The spans with ``q.start < end`` and ``q.end > start``."""
+        out = []
+        for i in range(bisect_right(self._ends, start), len(self.spans)):
+            q = self.spans[i]
+            if q.start >= end:
+                break
+            out.append(q)
+        return out
+
+    def across(self, start: int, end: int) -> bool:
+        """Does a quotation start before ``end`` and end after ``start``?"""
+        i = bisect_right(self._ends, start)
+        return i < len(self.spans) and self.spans[i].start < end
+
+
+def _group(norm: str, sents: list[Span], quotes: _Quotes) -> list[list[Span]]:
     groups: list[list[Span]] = []
     for sent in sents:
-        if groups and _joins(norm, groups[-1], sent, spans):
+        if groups and _joins(norm, groups[-1], sent, quotes):
             groups[-1].append(sent)
         else:
             groups.append([sent])
     return groups
 
 
-def _joins(norm: str, group: list[Span], sent: Span, spans: list[Span]) -> bool:
+def _joins(norm: str, group: list[Span], sent: Span, quotes: _Quotes) -> bool:
     """Does ``sent`` belong to the unit made of ``group``?"""
     prev = group[-1]
-    if any(q.start < prev.end and q.end > sent.start for q in spans):
+    if quotes.across(sent.start, prev.end):
         return True  # one quotation runs across the boundary
-    if not _wholly_quoted(norm, sent, spans):
+    if not _wholly_quoted(norm, sent, quotes):
         return False
-    quoting = any(q.start < prev.end and q.end > group[0].start for q in spans)
+    quoting = quotes.across(group[0].start, prev.end)
     return quoting or norm[prev.start:prev.end].rstrip().endswith(":")
 
 
-def _wholly_quoted(norm: str, span: Span, spans: list[Span]) -> bool:
-    return not _WORD_RE.search(_mask(norm, span.start, span.end, spans))
+def _wholly_quoted(norm: str, span: Span, quotes: _Quotes) -> bool:
+    return not _WORD_RE.search(_mask(norm, span.start, span.end, quotes))
 
 
-def _mask(norm: str, start: int, end: int, spans: list[Span]) -> str:
-    chars = list(norm[start:end])
-    for q in spans:
-        for i in range(max(q.start, start), min(q.end, end)):
-            chars[i - start] = "~"
-    return "".join(chars)
+def _mask(norm: str, start: int, end: int, quotes: _Quotes) -> str:
+    """``norm[start:end]`` with the quoted characters replaced by ``~``."""
+    parts, at = [], start
+    for q in quotes.touching(start, end):
+        lo, hi = max(q.start, start, at), min(q.end, end)
+        if lo >= hi:
+            continue
+        parts += (norm[at:lo], "~" * (hi - lo))
+        at = hi
+    parts.append(norm[at:end])
+    return "".join(parts)
 
 
-def _unit(norm: str, group: list[Span], index: int, spans: list[Span]) -> Unit:
+def _unit(norm: str, group: list[Span], index: int, quotes: _Quotes) -> Unit:
     start, end = group[0].start, group[-1].end
-    inner = tuple(Span(max(q.start, start), min(q.end, end)) for q in spans
-                  if q.start < end and q.end > start)
-    return Unit(start, end, index, inner, norm[start:end], _mask(norm, start, end, spans))
+    inner = tuple(Span(max(q.start, start), min(q.end, end))
+                  for q in quotes.touching(start, end))
+    return Unit(start, end, index, inner, norm[start:end], _mask(norm, start, end, quotes))
 
 
-def _continues(prev: Unit, made: list[Unit], spans: list[Span], para: Span) -> bool:
+class _Chain:
+    """A unit and the all-quotation paragraphs that continue it (rule 4), joined once
+    at the end: joining at each paragraph would copy the growing unit every time."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.parts = [unit]
+        self.words = _quoted_words(unit)
+        self.tail = unit.outside.rstrip()  # the joined ``outside``, right-stripped, ends so
+
+    def add(self, unit: Unit) -> None:
+        self.parts.append(unit)
+        self.words += _quoted_words(unit)
+        self.tail = unit.outside.rstrip() or self.tail
+
+    def quoting(self) -> bool:
+        """What ``has_quote`` and the closing ``outside`` of the joined unit say."""
+        return self.words >= 3 or self.tail.endswith((":", "~"))
+
+    def unit(self) -> Unit:
+        """The joined unit; each gap between paragraphs becomes spaces in ``text``."""
+        first = self.parts[0]
+        if len(self.parts) == 1:
+            return first
+        text, outside, at = [], [], first.start
+        for part in self.parts:
+            gap = " " * (part.start - at)
+            text += (gap, part.text)
+            outside += (gap, part.outside)
+            at = part.end
+        quotes = tuple(q for part in self.parts for q in part.quotes)
+        return Unit(first.start, at, first.paragraph, quotes, "".join(text), "".join(outside))
+
+
+def _quoted_words(unit: Unit) -> int:
+    # ``has_quote`` counts the words of ``quoted``; joining units adds their counts.
+    return len(unit.quoted.split())
+
+
+def _continues(prev: _Chain, made: list[Unit], quotes: _Quotes) -> bool:
     """Rule 4: a paragraph that is all quotation continues the previous quoting unit."""
     first = made[0]
-    if len(made) != 1 or _WORD_RE.search(first.outside) or not spans:
+    if len(made) != 1 or _WORD_RE.search(first.outside) or not quotes:
         return False
-    return prev.has_quote or prev.outside.rstrip().endswith((":", "~"))
-
-
-def _merge(norm: str, a: Unit, b: Unit) -> Unit:
-    """Join two units across paragraphs; the gap becomes a space in ``text``."""
-    gap = " " * (b.start - a.end)
-    return Unit(a.start, b.end, a.paragraph, a.quotes + b.quotes,
-                a.text + gap + b.text, a.outside + gap + b.outside)
+    return prev.quoting()
