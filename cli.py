@@ -251,6 +251,25 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@with_sessions
+def web(sessions, host: str, port: int) -> None:
+    """Serve the archive read-only in a browser: search, statements, agencies, feeds.
+
+    Example:
+
+        beatwire --config config.toml web --port 8080
+    """
+    from web.app import serve
+
+    loader = click.get_current_context().find_object(ConfigLoader)
+    sys.exit(serve(sessions, host=host, port=port,
+                   dead_after_failures=loader.get().scheduler.dead_after_failures))
+
+
 @main.group()
 def feeds() -> None:
     """Inspect, test and add feeds."""
