@@ -249,10 +249,17 @@ def make_app(sessions: sessionmaker[Session], *, dead_after_failures: int = 10) 
 
 
 def serve(sessions: sessionmaker[Session], *, host: str, port: int,
-          dead_after_failures: int = 10) -> None:
-    """Serve the app with uvicorn until SIGINT/SIGTERM; logs go through our logging."""
+          dead_after_failures: int = 10) -> int:
+    """Serve the app with uvicorn until SIGINT/SIGTERM; the exit status (1: could not listen)."""
     import uvicorn
 
     app = make_app(sessions, dead_after_failures=dead_after_failures)
-    log.info("web serving http://%s:%d/", host, port)
-    uvicorn.run(app, host=host, port=port, log_config=None, server_header=False)
+    # log_config=None: uvicorn's lines go through our logging (format, level) instead of its own.
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None,
+                                           server_header=False))
+    try:
+        server.run()
+    except SystemExit:
+        # uvicorn exits 3 when it cannot listen (address in use or not ours; it logged why).
+        return 1
+    return 0 if server.started else 1
