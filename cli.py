@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import date, datetime
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 
 import click
@@ -36,19 +36,44 @@ class ConfigLoader:
                     sys.exit(2)
         return self._config
 
+    def archive(self, *, write: bool = False):
+        """An engine on the existing archive at the latest schema; else one line, exit 2."""
+        from db.engine import ArchiveUnavailable, open_archive
 
-def with_sessions(func):
-    """Pass a sessionmaker on the configured (migrated) database as `sessions`."""
+        try:
+            return open_archive(self.get().database.url, read_only=not write)
+        except ArchiveUnavailable as exc:
+            click.echo(f"beatwire: {exc}", err=True)
+            sys.exit(2)
+
+    def reachable_url(self) -> str:
+        """database.url once its server answers (a SQLite file may be created); else exit 2."""
+        from db.engine import ArchiveUnavailable, check_reachable
+
+        url = self.get().database.url
+        try:
+            check_reachable(url)
+        except ArchiveUnavailable as exc:
+            click.echo(f"beatwire: {exc}", err=True)
+            sys.exit(2)
+        return url
+
+
+def with_sessions(func=None, *, write: bool = False):
+    """Pass a sessionmaker on the configured archive as `sessions`, read-only unless `write`.
+
+    Never creates or migrates the archive (only `db upgrade` and the daemon's start do):
+    a missing or old one is one line naming the fix, exit 2.
+    """
+    if func is None:
+        return partial(with_sessions, write=write)
 
     @wraps(func)
     @click.pass_obj
     def wrapper(loader: ConfigLoader, *args, **kwargs):
-        from db.engine import make_engine, make_sessionmaker
-        from db.migrate import upgrade
+        from db.engine import make_sessionmaker
 
-        url = loader.get().database.url
-        upgrade(url)
-        engine = make_engine(url)
+        engine = loader.archive(write=write)
         try:
             return func(make_sessionmaker(engine), *args, **kwargs)
         finally:
@@ -115,6 +140,7 @@ def run(loader: ConfigLoader, once: bool) -> None:
     import scheduler
 
     config = loader.get()
+    loader.reachable_url()
     sys.exit(scheduler.run(loader.path, config, once=once))
 
 
@@ -280,19 +306,20 @@ def feeds() -> None:
 def feeds_list(sessions) -> None:
     """Each feed's health: status, last poll, failures, next poll.
 
+    Reads the archive only; a feed in config.toml that the daemon has not added yet is
+    listed as `new` (it is added at the daemon's next start or reload).
+
     Example:
 
         beatwire feeds list
     """
-    from db.engine import transaction
-    from db.feeds import feed_health, sync_feeds
+    from db.feeds import feed_health
     from db.models import utcnow
 
-    loader = click.get_current_context().find_object(ConfigLoader)
-    with transaction(sessions) as session:
-        sync_feeds(session, loader.get(), utcnow())
+    config = click.get_current_context().find_object(ConfigLoader).get()
+    with sessions() as session:
         health = feed_health(session, utcnow(),
-                             dead_after_failures=loader.get().scheduler.dead_after_failures)
+                             dead_after_failures=config.scheduler.dead_after_failures)
     for feed in health:
         status = "DEAD" if feed.dead else feed.status
         click.echo(f"{feed.name:30} {status:12} failures={feed.consecutive_failures:<3} "
@@ -300,6 +327,11 @@ def feeds_list(sessions) -> None:
                    f"{'' if feed.enabled else ' (disabled)'}")
         if feed.last_error and feed.status in ("error", "gone"):
             click.echo(f"    last error: {feed.last_error}")
+    archived = {feed.name for feed in health}
+    for feed in config.feeds:
+        if feed.name not in archived:
+            click.echo(f"{feed.name:30} {'new':12} failures=0   last_poll=never "
+                       "next=when the daemon next starts or reloads")
 
 
 def _when(value: datetime | None) -> str:
@@ -385,7 +417,7 @@ def alerts_list(sessions, status, limit) -> None:
 
 @alerts.command("retry")
 @click.argument("alert_ids", nargs=-1, type=int, required=True)
-@with_sessions
+@with_sessions(write=True)
 def alerts_retry(sessions, alert_ids) -> None:
     """Put failed alerts back in the queue (e.g. after fixing the channel).
 
@@ -422,7 +454,7 @@ def upgrade(loader: ConfigLoader) -> None:
     """
     from db.migrate import upgrade as upgrade_schema
 
-    upgrade_schema(loader.get().database.url)
+    upgrade_schema(loader.reachable_url())
     click.echo("database is at the latest schema")
 
 

@@ -3,33 +3,149 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
+from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, pool, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 # A reader holding the SQLite file must delay writers, not crash them.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A server that drops packets must not hang a command for the TCP timeout (minutes).
+PG_CONNECT_TIMEOUT_S = 10
+UPGRADE_HINT = "run `beatwire db upgrade`"
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for `url`: SQLite gets WAL, a busy timeout and foreign keys."""
+class ArchiveUnavailable(Exception):
+    """The configured database cannot be used; the message is one line naming database.url."""
+
+
+def redact(url: str | URL) -> str:
+    """`url` with its password replaced by ***, safe for logs and messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a SQLite URL names, or None (PostgreSQL, in-memory, URI form)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if (parsed.get_backend_name() != "sqlite" or not database or database == ":memory:"
+            or parsed.query.get("uri")):
+        return None
+    return Path(database)
+
+
+def make_engine(url: str, *, read_only: bool = False, **kwargs) -> Engine:
+    """An engine for `url`: SQLite gets WAL, a busy timeout and foreign keys.
+
+    `read_only` opens SQLite files with mode=ro and PostgreSQL sessions READ ONLY, so a
+    reading command can never create or change an archive.
+    """
     if url.startswith("sqlite"):
+        path = sqlite_path(url) if read_only else None
+        target = url
+        if path is not None:
+            target = URL.create("sqlite", database="file:" + quote(str(path.absolute())),
+                                query={"mode": "ro", "uri": "true"})
         timeout = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        engine = create_engine(url, connect_args=timeout, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(target, connect_args=timeout, **kwargs)
+        event.listen(engine, "connect", _sqlite_reader_pragmas if read_only else _sqlite_pragmas)
         return engine
+    if "connect_timeout" not in make_url(url).query:
+        connect_args = kwargs.pop("connect_args", {})
+        kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **connect_args}
     # pool_pre_ping: a restarted PostgreSQL leaves dead pooled connections behind.
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if read_only:
+        event.listen(engine, "connect", _postgres_read_only)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+    _sqlite_reader_pragmas(dbapi_connection, _record)
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def _sqlite_reader_pragmas(dbapi_connection, _record) -> None:
+    # No journal_mode here: switching it is a write, refused on a read-only file.
+    cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _postgres_read_only(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    cursor.close()
+    dbapi_connection.commit()
+
+
+def check_reachable(url: str) -> None:
+    """Connect to `url` once; raise ArchiveUnavailable with one line saying why not."""
+    engine = make_engine(url, poolclass=pool.NullPool)
+    try:
+        connect_or_explain(engine, url)
+    finally:
+        engine.dispose()
+
+
+def connect_or_explain(engine: Engine, url: str) -> None:
+    """Run one query on `engine`; a refused server, missing database or unopenable file
+    becomes ArchiveUnavailable naming database.url (password redacted), not a traceback."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        raise ArchiveUnavailable(f"database.url {redact(url)}: {explain(exc, url)}") from None
+
+
+def explain(exc: DBAPIError, url: str) -> str:
+    """The one line that matters of a driver's connection error."""
+    first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
+    path = sqlite_path(url)
+    if path is not None and "unable to open" in first:
+        if not path.absolute().parent.is_dir():
+            return f"cannot open {path}: folder {path.absolute().parent} does not exist"
+        return f"cannot open {path}"
+    if path is not None and "not a database" in first:
+        return f"{path} is not a SQLite database"
+    # psycopg: 'connection failed: connection to server at "h", port p failed: FATAL:  why'
+    where, _, why = first.rpartition(" failed: ")
+    why = why.removeprefix("FATAL:").strip()
+    if "Connection refused" in why:
+        why = "connection refused (is PostgreSQL running there, on that port?)"
+    elif why.startswith("database ") and why.endswith("does not exist"):
+        why += f" (create it, then {UPGRADE_HINT})"
+    server = where.partition("connection to server at ")[2]
+    return f"cannot connect to {server}: {why}" if server else why
+
+
+def open_archive(url: str, *, read_only: bool = True) -> Engine:
+    """An engine on the existing archive at `url`, whose schema is the latest.
+
+    Never creates or migrates it (that is `beatwire db upgrade`): a missing SQLite file, an
+    unreachable server or an old schema raises ArchiveUnavailable with the fix in one line.
+    """
+    from db.migrate import require_current
+
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise ArchiveUnavailable(f"no archive at {path}; {UPGRADE_HINT}")
+    # Checked read-only even for a writer: opening for writes would already switch on WAL.
+    checker = make_engine(url, read_only=True, poolclass=pool.NullPool)
+    try:
+        connect_or_explain(checker, url)
+        require_current(checker, url)
+    finally:
+        checker.dispose()
+    return make_engine(url, read_only=read_only)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

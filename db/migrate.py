@@ -12,7 +12,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Engine, create_engine, pool
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent / "migrations"
 
@@ -51,3 +51,29 @@ def head() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+def require_current(engine: Engine, url: str) -> None:
+    """Raise ArchiveUnavailable (one line, with the fix) unless the schema is the latest.
+
+    Reads only: commands that must not migrate check with this instead of upgrading.
+    """
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from db.engine import UPGRADE_HINT, ArchiveUnavailable, redact
+
+    with engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+    latest = head()
+    if revision == latest:
+        return
+    where = f"database.url {redact(url)}"
+    if revision is None:
+        raise ArchiveUnavailable(f"{where} holds no archive yet; {UPGRADE_HINT}")
+    try:
+        ScriptDirectory.from_config(alembic_config("")).get_revision(revision)
+    except CommandError:
+        raise ArchiveUnavailable(f"{where}: schema {revision} is newer than this beatwire "
+                                 f"(latest {latest}); upgrade beatwire") from None
+    raise ArchiveUnavailable(f"{where}: schema {revision} is behind {latest}; {UPGRADE_HINT}")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
 
 import cli
+from config import add_feed
 from crawler.items import ArticleItem
 from db.archive import store_article
 from db.engine import make_engine, make_sessionmaker, transaction
@@ -125,12 +127,13 @@ def test_classify_contract_with_a_malformed_line():
 
 def test_feeds_add_then_list(tmp_path, make_config, sqlite_url):
     config = make_config(sqlite_url, [])
+    assert invoke(config, "db", "upgrade").exit_code == 0
     added = invoke(config, "feeds", "add", "Brant PD", "https://brant.example/rss",
                    "--agency", "Brant Police Department", "--interval", "30m")
     assert added.exit_code == 0, added.output
     listed = invoke(config, "feeds", "list")
     assert listed.exit_code == 0, listed.output
-    assert "Brant PD" in listed.output and "never" in listed.output
+    assert "Brant PD" in listed.output and "new" in listed.output and "never" in listed.output
     refused = invoke(config, "feeds", "add", "Bad", "gopher://x")
     assert refused.exit_code == 2 and "feeds[1].url" in refused.output
 
@@ -148,3 +151,98 @@ def test_search_limit_below_one_is_a_usage_error(archive):
 def test_export_writes_every_matching_statement(archive):
     result = invoke(archive, "export", "--format", "json")
     assert result.exit_code == 0 and len(json.loads(result.output)) == 3
+
+
+READ_COMMANDS = [["search", "detainer"], ["export", "--format", "json"], ["feeds", "list"],
+                 ["alerts", "list"], ["alerts", "retry", "1"]]
+READ_IDS = ["search", "export", "feeds-list", "alerts-list", "alerts-retry"]
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=READ_IDS)
+def test_command_on_a_missing_archive_creates_nothing(tmp_path, make_config, args):
+    """Only `db upgrade` and the daemon create an archive: the others say how to."""
+    db = tmp_path / "archive.db"
+    config = make_config(f"sqlite:///{db}", [{"name": "News", "url": "http://127.0.0.1:9/f"}])
+    result = invoke(config, *args)
+    assert result.exit_code == 2
+    assert result.stderr == f"beatwire: no archive at {db}; run `beatwire db upgrade`\n"
+    assert not list(tmp_path.glob("archive.db*"))
+
+
+def _dump(db) -> list[str]:
+    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS[:4], ids=READ_IDS[:4])
+def test_read_commands_change_nothing(archive, tmp_path, args):
+    """Read-only opening: no sync of config.toml's feeds, no migration, no write at all."""
+    add_feed(archive, name="Not yet polled", url="https://new.example/rss")
+    before = _dump(tmp_path / "beatwire.db")
+    result = invoke(archive, *args)
+    assert result.exit_code == 0, result.output
+    assert _dump(tmp_path / "beatwire.db") == before
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=READ_IDS)
+def test_command_on_a_never_migrated_file_leaves_it_alone(tmp_path, make_config, args):
+    db = tmp_path / "empty.db"
+    db.touch()
+    result = invoke(make_config(f"sqlite:///{db}", []), *args)
+    assert result.exit_code == 2
+    assert result.stderr == (f"beatwire: database.url sqlite:///{db} holds no archive yet; "
+                             "run `beatwire db upgrade`\n")
+    assert db.stat().st_size == 0
+
+
+def test_relative_sqlite_path_is_found_from_another_directory(archive, tmp_path, monkeypatch):
+    """`sqlite:///beatwire.db` is the file beside config.toml, wherever the command runs."""
+    archive.write_text(archive.read_text().replace(str(tmp_path / "beatwire.db"), "beatwire.db"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = invoke(archive, "search", "detainer", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 2
+    assert not list(elsewhere.iterdir())
+
+
+@pytest.mark.parametrize("args", [["search", "x"], ["feeds", "list"], ["run", "--once"],
+                                  ["db", "upgrade"]],
+                         ids=["search", "feeds-list", "run", "db-upgrade"])
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("postgresql+psycopg://postgres:s3cret@127.0.0.1:1/beatwire", "connection refused"),
+        ("postgresql+psycopg://postgres:s3cret@127.0.0.1:5432/beatwire_no_such_db",
+         'database "beatwire_no_such_db" does not exist'),
+    ],
+    ids=["wrong-port", "missing-pg-database"],
+)
+def test_unreachable_database_is_one_line_naming_database_url(make_config, url, says, args):
+    result = invoke(make_config(url, []), *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("beatwire: database.url postgresql+psycopg://postgres:***@")
+    assert result.stderr.count("\n") == 1 and says in result.stderr
+    assert "s3cret" not in result.output
+
+
+@pytest.mark.parametrize("args", [["run", "--once"], ["db", "upgrade"]], ids=["run", "db-upgrade"])
+def test_sqlite_file_in_a_missing_folder_is_one_line(tmp_path, make_config, args):
+    folder = tmp_path / "no" / "such"
+    result = invoke(make_config(f"sqlite:///{folder}/beatwire.db", []), *args)
+    assert result.exit_code == 2
+    assert result.stderr == (f"beatwire: database.url sqlite:///{folder}/beatwire.db: cannot open "
+                             f"{folder}/beatwire.db: folder {folder} does not exist\n")
+
+
+def test_postgres_scheme_is_a_config_error_with_the_fix(tmp_path, make_config):
+    config = make_config("postgres://postgres@127.0.0.1:5432/beatwire", [])
+    result = invoke(config, "search", "x")
+    assert result.exit_code == 2
+    assert "database.url: postgres:// is not a database scheme here; use postgresql://" in (
+        result.stderr)
+    assert "Traceback" not in result.output
