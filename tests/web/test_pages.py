@@ -1,0 +1,226 @@
+"""The web app's pages on a real archive (SQLite and PostgreSQL), through Starlette's TestClient."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import logging
+import re
+
+import pytest
+from web_archive import KERN, REFUSAL, SCRIPT, TURN
+
+import web.app
+from db.engine import make_engine, make_sessionmaker
+
+
+def text(page: str) -> str:
+    """What a reader sees: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def hit_ids(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'class="permalink" href="/statements/(\d+)"', page)]
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"q": "warrant"}, ["refusal"]),
+    ({"q": "traffic stops"}, ["denver"]),
+    ({"stance": "cooperates"}, ["hostile_link", "turn"]),
+    ({"state": "co"}, ["denver"]),
+    ({"agency": "kern"}, ["refusal", "turn"]),
+    ({"since": "2025-05-01"}, ["turn"]),
+    ({"q": "ICE", "state": "CA", "stance": "refuses"}, ["refusal"]),
+    ({"q": "zeppelin"}, []),
+], ids=["words", "phrase", "stance", "state-any-case", "agency-contains", "since",
+        "words-and-filters", "no-hit"])
+def test_search_applies_the_cli_filters(archive, client, params, expected):
+    response = client.get("/", params=params)
+    assert response.status_code == 200
+    assert sorted(hit_ids(response.text)) == sorted(getattr(archive, name) for name in expected)
+    shown = f"1–{len(expected)} of {len(expected)}" if expected else "0 of 0"
+    assert shown in text(response.text)
+
+
+def test_a_re_report_is_one_more_source_not_another_hit(archive, client):
+    page = client.get("/", params={"q": "warrant"}).text
+    assert hit_ids(page) == [archive.refusal] and "2 sources" in text(page)
+
+
+@pytest.mark.parametrize("page, shown, links", [
+    ("1", "1–2 of 4", {"next": "page=2"}),
+    ("2", "3–4 of 4", {"prev": "page=1"}),
+    ("3", "0 of 4", {"prev": "page=2"}),
+], ids=["first-page", "last-page", "past-the-end"])
+def test_search_pages_say_n_of_m(archive, client, monkeypatch, page, shown, links):
+    monkeypatch.setattr(web.app, "PAGE_SIZE", 2)
+    response = client.get("/", params={"page": page, "since": "2025-01-01"})
+    assert shown in text(response.text)
+    found = dict(re.findall(r'rel="(prev|next)" href="/\?([^"]*)"', response.text))
+    assert set(found) == set(links)
+    for rel, wanted in links.items():
+        assert wanted in found[rel] and "since=2025-01-01" in found[rel]
+
+
+def test_pages_together_hold_every_match_once(archive, client, monkeypatch):
+    monkeypatch.setattr(web.app, "PAGE_SIZE", 3)
+    seen = hit_ids(client.get("/").text) + hit_ids(client.get("/?page=2").text)
+    assert sorted(seen) == sorted([archive.refusal, archive.turn, archive.denver,
+                                   archive.hostile_link])
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"stance": "angry"}, "stance must be one of cooperates, mixed, refuses, not 'angry'"),
+    ({"since": "2025-13-01"}, "since must be a date like 2026-01-31, not '2025-13-01'"),
+    ({"since": "last week"}, "since must be a date like 2026-01-31, not 'last week'"),
+    ({"page": "0"}, "page must be a whole number from 1, not '0'"),
+    ({"page": "-2"}, "page must be a whole number from 1, not '-2'"),
+    ({"page": "99999999999"}, "page must be a whole number from 1"),
+], ids=["stance", "impossible-date", "words-for-date", "page-zero", "negative-page",
+        "huge-page"])
+@pytest.mark.parametrize("path", ["/", "/search.csv", "/search.json"],
+                         ids=["page", "csv", "json"])
+def test_bad_search_input_is_one_clear_400(archive, client, path, params, message):
+    response = client.get(path, params=params)
+    assert response.status_code == 400
+    assert message in (text(response.text) if path == "/" else response.text)
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"q": "ICE", "state": "CA"}, ["refusal", "turn"]),
+    ({"stance": "refuses"}, ["denver", "refusal"]),
+    ({"q": "zeppelin"}, []),
+], ids=["words-and-state", "stance-only", "nothing"])
+def test_downloads_hold_every_match_of_the_same_query(archive, client, monkeypatch, params,
+                                                      expected):
+    monkeypatch.setattr(web.app, "PAGE_SIZE", 1)  # the download is not the page: all of them
+    page = client.get("/", params=params).text
+    wanted = sorted(getattr(archive, name) for name in expected)
+    for fmt in ("csv", "json"):
+        assert f'href="/search.{fmt}?{html.escape(web.app.read_form(params).link())}"' in page
+        response = client.get(f"/search.{fmt}", params=params)
+        assert response.status_code == 200
+        assert response.headers["content-disposition"] == \
+            f'attachment; filename="beatwire-search.{fmt}"'
+        rows = (json.loads(response.text) if fmt == "json"
+                else list(csv.DictReader(io.StringIO(response.text))))
+        assert sorted(int(row["statement_id"]) for row in rows) == wanted
+
+
+def test_csv_download_keeps_scraped_text_verbatim(archive, client):
+    rows = list(csv.DictReader(io.StringIO(client.get("/search.csv?q=warrant").text)))
+    assert rows[0]["quote"] == REFUSAL and rows[0]["url"] == archive.refusal_url
+
+
+def test_unknown_download_format_is_404(archive, client):
+    assert client.get("/search.xml").status_code == 404
+
+
+# --- a statement's permanent page ------------------------------------------------------------
+
+
+def test_statement_page_shows_the_whole_statement(archive, client):
+    response = client.get(f"/statements/{archive.refusal}")
+    assert response.status_code == 200
+    seen = text(response.text)
+    for wanted in (f"“{REFUSAL}”", "Speaker Donny Youngblood, sheriff", f"Agency {KERN}",
+                   "(as written: “Kern sheriff”)", "Place Kern County, CA", "Stance refuses",
+                   'refuses: "will not hold"', "speaker: sheriff",
+                   f"2025-01-10 · valley.example — Sheriff on detainers {SCRIPT}",
+                   "2025-02-01 · herald.example — Kern sheriff repeats"):
+        assert wanted in seen
+    assert f'href="/agencies/{archive.kern}"' in response.text
+    for url in (archive.refusal_url, archive.rereport_url):
+        assert f'<a class="source" href="{url}" rel="noopener noreferrer nofollow">' in response.text
+
+
+def test_a_re_report_link_leads_to_its_first_statement(archive, client):
+    response = client.get(f"/statements/{archive.rereport}", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"] == f"/statements/{archive.refusal}"
+
+
+def test_statement_page_flags_a_stance_change(archive, client):
+    seen = text(client.get(f"/statements/{archive.turn}").text)
+    assert f"“{TURN}”" in seen and "Stance cooperates stance change: previously refused" in seen
+    assert "Speaker an unnamed spokesperson" in seen
+
+
+@pytest.mark.parametrize("field", ["quote", "title", "feed", "error"])
+def test_scraped_markup_shows_as_text(archive, client, field):
+    page = {"quote": f"/statements/{archive.refusal}", "title": f"/statements/{archive.refusal}",
+            "feed": "/feeds", "error": "/feeds"}[field]
+    body = client.get(page).text
+    assert "<script>alert(1)</script>" not in body and "<img" not in body and "<b>" not in body
+    assert "<script" not in body  # no script of our own either: the CSP allows none
+    wanted = {"quote": REFUSAL, "title": f"Sheriff on detainers {SCRIPT}",
+              "feed": "Valley <b>News</b>", "error": "HTTP 500 <img src=x onerror=alert(2)>"}
+    assert wanted[field] in text(body)
+
+
+def test_a_non_http_source_is_shown_not_linked(archive, client):
+    body = client.get(f"/statements/{archive.hostile_link}").text
+    assert "javascript:" not in re.sub(r"<span class=\"source\">[^<]*</span>", "", body)
+    assert '<span class="source">javascript:alert(3)</span>' in body
+
+
+@pytest.mark.parametrize("path", ["/statements/999999", "/agencies/999999"],
+                         ids=["statement", "agency"])
+def test_unknown_ids_are_404_pages(archive, client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and "no " in text(response.text)
+
+
+# --- an agency over time ---------------------------------------------------------------------
+
+
+def test_agency_page_shows_statements_over_time_and_the_turn(archive, client):
+    response = client.get(f"/agencies/{archive.kern}")
+    assert response.status_code == 200
+    seen = text(response.text)
+    assert f"{KERN} Kern County, CA · sheriff · latest stance cooperates" in seen
+    assert ("Stance over time refuses 2025-01-10 · 1 statement "
+            "cooperates 2025-06-01 · 1 statement") in seen
+    assert "Stance changes 2025-06-01: from refuses to cooperates" in seen
+    assert "Statements (2 of 2, oldest first)" in seen
+    assert hit_ids(response.text) == [archive.refusal, archive.turn]  # no re-report
+    assert 'href="/?agency=Kern+County+Sheriff%27s+Office&amp;state=CA"' in response.text
+
+
+# --- feeds and the outbox --------------------------------------------------------------------
+
+
+def test_feeds_page_shows_health_counts_and_the_outbox(archive, client):
+    response = client.get("/feeds")
+    assert response.status_code == 200
+    rows = {text(row).split(" ")[0]: text(row)
+            for row in re.findall(r"<tr class=[^>]*>.*?</tr>", response.text, re.S)}
+    valley, herald = rows["Valley"], rows["Herald"]
+    # failures 3 reach dead_after_failures=3: an enabled, failing feed is DEAD
+    assert re.search(r"DEAD 3 never never .* 2 2 HTTP 500 <img src=x onerror=alert\(2\)>$", valley)
+    assert re.search(r" ok 0 never never .* 3 3$", herald)
+    outbox = text(re.search(r'<table class="outbox".*?</table>', response.text, re.S).group(0))
+    assert outbox == "pending sending sent failed 4 0 0 1"
+    assert "channel_not_found <b>x</b>" in text(response.text)
+
+
+@pytest.mark.parametrize("url", ["sqlite:////nonexistent-dir/beatwire.db",
+                                 "postgresql+psycopg://postgres@127.0.0.1:9/beatwire"],
+                         ids=["sqlite-unopenable", "postgresql-down"])
+def test_an_unreachable_archive_is_a_503_and_one_log_line(url, caplog):
+    from starlette.testclient import TestClient
+
+    engine = make_engine(url)
+    client = TestClient(web.app.make_app(make_sessionmaker(engine)))
+    with caplog.at_level(logging.ERROR, logger="web.app"):
+        response = client.get("/?q=ice")
+    engine.dispose()
+    assert response.status_code == 503 and "the archive is unavailable" in text(response.text)
+    [record] = [r for r in caplog.records if r.name == "web.app"]
+    assert record.getMessage().startswith("archive unavailable path=/ error=")
+    assert record.exc_info is None and "\n" not in record.getMessage()
