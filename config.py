@@ -48,6 +48,8 @@ def parse_duration(value: object) -> int:
 
 
 Duration = Annotated[int, BeforeValidator(parse_duration), Field(gt=0)]
+# Seconds as a TOML number (0.25 allowed); strict, so `true` is not read as 1 second.
+Delay = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
 
 
 class _Section(BaseModel):
@@ -143,6 +145,12 @@ class CrawlerConfig(_Section):
     max_download_bytes: int = Field(default=10_000_000, gt=0)
     concurrent_requests: int = Field(default=16, gt=0)
     concurrent_per_domain: int = Field(default=2, gt=0)
+    # Politeness per site, in seconds (fractions allowed): the least time between two requests
+    # to one site, and AutoThrottle, which starts each site at its start delay and adapts it
+    # to the site's latency. An operator sets what a large aggregator tolerates.
+    download_delay: Delay = 0.0
+    autothrottle: bool = True
+    autothrottle_start_delay: Delay = 0.5
     obey_robots_txt: bool = True
     max_entries_per_feed: int = Field(default=100, gt=0)
     max_article_age_days: int = Field(default=30, gt=0)

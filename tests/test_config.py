@@ -31,9 +31,15 @@ def write(tmp_path, text: str):
         ("[crawler]\nallow_private_addresses = 'yes please'\n",
          "crawler.allow_private_addresses", "boolean"),
         ("[scheduler]\ntick = 0\n", "scheduler.tick", "greater than 0"),
+        ("[crawler]\ndownload_delay = -1\n", "crawler.download_delay", "greater than or equal"),
+        ("[crawler]\ndownload_delay = true\n", "crawler.download_delay", "valid number"),
+        ("[crawler]\nautothrottle_start_delay = inf\n", "crawler.autothrottle_start_delay",
+         "finite"),
+        ("[crawler]\nautothrottle = 'sometimes'\n", "crawler.autothrottle", "boolean"),
     ],
     ids=["ftp-url", "missing-url", "bad-interval", "html-without-selector", "duplicate-name",
-         "typo-key", "api-url-not-http", "bad-cron", "threshold-range", "bool-type", "zero-tick"],
+         "typo-key", "api-url-not-http", "bad-cron", "threshold-range", "bool-type", "zero-tick",
+         "negative-delay", "delay-not-a-number", "infinite-start-delay", "autothrottle-not-bool"],
 )
 def test_invalid_config_names_the_key(tmp_path, text, key, problem):
     with pytest.raises(ConfigError) as err:
@@ -170,3 +176,19 @@ def test_default_threshold_is_the_detectors():
     from detect.detector import DEFAULT_THRESHOLD
 
     assert Config().detect.threshold == DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "text, politeness",
+    [
+        ("", (0.0, True, 0.5, 2)),
+        ("[crawler]\ndownload_delay = 0.25\nautothrottle = false\n", (0.25, False, 0.5, 2)),
+        ("[crawler]\nautothrottle_start_delay = 2\nconcurrent_per_domain = 1\n",
+         (0.0, True, 2.0, 1)),
+    ],
+    ids=["default-is-todays-politeness", "fixed-delay-no-throttle", "slow-start-one-per-site"],
+)
+def test_politeness_keys(tmp_path, text, politeness):
+    crawler = load_config(write(tmp_path, text)).crawler
+    assert (crawler.download_delay, crawler.autothrottle, crawler.autothrottle_start_delay,
+            crawler.concurrent_per_domain) == politeness

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+from scrapy import Spider
+from scrapy.exceptions import NotConfigured
+from scrapy.extensions.throttle import AutoThrottle
+from scrapy.utils.test import get_crawler
+
 from config import parse_config
 from crawler.settings import scrapy_settings
 
@@ -34,3 +40,31 @@ def test_safe_defaults():
         "crawler.pipelines.extraction.ExtractionPipeline",
         "crawler.pipelines.detection.DetectionPipeline",
         "crawler.pipelines.storage.StoragePipeline"]
+
+
+@pytest.mark.parametrize(
+    "politeness, autothrottle, start_delay, download_delay",
+    [
+        ({}, True, 0.5, 0.0),
+        ({"download_delay": 2.5}, True, 0.5, 2.5),
+        ({"autothrottle_start_delay": 0.1, "download_delay": 0.05}, True, 0.1, 0.05),
+        ({"autothrottle": False, "download_delay": 0}, False, 0.5, 0.0),
+        ({"autothrottle": False, "download_delay": 1}, False, 0.5, 1.0),
+        ({"download_delay": 45}, True, 0.5, 45.0),
+    ],
+    ids=["default-is-todays-autothrottle", "delay-floor-per-site", "faster-start",
+         "no-politeness-delay", "fixed-delay-without-autothrottle", "delay-above-throttle-max"],
+)
+def test_politeness_reaches_scrapy(politeness, autothrottle, start_delay, download_delay):
+    crawler = get_crawler(Spider, scrapy_settings(parse_config({"crawler": politeness})))
+    settings = crawler.settings
+    assert settings.getbool("AUTOTHROTTLE_ENABLED") is autothrottle
+    assert settings.getfloat("AUTOTHROTTLE_START_DELAY") == start_delay
+    assert settings.getfloat("DOWNLOAD_DELAY") == download_delay
+    # AutoThrottle clamps each site's delay to its maximum: an operator's delay is never cut.
+    assert settings.getfloat("AUTOTHROTTLE_MAX_DELAY") >= max(30.0, download_delay)
+    if autothrottle:
+        AutoThrottle(crawler)
+    else:
+        with pytest.raises(NotConfigured):
+            AutoThrottle(crawler)
