@@ -6,9 +6,11 @@ Exit status: 0 success, 1 a command failed, 2 bad config or usage.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from functools import partial, wraps
 from pathlib import Path
 
@@ -99,10 +101,57 @@ def search_filters(func):
 QUIET_BELOW_DEBUG = ("apscheduler", "scrapy", "alembic", "twisted", "trafilatura", "slack_sdk")
 
 
-def configure_logging(level: str) -> None:
+# Line breaks of every kind str.splitlines() knows, with the blanks around them.
+_LINE_BREAKS = re.compile(r"\s*(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029])\s*")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# LogRecord's own attributes: anything else on a record came from `extra=`.
+_RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+class LineFormatter(logging.Formatter):
+    """One line per message: line breaks folded to " | ", control characters escaped,
+    URL passwords masked. A bug's traceback follows on its own lines."""
+
+    @staticmethod
+    def one_line(text: str) -> str:
+        from crawler.urls import redact_url
+
+        folded = _LINE_BREAKS.sub(" | ", text.strip())
+        return redact_url(_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", folded))
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = self.one_line(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:
+        from crawler.urls import redact_url
+
+        return redact_url(super().formatException(ei))
+
+
+class JsonFormatter(LineFormatter):
+    """One JSON object per line: time, level, logger, message, extra fields, exc_info."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": datetime.fromtimestamp(record.created, timezone.utc)
+                 .isoformat(timespec="milliseconds"),
+                 "level": record.levelname, "logger": record.name,
+                 "message": self.one_line(record.getMessage())}
+        for key, value in vars(record).items():
+            if key not in _RECORD_ATTRIBUTES and key not in entry:
+                plain = isinstance(value, (bool, int, float)) or value is None
+                entry[key] = value if plain else self.one_line(str(value))
+        if record.exc_info:
+            entry["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
     """Log lines with stable keys to stderr; libraries only warn unless level is DEBUG."""
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else
+                         LineFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     if level != "DEBUG":
         for name in QUIET_BELOW_DEBUG:
             logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
@@ -113,15 +162,18 @@ def configure_logging(level: str) -> None:
               help=f"Path to config.toml (env BEATWIRE_CONFIG; default ./{DEFAULT_CONFIG_PATH}).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option("--log-format", default="text", show_default=True,
+              type=click.Choice(["text", "json"], case_sensitive=False),
+              help="json: one JSON object per line (time, level, logger, message, ...).")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
+def main(ctx: click.Context, config_path: str | None, log_level: str, log_format: str) -> None:
     """Beatwire: find law-enforcement statements on immigration enforcement.
 
     Example:
 
         beatwire --config config.toml run --once
     """
-    configure_logging(log_level.upper())
+    configure_logging(log_level.upper(), log_format.lower())
     ctx.obj = ConfigLoader(config_path or DEFAULT_CONFIG_PATH, explicit=config_path is not None)
 
 

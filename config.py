@@ -14,13 +14,16 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -204,12 +207,64 @@ class FeedConfig(_Section):
     interval: Duration | None = None
     enabled: bool = True
     item_selector: str | None = None
+    # HTTP basic auth, sent to the feed's own origin only. A user and password may also be
+    # written in the url (user:password@host); the password is never stored: `url` keeps
+    # user:***@, the password itself stays in memory or in the environment variable named here.
+    username: str | None = Field(default=None, min_length=1)
+    password_env: str | None = Field(default=None, min_length=1)
+    _url_user: str | None = PrivateAttr(default=None)
+    _url_password: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _credentials_out_of_url(cls, data, handler):
+        """Validate with the url redacted, keeping the credentials it held in memory."""
+        from crawler.urls import MASK, redact_url, split_credentials
+
+        if not (isinstance(data, dict) and isinstance(data.get("url"), str)):
+            return handler(data)
+        try:
+            _, user, password = split_credentials(data["url"])
+        except ValueError:
+            user = password = None  # _http_only names the problem
+        feed = handler({**data, "url": redact_url(data["url"])})
+        # An already redacted url (user:***@) holds no password to keep.
+        feed._url_user = None if user == MASK else user
+        feed._url_password = None if password == MASK else password
+        return feed
 
     @field_validator("url")
     @classmethod
     def _http_only(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("only http:// and https:// feeds are fetched")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError as exc:
+            raise ValueError(f"is not a valid URL ({exc})") from None
+        if not parts.hostname:
+            raise ValueError("has no host")
+        return value
+
+    @field_validator("username")
+    @classmethod
+    def _one_user(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and "@" in urlsplit(info.data.get("url", "")).netloc:
+            raise ValueError("the url already names a user (user@host); give it in one place")
+        return value
+
+    @field_validator("password_env")
+    @classmethod
+    def _one_password(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return value
+        userinfo, at, _ = urlsplit(info.data.get("url", "")).netloc.rpartition("@")
+        if ":" in userinfo:
+            raise ValueError("the url already holds a password; give it in one place "
+                             "(password_env keeps it out of the file)")
+        if not (info.data.get("username") or at):
+            raise ValueError("needs username (or a user in the url, user@host)")
         return value
 
     @model_validator(mode="after")
@@ -217,6 +272,22 @@ class FeedConfig(_Section):
         if self.kind == "html" and not self.item_selector:
             raise ValueError("kind = 'html' needs item_selector (CSS for article links)")
         return self
+
+    def credentials(self) -> tuple[str, str] | None:
+        """(user, password) for basic auth, the password read from the environment now; or None.
+
+        Raises ConfigError naming the key when `password_env` names an unset variable.
+        """
+        user = self.username or self._url_user
+        if user is None:
+            return None
+        if not self.password_env:
+            return user, self._url_password or ""
+        password = os.environ.get(self.password_env)
+        if password is None:
+            raise ConfigError(f"feed {self.name!r} password_env: environment variable "
+                              f"{self.password_env} is not set")
+        return user, password
 
 
 class Config(_Section):

@@ -161,7 +161,9 @@ class Daemon:
         try:
             new = load_config(self.config_path)
         except ConfigError as exc:
-            log.error("config reload rejected, keeping the running config: %s", exc)
+            first, *problems = str(exc).splitlines()  # one problem per line: one line here
+            log.error("config reload rejected, keeping the running config path=%s error=%s",
+                      self.config_path, " ".join([first, "; ".join(problems)]).strip())
             return False
         self._apply(new)
         log.info("config reloaded path=%s feeds=%d", self.config_path, len(new.feeds))

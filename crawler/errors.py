@@ -1,4 +1,9 @@
-"""Short, clear, one-line errors for failed fetches (stored on the feed, logged)."""
+"""Short, clear, one-line errors for failed fetches (stored on the feed, logged).
+
+Expected network failures (DNS, refused, reset, timeout, TLS, size cap) are
+described in one line; `is_expected` tells them from bugs, which keep their
+traceback.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
+from OpenSSL import SSL
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -18,8 +24,16 @@ from scrapy.exceptions import (
 )
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError, TimeoutError
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from crawler.urls import redact_url
 from db.feeds import clean_error
+
+# What a remote host can do to a download: answered by one line, never a traceback.
+EXPECTED = (IgnoreRequest, HttpError, DownloadTimeoutError, TimeoutError, CannotResolveHostError,
+            DNSLookupError, DownloadConnectionRefusedError, ConnectError, DownloadCancelledError,
+            ResponseDataLossError, DownloadFailedError, ConnectionLost, ResponseFailed,
+            SSL.Error)
 
 # Scrapy's own IgnoreRequest texts, said plainly.
 _IGNORED = {
@@ -54,27 +68,66 @@ def _dns(exc: Exception, request) -> str:
     return refused or (f"DNS lookup failed for {host}" if host else "DNS lookup failed")
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc`, what it was raised from, and the failures Twisted wrapped in it."""
+    seen, todo = [], [exc]
+    while todo and len(seen) < 10:
+        current = todo.pop(0)
+        seen.append(current)
+        if current.__cause__ is not None:
+            todo.append(current.__cause__)
+        if isinstance(current, ResponseFailed):
+            todo.extend(reason.value for reason in current.reasons)
+    return seen
+
+
+def _tls(causes: list[BaseException]) -> str | None:
+    for cause in causes:
+        if isinstance(cause, SSL.Error):
+            reasons = [part[2] for part in (cause.args[0] if cause.args else ())
+                       if isinstance(part, tuple) and len(part) == 3 and part[2]]
+            return "TLS handshake failed" + (f": {', '.join(reasons)}" if reasons else "")
+    return None
+
+
+def _lost(causes: list[BaseException]) -> str:
+    if any(isinstance(cause, ResponseNeverReceived) for cause in causes):
+        return "connection closed or reset before any response"
+    return "connection lost before the response was complete"
+
+
+def is_expected(exc: BaseException) -> bool:
+    """True for what a remote host can cause (answered in one line), False for a bug."""
+    return isinstance(exc, EXPECTED)
+
+
 def describe_failure(failure, *, timeout: float | None = None, max_bytes: int | None = None) -> str:
     """One line saying why a download failed, with no secrets in it."""
-    exc = failure.value
+    return describe_error(failure.value, getattr(failure, "request", None), timeout=timeout,
+                          max_bytes=max_bytes)
+
+
+def describe_error(exc: BaseException, request=None, *, timeout: float | None = None,
+                   max_bytes: int | None = None) -> str:
+    """One line saying why the download of `request` failed with `exc`, with no secrets in it."""
+    causes = _causes(exc)
     table = (
         (HttpError, lambda: http_error(exc.response.status)),
         (IgnoreRequest, lambda: _ignored(exc)),
         ((DownloadTimeoutError, TimeoutError),
          lambda: f"timed out after {timeout:g}s" if timeout else "timed out"),
-        ((CannotResolveHostError, DNSLookupError),
-         lambda: _dns(exc, getattr(failure, "request", None))),
+        ((CannotResolveHostError, DNSLookupError), lambda: _dns(exc, request)),
         ((DownloadConnectionRefusedError, ConnectError), lambda: "connection refused"),
         (DownloadCancelledError,
          lambda: f"response over the size cap ({max_bytes} bytes)" if max_bytes else
          "download cancelled (over the size cap?)"),
-        ((ResponseDataLossError, DownloadFailedError, ConnectionLost),
-         lambda: "connection lost before the response was complete"),
+        ((ResponseDataLossError, DownloadFailedError, ConnectionLost, ResponseFailed, SSL.Error),
+         lambda: _tls(causes) or _lost(causes)),
     )
     for kinds, describe in table:
         if isinstance(exc, kinds):
             return clean_error(describe())
-    return clean_error(f"{type(exc).__name__}: {exc}")
+    return clean_error(redact_url(f"{type(exc).__name__}: {exc}"))
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:

@@ -13,6 +13,13 @@ from config import Config
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100): a refused host does not even get its robots.txt fetched.
     "crawler.middlewares.ssrf.SSRFGuardMiddleware": 40,
+    # Scrapy's, with an unreachable robots.txt one log line instead of a traceback.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.RobotsTxtMiddleware": 100,
+    # Feed credentials for the feed's own origin only (Scrapy's domain check lets
+    # subdomains, other ports and https->http redirects have them).
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "crawler.middlewares.auth.FeedAuthMiddleware": 300,
     # Environment proxies could route requests anywhere; feeds are fetched directly.
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
 }
@@ -52,6 +59,9 @@ def scrapy_settings(config: Config, *, log_level: str = "INFO") -> dict:
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 1,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        # The request's errback says how it ended, in one line: Scrapy's "Gave up retrying"
+        # ERROR would say it twice.
+        "RETRY_GIVE_UP_LOG_LEVEL": "DEBUG",
         "COOKIES_ENABLED": False,
         "HTTPPROXY_ENABLED": False,
         "HTTPCACHE_ENABLED": False,

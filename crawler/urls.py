@@ -1,19 +1,29 @@
-"""Canonical article URLs: one spelling per article, however many feeds carry it.
+"""URLs: canonical article URLs, and credentials kept out of sight.
 
-Lowercase scheme and host, no default port, no fragment, no tracking
-parameters (utm_*, fbclid, gclid, ...), relative links resolved against the
-page they came from. Other query parameters keep their order: some sites
-route on them.
+Canonical article URLs: one spelling per article, however many feeds carry
+it. Lowercase scheme and host, no default port, no fragment, no credentials,
+no tracking parameters (utm_*, fbclid, gclid, ...), relative links resolved
+against the page they came from. Other query parameters keep their order:
+some sites route on them.
+
+Credentials: a feed URL may carry `user:password@`. `redact_url` is the one
+place a URL (or a message holding URLs) is masked for logs, the database and
+the terminal; `split_credentials` takes them out before a request is built.
 """
 
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 FETCHABLE_SCHEMES = ("http", "https")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING_PARAMS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid"}
+MASK = "***"
+# scheme://userinfo@ : the authority ends at /, ? or #, and its last @ ends the userinfo
+# (the way urlsplit reads it, so `user:p@ss@host` masks all of `p@ss`).
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/?#\s]*)@")
 
 
 def _is_tracking(name: str) -> bool:
@@ -28,8 +38,7 @@ def _netloc(parts) -> str:
     port = parts.port
     if port is not None and port != _DEFAULT_PORTS.get(parts.scheme.lower()):
         host = f"{host}:{port}"
-    userinfo = parts.netloc.rpartition("@")[0]
-    return f"{userinfo}@{host}" if userinfo else host
+    return host  # without userinfo: credentials are not part of an article's identity
 
 
 def canonical_url(link: str, base: str | None = None) -> str | None:
@@ -67,3 +76,32 @@ def fetchable_url(link: str, base: str | None = None) -> str | None:
 def url_hash(url: str) -> str:
     """sha256 hex of a URL (the archive's unique key for an article)."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _mask_userinfo(match: re.Match) -> str:
+    user, colon, _ = match.group(2).partition(":")
+    # A lone userinfo is masked whole: tokens are often sent as the user name.
+    return f"{match.group(1)}{user}:{MASK}@" if colon else f"{match.group(1)}{MASK}@"
+
+
+def redact_url(text: str) -> str:
+    """`text` (a URL, or a message with URLs in it) with URL passwords masked: user:***@host."""
+    return _USERINFO.sub(_mask_userinfo, text)
+
+
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """(url without userinfo, user, password), user and password percent-decoded or None."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url, None, None
+    user, colon, password = userinfo.partition(":")
+    bare = urlunsplit(parts._replace(netloc=host))
+    return bare, unquote(user), unquote(password) if colon else None
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of `url`, the default port filled in: what credentials are bound to."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").rstrip("."), parts.port or _DEFAULT_PORTS.get(scheme)

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.addresses import AddressError, refusal, resolve
-from crawler.urls import FETCHABLE_SCHEMES
+from crawler.urls import FETCHABLE_SCHEMES, redact_url
 
 log = logging.getLogger(__name__)
 _CACHE_LIMIT = 10_000
@@ -57,7 +57,8 @@ class SSRFGuardMiddleware:
         if reason:
             if self.stats:
                 self.stats.inc_value("beatwire/ssrf/refused")
-            log.info("request refused url=%s reason=%s", request.url, reason)
+            # DEBUG: the request's errback (feed, article or robots.txt) says it once.
+            log.debug("request refused url=%s reason=%s", redact_url(request.url), reason)
             raise IgnoreRequest(reason)
         return None
 

@@ -26,12 +26,23 @@ from scrapy import Spider, signals
 from scrapy.exceptions import DontCloseSpider, StopDownload
 from scrapy.http import HtmlResponse, TextResponse
 
+from config import ConfigError
 from crawler.entries import Entry, Listing, parse_feed, parse_listing
 from crawler.errors import describe_failure, http_error, retry_after_seconds
 from crawler.items import ArticleItem, PageItem
 from crawler.polls import FeedSnapshot, Poll
 from crawler.recording import link_stored, new_entries
-from crawler.requests import ITEM, POLL, article_request, feed_request
+from crawler.requests import (
+    AUTH,
+    FEED,
+    ITEM,
+    POLL,
+    ROBOTS,
+    BasicAuth,
+    article_request,
+    feed_request,
+)
+from crawler.urls import redact_url
 from crawler.workers import TaskTimeout
 from db.models import utcnow
 
@@ -90,10 +101,22 @@ class FeedSpider(Spider):
         if poll is None:
             log.warning("feed already in flight, submission ignored feed=%s", feed.name)
             return False
-        request = feed_request(poll, self.context.config.crawler,
+        try:
+            auth = BasicAuth.for_feed(feed.url, self._credentials(feed.name))
+        except ConfigError as exc:
+            log.warning("feed not fetched feed=%s url=%s reason=%s", feed.name,
+                        redact_url(feed.url), exc)
+            self.context.polls.failed(poll, str(exc))
+            return True
+        request = feed_request(poll, self.context.config.crawler, auth=auth,
                                callback=self.parse_feed, errback=self.feed_failed)
         self.crawler.engine.crawl(request)
         return True
+
+    def _credentials(self, name: str) -> tuple[str, str] | None:
+        """The feed's basic-auth credentials from the live config (never from the database)."""
+        feed = next((f for f in self.context.config.feeds if f.name == name), None)
+        return feed.credentials() if feed is not None else None
 
     def _poll_of(self, request) -> Poll | None:
         return self.context.polls.get(request.meta.get(POLL))
@@ -103,6 +126,7 @@ class FeedSpider(Spider):
         poll = self._poll_of(response.request)
         if poll is None:
             return
+        _robots_unreachable(response)
         if response.status == 304:
             self.context.polls.not_modified(poll)
             return
@@ -116,7 +140,7 @@ class FeedSpider(Spider):
         if listing.warning:
             log.info("feed is malformed but usable feed=%s warning=%s", poll.feed.name,
                      listing.warning)
-        for output in await self._dispatch(poll, listing.entries):
+        for output in await self._dispatch(poll, listing.entries, response.request.meta.get(AUTH)):
             yield output
         self.context.polls.listed(
             poll, http_status=response.status, entries=listing.total,
@@ -144,7 +168,8 @@ class FeedSpider(Spider):
         except TaskTimeout:
             return Listing(error=f"parsing the document took over {ctx.parse_timeout:g}s")
 
-    async def _dispatch(self, poll: Poll, entries: tuple[Entry, ...]) -> list:
+    async def _dispatch(self, poll: Poll, entries: tuple[Entry, ...],
+                        auth: BasicAuth | None) -> list:
         oldest = utcnow() - timedelta(days=self.context.config.crawler.max_article_age_days)
         recent = [e for e in entries if e.published is None or e.published >= oldest]
         todo = await self.context.db.run(new_entries, poll.feed.id, recent)
@@ -157,7 +182,7 @@ class FeedSpider(Spider):
                 continue
             self._articles_in_flight[entry.url] = asyncio.get_running_loop().create_future()
             item = _page_item(poll, entry)
-            outputs.append(self._article_request(entry.link, item) if entry.link else item)
+            outputs.append(self._article_request(entry.link, item, auth) if entry.link else item)
         return outputs
 
     def _wait_and_link(self, poll: Poll, entry: Entry, waiting: asyncio.Future) -> None:
@@ -189,16 +214,18 @@ class FeedSpider(Spider):
 
     # -- articles -----------------------------------------------------------
 
-    def _article_request(self, link: str, item: PageItem):
-        return article_request(link, item, self.context.config.crawler,
+    def _article_request(self, link: str, item: PageItem, auth: BasicAuth | None):
+        return article_request(link, item, self.context.config.crawler, auth=auth,
                                callback=self.parse_article, errback=self.article_failed)
 
     def parse_article(self, response):
         """The article page: hand its HTML to extraction (non-HTML keeps the summary)."""
         item = response.meta[ITEM]
+        _robots_unreachable(response)
         if isinstance(response, HtmlResponse):
             return [replace(item, html=response.text)]
-        log.info("article is not HTML, keeping the summary url=%s", response.url)
+        log.info("article is not HTML, keeping the summary feed=%s url=%s", item.article.feed,
+                 redact_url(response.url))
         return [item]
 
     def article_failed(self, failure):
@@ -207,8 +234,8 @@ class FeedSpider(Spider):
         crawler_config = self.context.config.crawler
         reason = describe_failure(failure, timeout=crawler_config.download_timeout,
                                   max_bytes=crawler_config.max_download_bytes)
-        log.info("article fetch failed, keeping the summary url=%s reason=%s",
-                 request.url, reason)
+        log.info("article fetch failed, keeping the summary feed=%s url=%s reason=%s",
+                 request.meta.get(FEED), redact_url(request.url), reason)
         return [request.meta[ITEM]]
 
     def feed_failed(self, failure):
@@ -216,9 +243,11 @@ class FeedSpider(Spider):
         poll = self._poll_of(failure.request)
         if poll is not None:
             crawler_config = self.context.config.crawler
-            self.context.polls.failed(poll, describe_failure(
-                failure, timeout=crawler_config.download_timeout,
-                max_bytes=crawler_config.max_download_bytes))
+            reason = describe_failure(failure, timeout=crawler_config.download_timeout,
+                                      max_bytes=crawler_config.max_download_bytes)
+            log.info("feed fetch failed feed=%s url=%s reason=%s", poll.feed.name,
+                     redact_url(failure.request.url), reason)
+            self.context.polls.failed(poll, reason)
         return []
 
     # -- accounting: every entry ends in exactly one of these ----------------
@@ -266,6 +295,14 @@ class FeedSpider(Spider):
         elif poll is not None:
             self._article_settled(request.meta[ITEM].article.url, stored=False)
             self.context.polls.entry_finished(poll, failed=True)
+
+
+def _robots_unreachable(response) -> None:
+    """Say once that robots.txt could not be read though the host answered this request."""
+    noted = response.request.meta.pop(ROBOTS, None)
+    if noted is not None:
+        log.info("robots.txt unreachable, host crawled as allowed feed=%s url=%s reason=%s",
+                 response.request.meta.get(FEED), *noted)
 
 
 def _header(response, name: bytes) -> str | None:
