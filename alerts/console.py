@@ -15,6 +15,7 @@ from typing import TextIO
 
 from alerts.base import OutgoingMessage, Posted
 from alerts.blocks import LOOKALIKES
+from alerts.keys import MessageKey
 
 _LINK = re.compile(r"<([^|>]+)\|([^>]*)>")
 _RULE = "─" * 72
@@ -53,7 +54,8 @@ def format_message(message: OutgoingMessage, ts: str) -> str:
     where = message.channel
     if message.thread_ts:
         where += f" (thread {message.thread_ts})"
-    lines = [_RULE, f"[{message.alert_key}] → {where}  ts={ts}"]
+    # The archive's own key: the installation and fingerprint mean nothing on a terminal.
+    lines = [_RULE, f"[{MessageKey.parse(message.alert_key).alert_key}] → {where}  ts={ts}"]
     lines += block_lines(message.blocks) if message.blocks else [plain(message.text)]
     return "\n".join(lines)
 

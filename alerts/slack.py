@@ -2,8 +2,10 @@
 
 slack_sdk's own retry handlers are off: the outbox owns retries (and their back-off), so a
 retry survives a restart and is never hidden inside one call. Every message carries
-metadata with its alert key; `find_posted` reads it back from conversations.history (or
-.replies for a thread) to recover a message Slack accepted whose response was lost.
+metadata with its alert key, installation id and statement fingerprint (alerts/keys.py);
+`find_posted` reads them back from conversations.history (or .replies for a thread) to
+recover a message Slack accepted whose response was lost, and takes only a message whose
+three parts all match: never another archive's message with the same alert key.
 The token lives only inside the WebClient: it is never logged or put in an error.
 """
 
@@ -21,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from alerts.base import AuthError, OutgoingMessage, PermanentError, Posted, TransientError
+from alerts.keys import MessageKey
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +58,24 @@ class SlackSink:
         return cls(token, api_url=config.api_url, timeout=config.timeout)
 
     def post(self, message: OutgoingMessage) -> Posted:
-        """chat.postMessage with the alert key in the message metadata; links are not unfurled."""
+        """chat.postMessage with the message key in its metadata; links are not unfurled."""
+        payload = MessageKey.parse(message.alert_key).payload()
         response = self._call(
             "chat_postMessage", channel=message.channel, text=message.text, blocks=message.blocks,
             thread_ts=message.thread_ts, unfurl_links=False, unfurl_media=False,
-            metadata={"event_type": EVENT_TYPE, "event_payload": {"alert_key": message.alert_key}},
+            metadata={"event_type": EVENT_TYPE, "event_payload": payload},
         )
         self._channel_ids[message.channel] = response["channel"]
         return Posted(response["channel"], response["ts"])
 
     def find_posted(self, alert_key: str, channel: str,
                     thread_ts: str | None = None) -> Posted | None:
-        """The message carrying `alert_key`, looked for in recent history (bounded pages)."""
+        """The message carrying `alert_key` (all of its parts: alert, installation, statement),
+        looked for in recent history (bounded pages)."""
+        wanted = MessageKey.parse(alert_key)
         channel_id = self._resolve(channel)
         for message in self._recent(channel_id, thread_ts):
-            if _alert_key(message) == alert_key:
+            if _message_key(message) == wanted:
                 return Posted(channel_id, message["ts"])
         return None
 
@@ -166,8 +172,8 @@ def _retry_after(headers) -> float | None:
     return None
 
 
-def _alert_key(message: dict) -> str | None:
+def _message_key(message: dict) -> MessageKey | None:
     metadata = message.get("metadata") or {}
     if metadata.get("event_type") != EVENT_TYPE:
         return None
-    return (metadata.get("event_payload") or {}).get("alert_key")
+    return MessageKey.from_payload(metadata.get("event_payload"))

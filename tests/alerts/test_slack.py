@@ -185,3 +185,47 @@ def test_console_sink_only_when_the_config_asks(monkeypatch):
     monkeypatch.setenv("BEATWIRE_TEST_TOKEN", "xoxb-anything")
     sink = make_sink(SlackConfig(token_env="BEATWIRE_TEST_TOKEN", sink="console"))
     assert isinstance(sink, ConsoleSink) and sink.name == "console"
+
+
+def test_post_writes_each_part_of_the_message_key_into_metadata(slack_sink, fake_slack):
+    slack_sink.post(message("statement:7@0123abcd#f00d"))
+    (call,) = fake_slack.calls_to("chat.postMessage")
+    assert call.args["metadata"]["event_payload"] == {
+        "alert_key": "statement:7", "installation_id": "0123abcd",
+        "statement_fingerprint": "f00d"}
+
+
+def history_message(fake_slack, payload) -> str:
+    """A message in the channel as some archive (or an older Beatwire) posted it; its ts."""
+    fake_slack.post_message({"channel": "C0ALERTS", "text": "x", "metadata": {
+        "event_type": "beatwire_alert", "event_payload": payload}})
+    return fake_slack.posted[-1].ts
+
+
+OURS = {"alert_key": "statement:1", "installation_id": "aaaa", "statement_fingerprint": "f1"}
+RECOVERY = {
+    # (the message in the channel, the key we look for, found?)
+    "same-installation-and-statement": (OURS, "statement:1@aaaa#f1", True),
+    "other-installation": ({**OURS, "installation_id": "bbbb"}, "statement:1@aaaa#f1", False),
+    "same-row-id-other-statement": ({**OURS, "statement_fingerprint": "f2"},
+                                    "statement:1@aaaa#f1", False),
+    "other-alert-key": ({**OURS, "alert_key": "statement:2"}, "statement:1@aaaa#f1", False),
+    "message-from-before-installation-ids": ({"alert_key": "statement:1"},
+                                             "statement:1@aaaa#f1", False),
+    "bare-key-refuses-an-installations-message": (OURS, "statement:1", False),
+    "digest-of-the-same-installation": ({"alert_key": "digest:2025-03-01",
+                                         "installation_id": "aaaa"}, "digest:2025-03-01@aaaa",
+                                        True),
+    "digest-of-another-installation": ({"alert_key": "digest:2025-03-01",
+                                        "installation_id": "bbbb"}, "digest:2025-03-01@aaaa",
+                                       False),
+    "payload-not-an-object": (["statement:1"], "statement:1@aaaa#f1", False),
+}
+
+
+@pytest.mark.parametrize("in_channel, wanted, found", RECOVERY.values(), ids=RECOVERY.keys())
+def test_recovery_takes_only_a_message_of_the_same_installation_and_statement(
+        in_channel, wanted, found, slack_sink, fake_slack):
+    ts = history_message(fake_slack, in_channel)
+    expected = Posted("C0ALERTS", ts) if found else None
+    assert slack_sink.find_posted(wanted, "C0ALERTS") == expected
