@@ -1,7 +1,10 @@
-"""The web suite's archive: what the `archive` fixture stores, and its texts by name."""
+"""The web suite's archive (what the `archive` fixture stores, its texts by name) and how a
+test reads a page."""
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -28,3 +31,8 @@ class Archive:
     kern: int            # the Kern agency's id
     refusal_url: str
     rereport_url: str
+
+
+def text(page: str) -> str:
+    """What a reader sees: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
