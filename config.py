@@ -168,6 +168,9 @@ class SchedulerConfig(_Section):
     dead_after_failures: int = Field(default=10, gt=0)
     # How long a claimed feed or alert stays ours; a dead worker's claims expire after it.
     lease: Duration = 600
+    # A feed's first poll stores entries published longer ago than this (or undated) without
+    # alerting them, so a fresh archive does not flood the channel; 0 alerts every entry.
+    backfill: Annotated[int, BeforeValidator(parse_duration), Field(ge=0)] = 86400
 
 
 class DetectConfig(_Section):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from crawler.entries import Entry
 from crawler.items import ArticleItem
@@ -40,9 +41,9 @@ def link_stored(session, feed_id: int, entry: Entry) -> bool:
 
 
 def store(session, article: ArticleItem, statements, *, channel: str, also_reported: bool,
-          now):
+          now, backfill: timedelta = timedelta(0)):
     """Archive the article, its statements and their alert rows (one transaction)."""
     from db.archive import store_article
 
     return store_article(session, article, list(statements), channel=channel,
-                         also_reported=also_reported, now=now)
+                         also_reported=also_reported, now=now, backfill=backfill)

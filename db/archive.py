@@ -20,6 +20,10 @@ Rules, in the order they are applied:
 4. Otherwise it is a new primary statement with a `statement` alert. If the agency's last
    archived stance differs from this one, `previous_stance` records it (a stance change);
    the agency's `last_stance` becomes this stance.
+5. Backfill: on a feed's first poll (it never succeeded before), an article published longer
+   ago than the `backfill` window, or undated, is archived as usual but its alert rows are
+   `skipped` (never claimed, never posted), so a fresh archive does not flood the channel with
+   every feed's backlog. A thread reply under a skipped alert is skipped too.
 
 On PostgreSQL the article's agencies are row-locked (in id order, so workers cannot deadlock)
 before novelty is decided, so two workers cannot both file the same quote as new.
@@ -39,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from crawler.items import ArticleItem
 from db.engine import is_postgres
-from db.models import Agency, Alert, Article, FeedEntry, Statement, utcnow
+from db.models import Agency, Alert, Article, Feed, FeedEntry, Statement, utcnow
 
 if TYPE_CHECKING:
     from detect.model import Agency as FoundAgency
@@ -67,6 +71,7 @@ class _Batch:
     """What one article has added so far (mutable while storing, then frozen)."""
 
     article_id: int
+    backfill: str | None = None  # why this article's alerts are skipped, if they are
     kept: list[Statement] = field(default_factory=list)
     new: list[int] = field(default_factory=list)
     duplicates: list[int] = field(default_factory=list)
@@ -124,9 +129,10 @@ def _insert_article(session: Session, item: ArticleItem, now: datetime) -> int |
 
 
 def store_article(session: Session, item: ArticleItem, statements: Sequence[FoundStatement],
-                  *, channel: str, also_reported: bool = True,
-                  now: datetime | None = None) -> StoreResult:
-    """Add an article with its statements and alert rows to the session; the caller commits."""
+                  *, channel: str, also_reported: bool = True, now: datetime | None = None,
+                  backfill: timedelta = timedelta(0)) -> StoreResult:
+    """Add an article with its statements and alert rows to the session; the caller commits.
+    `backfill` is the window of rule 5 (zero: every article is alerted)."""
     now = now or utcnow()
     existing = article_by_url(session, item.url)
     article_id = None if existing else _insert_article(session, item, now)
@@ -137,7 +143,7 @@ def store_article(session: Session, item: ArticleItem, statements: Sequence[Foun
         log.debug("article already stored url=%s feed=%s", item.url, item.feed)
         return StoreResult(article_id, already_stored=True)
     link_entry(session, item.feed_id, item.entry_key, article_id)
-    batch = _Batch(article_id)
+    batch = _Batch(article_id, _backfill_reason(session, item, now, backfill))
     agencies = _agencies(session, statements)
     for found in statements:
         agency = agencies.get(_agency_key(found.agency)) if found.agency else None
@@ -145,6 +151,21 @@ def store_article(session: Session, item: ArticleItem, statements: Sequence[Foun
     log.info("article stored url=%s feed=%s statements=%d alerts=%d", item.url, item.feed,
              len(batch.new) + len(batch.duplicates), len(batch.alerts))
     return batch.result()
+
+
+def _backfill_reason(session: Session, item: ArticleItem, now: datetime,
+                     window: timedelta) -> str | None:
+    """Why rule 5 skips this article's alerts, or None when they are posted."""
+    if not window:
+        return None
+    polled = session.scalar(select(Feed.last_success_at).where(Feed.id == item.feed_id))
+    if polled is not None:
+        return None
+    if item.published is None:
+        return "backfill: undated, first poll of the feed"
+    if item.published < now - window:
+        return f"backfill: published {item.published.date().isoformat()}, first poll of the feed"
+    return None
 
 
 # --- agencies --------------------------------------------------------------------------------
@@ -201,7 +222,7 @@ def _store_statement(session: Session, batch: _Batch, found: FoundStatement,
     session.flush()
     batch.kept.append(row)
     (batch.duplicates if first else batch.new).append(row.id)
-    alert = _alert_for(session, row, first, channel, also_reported, now)
+    alert = _alert_for(session, row, first, channel, also_reported, now, batch.backfill)
     if alert is not None:
         batch.alerts.append(alert.id)
     log.info("statement stored statement_id=%d agency=%s duplicate_of=%s", row.id,
@@ -244,18 +265,23 @@ def _note_stance(row: Statement, agency: Agency | None) -> None:
 
 
 def _alert_for(session: Session, row: Statement, first: Statement | None, channel: str,
-               also_reported: bool, now: datetime) -> Alert | None:
+               also_reported: bool, now: datetime, backfill: str | None) -> Alert | None:
     """The outbox row for a statement: a new alert, a thread reply, or none."""
     if first is None:
         alert = Alert(key=f"statement:{row.id}", statement_id=row.id, kind="statement",
                       channel=channel, next_attempt_at=now, created_at=now)
     elif also_reported:
-        parent = session.scalar(select(Alert.id).where(Alert.key == f"statement:{first.id}"))
+        parent = session.execute(select(Alert.id, Alert.status).where(
+            Alert.key == f"statement:{first.id}")).first()
         alert = Alert(key=f"also:{row.id}", statement_id=row.id, kind="also_reported",
-                      channel=channel, parent_alert_id=parent, next_attempt_at=now,
-                      created_at=now)
+                      channel=channel, parent_alert_id=parent.id if parent else None,
+                      next_attempt_at=now, created_at=now)
+        if backfill is None and parent is not None and parent.status == "skipped":
+            backfill = "backfill: its first report was not alerted"
     else:
         return None
+    if backfill is not None:
+        alert.status, alert.last_error = "skipped", backfill
     session.add(alert)
     session.flush()
     return alert

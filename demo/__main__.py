@@ -27,6 +27,9 @@ allow_private_addresses = true  # the demo site is on 127.0.0.1
 obey_robots_txt = true
 max_article_age_days = 20000  # the sample articles date from 2016
 
+[scheduler]
+backfill = 0  # a fresh archive, yet its 2016 articles are the alerts the demo shows
+
 [[feeds]]
 name = "Metro Police News"
 url = "{base}/feeds/police-news.xml"

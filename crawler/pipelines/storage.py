@@ -7,6 +7,7 @@ that added alert rows, so delivery starts at once instead of at its next tick.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from crawler.pipelines import ContextPipeline, live_item
 from crawler.recording import store
@@ -21,9 +22,10 @@ class StoragePipeline(ContextPipeline):
     async def process_item(self, item):
         item = live_item(self.context, item)
         slack = self.context.config.slack
+        backfill = timedelta(seconds=self.context.config.scheduler.backfill)
         result = await self.context.db.run(
             store, item.article, item.statements, channel=slack.channel,
-            also_reported=slack.also_reported_replies, now=utcnow())
+            also_reported=slack.also_reported_replies, now=utcnow(), backfill=backfill)
         poll = self.context.polls.get(item.poll_id)
         if poll is not None and not result.already_stored:
             poll.new_articles += 1

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.archive import article_by_url, entry_seen, link_entry, store_article, url_hash
-from db.models import Agency, Alert, Article, FeedEntry, Statement
+from db.models import Agency, Alert, Article, Feed, FeedEntry, Statement
 
 CHANNEL = "#beatwire"
 BECK = "We are not going to work in conjunction with Homeland Security on deportation efforts."
@@ -235,3 +235,121 @@ def test_agency_created_once(sessions, store, feeds, make_article, make_statemen
         store(make_article(feeds[0]), [make_statement(f"Statement number {n} about ICE holds.",
                                                       state=state)])
     assert _count(sessions, Agency) == 1
+
+
+# --- backfill: a feed's first poll does not alert its backlog --------------------------------
+
+DAY = timedelta(days=1)
+BACKFILL = {
+    # (published before now, the feed polled before, window): the alert's status
+    "first-poll-older-than-the-window": (2 * DAY, False, DAY, "skipped"),
+    "first-poll-undated": (None, False, DAY, "skipped"),
+    "first-poll-within-the-window": (timedelta(hours=2), False, DAY, "pending"),
+    "first-poll-just-inside-the-window": (DAY - timedelta(seconds=1), False, DAY, "pending"),
+    "feed-polled-before": (30 * DAY, True, DAY, "pending"),
+    "window-zero-alerts-everything": (2 * DAY, False, timedelta(0), "pending"),
+}
+
+
+@pytest.mark.parametrize("age, polled_before, window, status", BACKFILL.values(),
+                         ids=BACKFILL.keys())
+def test_first_poll_stores_its_backlog_without_alerting_it(
+        age, polled_before, window, status, sessions, make_feed, store, make_article,
+        make_statement, clock):
+    feed = make_feed(last_success_at=clock() - timedelta(hours=1) if polled_before else None)
+    published = None if age is None else clock() - age
+    result = store(make_article(feed, published=published), [make_statement()], backfill=window)
+    assert len(result.new_statement_ids) == 1 and _count(sessions, Article) == 1
+    (alert,) = _alerts(sessions)
+    assert alert.status == status
+    assert (alert.last_error or "").startswith("backfill:") == (status == "skipped")
+
+
+def test_a_backfilled_statement_is_never_posted_and_nor_is_its_rereport(
+        sessions, make_feed, store, make_article, make_statement, clock, fake_slack):
+    from alerts.outbox import PauseState, deliver_pending
+    from alerts.slack import SlackSink
+
+    old, recent = make_feed(), make_feed()
+    store(make_article(old, published=clock() - 3 * DAY), [make_statement(BECK)], backfill=DAY)
+    store(make_article(recent, published=clock()), [make_statement()], backfill=DAY)
+    with sessions.begin() as session:  # the old feed's first poll is over
+        session.get(Feed, old).last_success_at = clock()
+    # A new article re-reporting the backfilled quote: a reply with no message to thread under.
+    store(make_article(old, published=clock()), [make_statement(BECK)], backfill=DAY)
+    fake_slack.channels["C0BEATWIRE"] = CHANNEL.lstrip("#")
+    sink = SlackSink(fake_slack.token, api_url=fake_slack.url, timeout=1)
+    report = deliver_pending(sessions, sink, now_fn=clock, pause=PauseState())
+    assert report.sent == 1 and len(fake_slack.posted) == 1
+    assert "will not honor" in fake_slack.posted[0].text
+    assert [(a.kind, a.status) for a in _alerts(sessions)] == [
+        ("statement", "skipped"), ("statement", "sent"), ("also_reported", "skipped")]
+
+
+def test_fresh_archive_first_run_posts_only_entries_within_the_window(
+        sqlite_url, tmp_path, feed_site, fake_slack, beatwire):
+    """The whole path (`run --once`, real feed site and fake Slack): the first poll archives an
+    old statement without posting it and posts a new one; nothing old is posted later."""
+    from email.utils import format_datetime
+
+    from servers.feed_site import rss_feed
+    from support import DEMO_ARTICLES, config_text
+
+    from db.engine import make_engine, make_sessionmaker
+    from db.models import utcnow
+
+    pages = {"old": "police-immigration-statements-2016.html", "new": "harlow-sheriff-287g.html"}
+    for name, page in pages.items():
+        feed_site.route(f"/articles/{name}.html", (DEMO_ARTICLES / page).read_text("utf-8"),
+                        content_type="text/html; charset=utf-8")
+    ages = {"old": 3 * DAY, "new": timedelta(hours=1)}
+    feed_site.route("/feed.xml", rss_feed([
+        {"title": f"The {name} story", "link": feed_site.url(f"/articles/{name}.html"),
+         "guid": name, "summary": "Police on immigration enforcement.",
+         "published": format_datetime(utcnow() - age, usegmt=True)}
+        for name, age in ages.items()]), content_type="application/xml")
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(sqlite_url, [{"name": "Metro", "url": feed_site.url("/feed.xml")}],
+                                  slack={"api_url": fake_slack.url},
+                                  scheduler={"backfill": "1d"}), encoding="utf-8")
+    for _ in range(2):  # the second poll is no first poll: the old entry is seen, not alerted
+        run = beatwire(config, "run", "--once")
+        assert run.returncode == 0, run.stderr
+    engine = make_engine(sqlite_url)
+    with make_sessionmaker(engine)() as session:
+        statuses = {(alert.statement.article.url.rsplit("/", 1)[-1], alert.status)
+                    for alert in session.scalars(select(Alert))}
+    engine.dispose()
+    assert {status for page, status in statuses if page == "old.html"} == {"skipped"}
+    assert {status for page, status in statuses if page == "new.html"} == {"sent"}
+    assert {("new.html" in m.text, "old.html" in m.text) for m in fake_slack.posted} == {
+        (True, False)}
+
+
+# --- entries the database refused ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("refused, last_error", [
+    (("entry not stored (DataError: value too long) url=https://a.example/1",),
+     "1 entry not stored: entry not stored (DataError: value too long) url=https://a.example/1"),
+    (("first reason", "second reason"), "2 entries not stored: first reason"),
+], ids=["one-entry", "two-entries-first-reason-shown"])
+def test_refused_entries_mark_the_feed_error_and_keep_its_validators(
+        sessions, feeds, clock, refused, last_error):
+    from db.archive import record_refused_entries
+    from db.feeds import feed_health
+    from db.models import Feed, FetchLog
+
+    with sessions.begin() as session:
+        record_refused_entries(session, feeds[0], refused=refused, now=clock(), http_status=200,
+                               etag='"v1"', last_modified="Wed, 01 May 2024 12:00:00 GMT",
+                               entries=3, new_articles=2, duration_ms=5)
+    with sessions() as session:
+        feed = session.get(Feed, feeds[0])
+        fetch = session.scalar(select(FetchLog).where(FetchLog.feed_id == feeds[0]))
+        health = {h.name: h for h in feed_health(session, clock())}[feed.name]
+    assert (feed.status, feed.last_error, feed.consecutive_failures) == ("error", last_error, 0)
+    assert (feed.etag, feed.last_modified) == ('"v1"', "Wed, 01 May 2024 12:00:00 GMT")
+    assert feed.next_poll_at == clock() + timedelta(seconds=feed.interval_seconds)
+    assert (fetch.outcome, fetch.error, fetch.new_articles) == ("error", last_error, 2)
+    assert health.status == "error" and health.last_error == last_error
