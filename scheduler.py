@@ -38,12 +38,15 @@ class Daemon:
     def __init__(self, config_path: str | None, config: Config, *, now_fn: Callable = utcnow):
         from alerts.base import make_sink
         from db.engine import make_engine, make_sessionmaker
+        from db.health import ArchiveHealth
 
         self.config_path = config_path
         self.config = config
         self.now_fn = now_fn
-        self.engine = make_engine(config.database.url)
+        # must_exist: start() creates the file; after that, a deleted one is never recreated.
+        self.engine = make_engine(config.database.url, must_exist=True)
         self.sessions = make_sessionmaker(self.engine)
+        self.health = ArchiveHealth(config.database.url, self.engine)
         self.detector = config.detect.make_detector()
         self.sink = make_sink(config.slack)
         self.crawl = None
@@ -63,6 +66,7 @@ class Daemon:
         from db.migrate import upgrade
 
         upgrade(self.config.database.url)
+        self.health.opened()  # the file we write to, watched each tick from now on
         self._sync_feeds()
         self.crawl = await CrawlService.start(
             self.config, self.sessions, self.detector, on_new_alerts=self.kick_delivery
@@ -225,7 +229,7 @@ class Daemon:
         log.info("beatwire running feeds=%d", len(self.config.feeds))
         await self.stopping.wait()
         jobs.shutdown(wait=False)
-        return 0
+        return 1 if self.health.gone else 0
 
     def _add_jobs(self, jobs) -> None:
         from apscheduler.triggers.cron import CronTrigger
@@ -241,6 +245,8 @@ class Daemon:
             jobs.add_job(self.send_digest, CronTrigger.from_crontab(self.config.slack.digest_cron,
                                                                      timezone="UTC"),
                          id="send_digest", **every)
+        # Database trouble pauses these jobs (one line a minute); a lost SQLite file stops us.
+        self.health.guard_jobs(jobs, every=self.config.scheduler.tick, stop=self.stopping.set)
 
     def _install_signals(self) -> None:
         loop = asyncio.get_running_loop()

@@ -38,18 +38,20 @@ def sqlite_path(url: str) -> Path | None:
     return Path(database)
 
 
-def make_engine(url: str, *, read_only: bool = False, **kwargs) -> Engine:
+def make_engine(url: str, *, read_only: bool = False, must_exist: bool = False,
+                **kwargs) -> Engine:
     """An engine for `url`: SQLite gets WAL, a busy timeout and foreign keys.
 
     `read_only` opens SQLite files with mode=ro and PostgreSQL sessions READ ONLY, so a
-    reading command can never create or change an archive.
+    reading command can never create or change an archive. `must_exist` opens SQLite files
+    with mode=rw: a file deleted under a running daemon is an error, not a new empty archive.
     """
     if url.startswith("sqlite"):
-        path = sqlite_path(url) if read_only else None
+        path = sqlite_path(url) if read_only or must_exist else None
         target = url
         if path is not None:
             target = URL.create("sqlite", database="file:" + quote(str(path.absolute())),
-                                query={"mode": "ro", "uri": "true"})
+                                query={"mode": "ro" if read_only else "rw", "uri": "true"})
         timeout = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         engine = create_engine(target, connect_args=timeout, **kwargs)
         event.listen(engine, "connect", _sqlite_reader_pragmas if read_only else _sqlite_pragmas)
