@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, pool
+from sqlalchemy import create_engine, inspect, pool, text
 
 from db import migrate
 from db.models import Base
@@ -88,3 +88,51 @@ def test_concurrent_upgrades_migrate_once(db_url, workers):
     errors = [p.communicate()[1].decode() for p in procs]
     assert [p.returncode for p in procs] == [0] * workers, errors
     assert migrate.current(db_url) == migrate.head()
+
+
+def _first_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(migrate.alembic_config("")).get_base()
+
+
+def _stamp_unknown(url: str) -> None:
+    migrate.upgrade(url)
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "prepare, says",
+    [
+        (lambda url: None, "holds no archive yet; run `beatwire db upgrade`"),
+        (lambda url: migrate.upgrade(url, _first_revision()), "is behind"),
+        (_stamp_unknown, "schema 9999_future is newer than this beatwire"),
+    ],
+    ids=["never-migrated", "behind", "newer-than-the-code"],
+)
+def test_require_current_says_what_to_do_and_changes_nothing(db_url, prepare, says):
+    """Commands that must not migrate get one line with the fix; the schema stays as it was."""
+    from db.engine import ArchiveUnavailable, make_engine
+
+    prepare(db_url)
+    if says == "is behind" and _first_revision() == migrate.head():
+        pytest.skip("one revision only: no schema can be behind")
+    before = migrate.current(db_url)
+    engine = make_engine(db_url, read_only=True)
+    with pytest.raises(ArchiveUnavailable) as err:
+        migrate.require_current(engine, db_url)
+    engine.dispose()
+    assert says in str(err.value) and "\n" not in str(err.value)
+    assert migrate.current(db_url) == before
+
+
+def test_require_current_passes_a_migrated_archive(db_url):
+    from db.engine import make_engine
+
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url, read_only=True)
+    migrate.require_current(engine, db_url)  # raises if not
+    engine.dispose()
