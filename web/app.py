@@ -103,8 +103,11 @@ def read_form(params: QueryParams) -> SearchForm:
 def href(url: object) -> str | None:
     """`url` if it is a plain http(s) URL (safe as a link target), else None."""
     text = clean(url)
-    parts = urlsplit(text)
-    return text if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+    try:
+        parts = urlsplit(text)
+        return text if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+    except ValueError:  # e.g. an unclosed [IPv6] bracket: not a link, but no error page either
+        return None
 
 
 def day(value: datetime | date | None) -> str:

@@ -137,10 +137,16 @@ def test_scraped_markup_shows_as_text(archive, client, field):
     assert wanted[field] in text(body)
 
 
-def test_a_non_http_source_is_shown_not_linked(archive, client):
-    body = client.get(f"/statements/{archive.hostile_link}").text
-    assert "javascript:" not in re.sub(r"<span class=\"source\">[^<]*</span>", "", body)
-    assert '<span class="source">javascript:alert(3)</span>' in body
+@pytest.mark.parametrize("url", ["javascript:alert(3)", "data:text/html,<script>alert(4)</script>",
+                                 "http://[::1/unclosed", "https:///no-host"],
+                         ids=["javascript", "data", "broken-ipv6", "no-host"])
+def test_a_source_that_is_not_plain_http_is_shown_not_linked(store, client, make_feed,
+                                                             make_article, make_statement, url):
+    stored = store(make_article(make_feed(), url=url), make_statement())
+    response = client.get(f"/statements/{stored.new_statement_ids[0]}")
+    assert response.status_code == 200
+    assert '<a class="source"' not in response.text
+    assert f'<span class="source">{html.escape(url, quote=False)}</span>' in response.text
 
 
 @pytest.mark.parametrize("path", ["/statements/999999", "/agencies/999999"],
