@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from servers.feed_site import article_page, rss_feed
 from sqlalchemy import select
 
 from db.models import Article, Feed, FetchLog
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -110,3 +120,123 @@ def test_gone_feed_is_not_polled_again(feed_site, make_config, run_crawl, sessio
     assert len(feed_site.requests_for("/gone.xml")) == 1
     with sessions() as session:
         assert session.scalar(select(Feed.status)) == "gone"
+
+
+# -- network failures: one line each, never a traceback ------------------------------------
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 that reads a request and then misbehaves: `reset` (RST),
+    `stall` (never answers) or `tls` (a TLS alert to any ClientHello)."""
+
+    def __init__(self, behaviour: str):
+        self.behaviour, self.stop = behaviour, threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn):
+        with conn:
+            conn.recv(65536)
+            if self.behaviour == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif self.behaviour == "stall":
+                self.stop.wait(30)
+            elif self.behaviour == "tls":
+                conn.sendall(b"\x15\x03\x01\x00\x02\x02\x28")  # alert: handshake failure
+
+    def close(self):
+        self.stop.set()
+        self.sock.close()
+
+
+@pytest.fixture
+def raw_servers():
+    servers = {kind: RawServer(kind) for kind in ("reset", "stall", "tls")}
+    yield servers
+    for server in servers.values():
+        server.close()
+
+
+# name -> words of its one log line and of its stored error
+NETWORK_FAULTS = {
+    "refused": "connection refused",
+    "reset": "connection closed or reset before any response",
+    "stall": "timed out after 2s",
+    "tls": "TLS handshake failed",
+}
+
+
+def _lines_about(log: str, feed: str) -> list[str]:
+    return [line for line in log.splitlines() if f"feed={feed} " in line and " url=" in line]
+
+
+def test_network_failures_are_one_line_each_without_tracebacks(
+        feed_site, raw_servers, make_config, run_crawl, sessions):
+    urls = {"refused": "http://127.0.0.1:9/feed.xml",
+            "reset": f"http://127.0.0.1:{raw_servers['reset'].port}/feed.xml",
+            "stall": f"http://127.0.0.1:{raw_servers['stall'].port}/feed.xml",
+            "tls": f"https://127.0.0.1:{raw_servers['tls'].port}/feed.xml"}
+    feed_site.trickle("/robots.txt", 3600)  # robots.txt times out; the feed itself answers
+    feed_site.route("/good.xml", rss_feed([{"title": "Fine", "guid": "g1", "summary": "Fine."}]))
+    feeds = [{"name": name, "url": url} for name, url in urls.items()]
+    feeds.append({"name": "good", "url": feed_site.url("/good.xml")})
+    config = make_config(feeds, obey_robots_txt=True, download_timeout=2)
+
+    result = run_crawl(config, [{"do": "cycle", "timeout": 90}])
+
+    log = result["log"]
+    assert "Traceback" not in log and " ERROR " not in log, log[-6000:]
+    for name, words in NETWORK_FAULTS.items():
+        lines = _lines_about(log, name)
+        assert len(lines) == 1 and words in lines[0], (name, lines)
+        assert f"url={urls[name]}" in lines[0]
+    robots = [line for line in log.splitlines() if "robots.txt" in line]
+    assert len(robots) == 1 and "robots.txt unreachable" in robots[0], robots
+    assert "feed=good " in robots[0]
+    assert f"url={feed_site.url('/robots.txt')} reason=timed out after 2s" in robots[0]
+    with sessions() as session:
+        stored = {f.name: f for f in session.scalars(select(Feed))}
+        for name, words in NETWORK_FAULTS.items():
+            assert stored[name].status == "error" and words in stored[name].last_error
+        assert stored["good"].status == "ok"
+
+
+def _netns_available() -> bool:
+    try:
+        return subprocess.run(["unshare", "-n", "true"], capture_output=True,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.skipif(not _netns_available(), reason="unshare -n (a network namespace) not allowed")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # PostgreSQL is outside the netns
+@pytest.mark.parametrize("guarded", [True, False], ids=["ssrf-guard-resolves",
+                                                        "reactor-resolves"])
+def test_dns_failure_is_one_line(guarded, make_config, sessions):
+    # In a network namespace of its own the lookup fails on this machine: nothing leaves it.
+    config = make_config([{"name": "nowhere", "url": "http://nonexistent.invalid/feed.xml"}],
+                         obey_robots_txt=True, allow_private_addresses=not guarded)
+    job = {"config": config, "actions": [{"do": "cycle", "timeout": 60}]}
+    child = Path(__file__).with_name("crawl_child.py")
+    done = subprocess.run(["unshare", "-n", sys.executable, str(child)], input=json.dumps(job),
+                          capture_output=True, text=True, timeout=120, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+    assert done.returncode == 0, done.stderr[-6000:]
+    log = done.stderr
+    assert "Traceback" not in log and " ERROR " not in log, log[-6000:]
+    lines = _lines_about(log, "nowhere")
+    assert len(lines) == 1 and "DNS lookup failed for nonexistent.invalid" in lines[0], lines
+    with sessions() as session:
+        feed = session.scalar(select(Feed))
+        assert feed.status == "error" and "DNS lookup failed" in feed.last_error
