@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; PostgreSQL's are 32-bit
 # No script, no frames, no plugins: the pages are plain HTML with one same-origin stylesheet.
 SECURITY_HEADERS = {
     "content-security-policy": ("default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -185,9 +186,17 @@ def export_view(request: Request) -> Response:
                     headers={"content-disposition": disposition})
 
 
+def row_id(request: Request) -> int:
+    """The path's id; one past any integer column (SQLite's or PostgreSQL's) is not found."""
+    value = request.path_params["id"]
+    if value > MAX_ID:
+        raise HTTPException(404, "no such id")
+    return value
+
+
 def statement_view(request: Request) -> Response:
     with request.app.state.sessions() as session:
-        found = pages.statement(session, request.path_params["id"])
+        found = pages.statement(session, row_id(request))
         if found is None:
             raise HTTPException(404, "no statement with that id")
         if found.duplicate_of_id is not None:
@@ -199,7 +208,7 @@ def statement_view(request: Request) -> Response:
 
 def agency_view(request: Request) -> Response:
     with request.app.state.sessions() as session:
-        found = pages.agency(session, request.path_params["id"])
+        found = pages.agency(session, row_id(request))
         if found is None:
             raise HTTPException(404, "no agency with that id")
         statements, total = pages.agency_statements(session, found.id)

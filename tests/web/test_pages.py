@@ -149,8 +149,9 @@ def test_a_source_that_is_not_plain_http_is_shown_not_linked(store, client, make
     assert f'<span class="source">{html.escape(url, quote=False)}</span>' in response.text
 
 
-@pytest.mark.parametrize("path", ["/statements/999999", "/agencies/999999"],
-                         ids=["statement", "agency"])
+@pytest.mark.parametrize("path", ["/statements/999999", "/agencies/999999",
+                                  f"/statements/{2**31}", f"/agencies/{10**30}"],
+                         ids=["statement", "agency", "statement-past-int32", "agency-past-int64"])
 def test_unknown_ids_are_404_pages(archive, client, path):
     response = client.get(path)
     assert response.status_code == 404 and "no " in text(response.text)
