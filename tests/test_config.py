@@ -192,3 +192,56 @@ def test_politeness_keys(tmp_path, text, politeness):
     crawler = load_config(write(tmp_path, text)).crawler
     assert (crawler.download_delay, crawler.autothrottle, crawler.autothrottle_start_delay,
             crawler.concurrent_per_domain) == politeness
+
+
+@pytest.mark.parametrize(
+    "feed, key, problem",
+    [
+        ({"url": "http://bob:pw@x.example/f", "password_env": "PW"}, "feeds[0].password_env",
+         "already holds a password"),
+        ({"url": "http://bob@x.example/f", "username": "al"}, "feeds[0].username",
+         "already names a user"),
+        ({"url": "http://x.example/f", "password_env": "PW"}, "feeds[0].password_env",
+         "needs username"),
+        ({"url": "http://bob:pw@/f"}, "feeds[0].url", "no host"),
+        ({"url": "http://x.example:99999/f"}, "feeds[0].url", "not a valid URL"),
+    ],
+    ids=["password-twice", "user-twice", "password-without-user", "userinfo-without-host",
+         "bad-port"],
+)
+def test_feed_credentials_errors_name_the_key(feed, key, problem):
+    with pytest.raises(ConfigError) as err:
+        parse_config({"feeds": [{"name": "a", **feed}]})
+    assert f"{key}: " in str(err.value) and problem in str(err.value)
+    assert "pw@" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "url, stored, credentials",
+    [
+        ("https://bob:s3cret@x.example/f", "https://bob:***@x.example/f", ("bob", "s3cret")),
+        ("https://b%40b:p%3Aw@x.example/f", "https://b%40b:***@x.example/f", ("b@b", "p:w")),
+        ("https://bob:p@ss@x.example/f", "https://bob:***@x.example/f", ("bob", "p@ss")),
+        ("https://tok3n@x.example/f", "https://***@x.example/f", ("tok3n", "")),
+        ("https://bob:***@x.example/f", "https://bob:***@x.example/f", ("bob", "")),
+        ("https://x.example/f", "https://x.example/f", None),
+    ],
+    ids=["user-and-password", "percent-encoded", "at-sign-in-password", "lone-token",
+         "already-redacted", "none"],
+)
+def test_feed_url_password_is_kept_in_memory_only(url, stored, credentials):
+    feed = parse_config({"feeds": [{"name": "a", "url": url}]}).feeds[0]
+    assert feed.url == stored and feed.credentials() == credentials
+    for shown in (repr(feed), feed.model_dump_json()):
+        assert "s3cret" not in shown and "p@ss" not in shown and "tok3n" not in shown
+
+
+def test_feed_password_is_read_from_its_environment_variable_when_used(monkeypatch):
+    feed = parse_config({"feeds": [{"name": "a", "url": "https://x.example/f", "username": "bob",
+                                    "password_env": "FEED_A_PASSWORD"}]}).feeds[0]
+    monkeypatch.delenv("FEED_A_PASSWORD", raising=False)
+    with pytest.raises(ConfigError, match="FEED_A_PASSWORD is not set"):
+        feed.credentials()
+    monkeypatch.setenv("FEED_A_PASSWORD", "from-env")
+    assert feed.credentials() == ("bob", "from-env")
+    assert "from-env" not in repr(feed) + feed.model_dump_json()

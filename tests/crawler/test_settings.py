@@ -68,3 +68,14 @@ def test_politeness_reaches_scrapy(politeness, autothrottle, start_delay, downlo
     else:
         with pytest.raises(NotConfigured):
             AutoThrottle(crawler)
+
+
+def test_robots_auth_and_retry_say_failures_once():
+    settings = scrapy_settings(parse_config({}))
+    middlewares = settings["DOWNLOADER_MIDDLEWARES"]
+    # Scrapy's own robots.txt and auth middlewares are replaced in their slots, not doubled.
+    assert middlewares["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
+    assert middlewares["crawler.middlewares.robots.RobotsTxtMiddleware"] == 100
+    assert middlewares["scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware"] is None
+    assert middlewares["crawler.middlewares.auth.FeedAuthMiddleware"] == 300
+    assert settings["RETRY_GIVE_UP_LOG_LEVEL"] == "DEBUG"  # the errback's line says it

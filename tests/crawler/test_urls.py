@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import canonical_url, fetchable_url
+from crawler.urls import canonical_url, fetchable_url, origin, redact_url, split_credentials
 
 BASE = "https://News.Example.org/feeds/rss.xml"
 
@@ -29,6 +29,7 @@ CASES = [
     ("ftp link", "ftp://example.org/file", None),
     ("empty", "   ", None),
     ("bad port", "http://example.org:99999/a", None),
+    ("credentials dropped", "https://bob:pw@Example.org/a", "https://example.org/a"),
 ]
 
 
@@ -45,3 +46,39 @@ def test_canonical_url_is_idempotent():
 def test_fetchable_url_keeps_query_but_drops_fragment():
     assert fetchable_url("/a?utm_source=x#top", BASE) == "https://News.Example.org/a?utm_source=x"
     assert fetchable_url("gopher://example.org/", BASE) is None
+
+
+REDACTIONS = [
+    ("password masked", "https://user:pass@host/feed", "https://user:***@host/feed"),
+    ("lone userinfo masked whole", "https://t0ken@host/", "https://***@host/"),
+    ("at sign in the password", "http://u:p@ss@host:81/", "http://u:***@host:81/"),
+    ("every URL in a message", "from http://a:1@x/ to https://b:2@y/z now",
+     "from http://a:***@x/ to https://b:***@y/z now"),
+    ("at sign after the authority kept", "http://host/p@th?mail=a@b.org#x@y",
+     "http://host/p@th?mail=a@b.org#x@y"),
+    ("no credentials unchanged", "see https://host:8080/feed.xml", "see https://host:8080/feed.xml"),
+    ("an email address is not a URL", "contact ops@example.org", "contact ops@example.org"),
+    ("idempotent", "https://user:***@host/", "https://user:***@host/"),
+]
+
+
+@pytest.mark.parametrize("text,expected", [c[1:] for c in REDACTIONS],
+                         ids=[c[0] for c in REDACTIONS])
+def test_redact_url(text, expected):
+    assert redact_url(text) == expected
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("http://bob:pw@host:81/f?q=1", ("http://host:81/f?q=1", "bob", "pw")),
+    ("https://b%40b:p%3Aw@host/", ("https://host/", "b@b", "p:w")),
+    ("https://tok@host/", ("https://host/", "tok", None)),
+    ("https://host/a@b", ("https://host/a@b", None, None)),
+], ids=["user-and-password", "percent-decoded", "user-only", "none"])
+def test_split_credentials(url, expected):
+    assert split_credentials(url) == expected
+
+
+def test_origin_fills_in_the_default_port():
+    assert origin("HTTPS://Host.example./a") == ("https", "host.example", 443)
+    assert origin("http://host:8080/") == ("http", "host", 8080)
+    assert origin("http://host/") != origin("https://host/")
