@@ -1,140 +1,187 @@
-"""One `run --once` cycle over N local feeds, against a plain feedparser loop.
+"""Beatwire's crawl against its two peers of issue 8, on the same generated site in one run.
 
-    python -m bench.bench_crawl [--feeds 500] [--entries 10]
+    python -m bench.bench_crawl [--feeds 300] [--entries 8] [--runs 3] [--politeness none]
 
-Serves N generated RSS feeds (and their article pages, about one in ten on the
-topic) from HOSTS loopback addresses (127.0.0.1, 127.0.0.2, ...: separate sites,
-as real feeds are, so per-site politeness applies as it would in production),
-runs a full Beatwire cycle into a fresh SQLite file, then a second one (every
-feed answers 304 to the conditional GET: the daemon's steady state)
-(fetch, parse, extract, detect, store, console alerts), and in the same run a
-baseline: `feedparser.parse` over the same feed bodies in a loop. Both run in
-child processes so their peak memory (ru_maxrss) is comparable. Prints feeds/s,
-peak memory and the ratios; the machine is shared, so ratios matter, not seconds.
+Serves N generated RSS feeds and their article pages (bench/site.py: HOSTS
+loopback sites, ETag/Last-Modified, 304 to a matching conditional GET) from a
+pool of server processes, then runs each system twice, each cycle its own child
+process into its own fresh SQLite file: a first cycle (every article new: fetch,
+parse, extract, judge, store) and a second one (every feed answers 304: the
+daemon's steady state). The systems: Beatwire `run --once` (console alerts),
+the Scrapy peer and the aiohttp peer (bench/peers/). Prints new articles/s for
+the first cycle, feeds/s for the 304 cycle, peak RSS, CPU seconds, the server's
+CPU seconds per cycle (its share: it must not be the bottleneck) and Beatwire's
+ratio to each peer; with --runs N, medians. The machine is shared: read the ratios.
+`--politeness none` sets AutoThrottle off and no delay (Beatwire and the Scrapy
+peer read the same config.toml; the aiohttp peer never waits).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from demo.site_server import serve
+from bench.peers.common import counts
+from bench.site import SitePool, build_site, on_topic_count, probe
 
-ON_TOPIC = ("“Our deputies will not hold anyone on an ICE detainer without a warrant signed "
-            "by a judge,” {place} County Sheriff Dana Reyes said Monday.")
-OFF_TOPIC = ("The {place} city council approved a new budget for road repairs on Tuesday, "
-             "and the police department announced a bicycle safety class for children.")
 HOSTS = 25
-PLACES = ["Alder", "Birch", "Cedar", "Dunmore", "Elk", "Fenwick", "Glen", "Harlan", "Iron"]
-
-BASELINE = """
-import feedparser, io, sys, time
-from pathlib import Path
-bodies = [p.read_bytes() for p in sorted(Path(sys.argv[1]).glob("feed-*.xml"))]
-started = time.perf_counter()
-for body in bodies:
-    feedparser.parse(io.BytesIO(body))
-print(time.perf_counter() - started)
-"""
+SYSTEMS = ("beatwire", "scrapy", "aiohttp")
+POLITENESS = {"default": "", "none": "autothrottle = false\ndownload_delay = 0\n"}
 
 
-def article(i: int, j: int) -> str:
-    place = PLACES[(i + j) % len(PLACES)]
-    lead = (ON_TOPIC if (i * 7 + j) % 10 == 0 else OFF_TOPIC).format(place=place)
-    filler = " ".join(OFF_TOPIC.format(place=p) for p in PLACES[:6])
-    return (f"<!doctype html><html><head><title>Story {i}-{j}</title></head><body>"
-            f"<nav><a href='/'>Home</a></nav><article><h1>Story {i}-{j}</h1>"
-            f"<p>{lead}</p><p>{filler}</p><p>{filler}</p></article></body></html>")
+@dataclass
+class Cycle:
+    seconds: float
+    peak_mib: float
+    cpu_seconds: float
+    server_cpu_seconds: float
 
 
-def feed(i: int, entries: int) -> str:
-    items = "".join(
-        f"<item><title>Story {i}-{j}</title><link>{{{{BASE}}}}/a/{i}-{j}.html</link>"
-        f"<guid>s-{i}-{j}</guid><pubDate>Tue, 24 Nov 2026 10:{j:02d}:00 GMT</pubDate>"
-        f"<description>Summary of story {i}-{j}.</description></item>"
-        for j in range(entries))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Feed {i}</title><link>{{{{BASE}}}}/</link>{items}</channel></rss>")
-
-
-def build_site(root: Path, feeds: int, entries: int) -> None:
-    (root / "a").mkdir(parents=True)
-    for i in range(feeds):
-        (root / f"feed-{i}.xml").write_text(feed(i, entries), encoding="utf-8")
-        for j in range(entries):
-            (root / "a" / f"{i}-{j}.html").write_text(article(i, j), encoding="utf-8")
-
-
-def write_config(path: Path, bases: list[str], db: Path, feeds: int) -> None:
+def write_config(path: Path, bases: list[str], db: Path, feeds: int, politeness: str) -> None:
     lines = [f'[database]\nurl = "sqlite:///{db}"\n',
              '[slack]\ntoken_env = "BEATWIRE_BENCH_NO_TOKEN"\ndigest_cron = ""\n',
              "[crawler]\nallow_private_addresses = true\nobey_robots_txt = false\n"
-             ""]
+             # The issue's figures: 64 requests in flight, 2 per site, for every system.
+             "concurrent_requests = 64\nconcurrent_per_domain = 2\n" + POLITENESS[politeness]]
     lines += [f'[[feeds]]\nname = "feed {i}"\nurl = "{bases[i % len(bases)]}/feed-{i}.xml"\n'
               for i in range(feeds)]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def child_run(cmd: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in MiB of the child, its stdout."""
+def command(system: str, config: Path, archive: Path) -> list[str]:
+    if system == "beatwire":
+        return [sys.executable, "-m", "cli", "--config", str(config),
+                "--log-level", os.environ.get("BENCH_LOG_LEVEL", "WARNING"), "run", "--once"]
+    return [sys.executable, "-m", f"bench.peers.{system}_peer", str(config), str(archive)]
+
+
+def child_run(cmd: list[str], site: SitePool) -> Cycle:
+    """One cycle in a child process: wall time, its own peak RSS and CPU (pool included)."""
+    server_before = site.cpu_seconds()
     started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True,
-                          env={**os.environ, "BEATWIRE_BENCH_NO_TOKEN": ""})
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err,
+                                env={**os.environ, "BEATWIRE_BENCH_NO_TOKEN": ""})
+        # wait4, not RUSAGE_CHILDREN: this child's figures alone, not the max over all so far.
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - started
+        err.seek(0)
+        log = err.read().decode("utf-8", "replace")
     if os.environ.get("BENCH_LOG"):
-        Path(os.environ["BENCH_LOG"]).write_text(proc.stderr)
-    elapsed = time.perf_counter() - started
+        Path(os.environ["BENCH_LOG"]).write_text(log)
     if proc.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr[-3000:]}")
-    # The max over the children so far: the baseline runs first and is the smaller.
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, peak // 1024, proc.stdout
+        sys.exit(f"failed: {' '.join(cmd)}\n{log[-3000:]}")
+    # ru_maxrss of a waited child is the largest process of its tree (its pool included).
+    return Cycle(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,
+                 site.cpu_seconds() - server_before)
+
+
+def stored(system: str, archive: Path) -> tuple[int, int]:
+    """(articles, on-topic) the system stored: Beatwire's alerts are its on-topic verdicts."""
+    if system != "beatwire":
+        return counts(archive)
+    with sqlite3.connect(archive) as db:
+        return (db.execute("SELECT count(*) FROM articles").fetchone()[0],
+                db.execute("SELECT count(*) FROM alerts").fetchone()[0])
+
+
+def run_system(system: str, tmp: Path, site: SitePool, args, run: int) -> list[Cycle]:
+    """Start-up, first and 304 cycle of one system; exits if it did not do the whole job.
+
+    Start-up is a cycle with no feeds over an archive that exists (its second run), so
+    what it costs (interpreter, imports, model, pool, database) is subtracted from both.
+    """
+    empty = tmp / f"{system}-{run}-empty"
+    write_config(empty.with_suffix(".toml"), site.bases, empty.with_suffix(".db"), 0,
+                 args.politeness)
+    for _ in range(2):
+        startup = child_run(command(system, empty.with_suffix(".toml"), empty.with_suffix(".db")),
+                            site)
+    archive = tmp / f"{system}-{run}.db"
+    config = tmp / f"{system}-{run}.toml"
+    write_config(config, site.bases, archive, args.feeds, args.politeness)
+    first = child_run(command(system, config, archive), site)
+    articles, on_topic = stored(system, archive)
+    again = child_run(command(system, config, archive), site)
+    expected = args.feeds * args.entries
+    if articles != expected or stored(system, archive)[0] != expected:
+        sys.exit(f"{system}: stored {articles} articles of {expected}")
+    print(f"  run {run} {system:8} start-up {startup.seconds:6.2f}s  first {first.seconds:6.2f}s"
+          f"  304 cycle {again.seconds:6.2f}s  on-topic {on_topic}/"
+          f"{on_topic_count(args.feeds, args.entries)}", flush=True)
+    return [startup, first, again]
+
+
+def median(cycles: list[Cycle], field: str) -> float:
+    return statistics.median(getattr(c, field) for c in cycles)
+
+
+def report(results: dict[str, list[list[Cycle]]], args) -> None:
+    articles, feeds = args.feeds * args.entries, args.feeds
+    print(f"\nfeeds={feeds} entries/feed={args.entries} articles={articles} hosts={args.hosts} "
+          f"server processes={args.server_processes} politeness={args.politeness} "
+          f"runs={args.runs} (medians; net = less the system's own start-up)")
+    print(f"{'system':9} {'start-up s':>10} {'articles/s net (gross)':>23} "
+          f"{'304 feeds/s net (gross)':>24} {'peak RSS MiB':>13} {'CPU s c1/c2':>12} "
+          f"{'server CPU s c1/c2':>19}")
+    rate = {}
+    for system, (startups, firsts, agains) in results.items():
+        start = median(startups, "seconds")
+        first, again = median(firsts, "seconds"), median(agains, "seconds")
+        rate[system] = (articles / max(first - start, 1e-3), feeds / max(again - start, 1e-3))
+        peak = max(median(c, "peak_mib") for c in (startups, firsts, agains))
+        print(f"{system:9} {start:10.2f} {rate[system][0]:12.1f} ({articles / first:7.1f}) "
+              f"{rate[system][1]:14.1f} ({feeds / again:7.1f}) {peak:13.0f} "
+              f"{median(firsts, 'cpu_seconds'):6.1f}/{median(agains, 'cpu_seconds'):<5.1f} "
+              f"{median(firsts, 'server_cpu_seconds'):12.2f}/"
+              f"{median(agains, 'server_cpu_seconds'):.2f}")
+    if "beatwire" in rate:
+        for peer in (s for s in rate if s != "beatwire"):
+            print(f"beatwire / {peer}: new articles/s {rate['beatwire'][0] / rate[peer][0]:.2f}x, "
+                  f"304 feeds/s {rate['beatwire'][1] / rate[peer][1]:.2f}x (net)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--feeds", type=int, default=500)
-    parser.add_argument("--entries", type=int, default=10)
+    parser.add_argument("--feeds", type=int, default=300)
+    parser.add_argument("--entries", type=int, default=8)
+    parser.add_argument("--hosts", type=int, default=HOSTS)
+    parser.add_argument("--server-processes", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--politeness", choices=sorted(POLITENESS), default="default")
+    parser.add_argument("--systems", default=",".join(SYSTEMS),
+                        help="comma-separated subset of " + ",".join(SYSTEMS))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "site"
-        build_site(root, args.feeds, args.entries)
-        servers = [serve(root, host=f"127.0.0.{h}") for h in range(1, HOSTS + 1)]
-        config = Path(tmp) / "config.toml"
-        write_config(config, [s.base_url for s in servers], Path(tmp) / "bench.db", args.feeds)
-
-        base_s, base_mb, out = child_run([sys.executable, "-c", BASELINE, str(root)])
-        parse_s = float(out.strip())
-        cycle = [sys.executable, "-m", "cli", "--config", str(config),
-                 "--log-level", os.environ.get("BENCH_LOG_LEVEL", "WARNING"), "run", "--once"]
-        cycle_s, cycle_mb, _ = child_run(cycle)
-        # The steady state: every feed answers 304 to the conditional GET.
-        again_s, _, _ = child_run(cycle)
-        alerts = sqlite_count(Path(tmp) / "bench.db")
-        for server in servers:
-            server.shutdown()
-    n = args.feeds
-    print(f"feeds={n} entries/feed={args.entries} articles={n * args.entries} alerts={alerts}")
-    print(f"baseline feedparser loop: {parse_s:.2f}s parse ({n / parse_s:.0f} feeds/s), "
-          f"process {base_s:.2f}s, peak {base_mb} MiB")
-    print(f"beatwire run --once:      {cycle_s:.2f}s ({n / cycle_s:.1f} feeds/s), "
-          f"peak {cycle_mb} MiB")
-    print(f"second cycle (all 304):   {again_s:.2f}s ({n / again_s:.1f} feeds/s)")
-    print(f"ratio first cycle/parse-loop time: {cycle_s / parse_s:.1f}x; "
-          f"peak memory ratio: {cycle_mb / max(base_mb, 1):.1f}x")
+    systems = args.systems.split(",")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        build_site(tmp / "site", args.feeds, args.entries)
+        site = SitePool(tmp / "site", args.hosts, args.server_processes)
+        try:
+            feed_urls = [f"{site.bases[i % args.hosts]}/feed-{i}.xml" for i in range(args.feeds)]
+            before = site.cpu_seconds()
+            ceiling = probe(feed_urls, conditional=True)
+            print(f"site: a client that only reads gets {ceiling:.0f} 304s/s "
+                  f"(server CPU {site.cpu_seconds() - before:.2f}s over the 3s probe)")
+            results = {s: [[], [], []] for s in systems}
+            for run in range(1, args.runs + 1):
+                for system in systems:  # interleaved: the machine's noise hits every system
+                    cycles = run_system(system, tmp, site, args, run)
+                    for kept, cycle in zip(results[system], cycles, strict=True):
+                        kept.append(cycle)
+        finally:
+            site.close()
+    report(results, args)
     return 0
-
-
-def sqlite_count(db: Path) -> int:
-    import sqlite3
-
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
 
 
 if __name__ == "__main__":
