@@ -24,7 +24,6 @@ _WHEN = func.coalesce(Article.published, Article.fetched_at)
 class Report:
     """One outlet's report of a statement: its article and the quote as that outlet has it."""
 
-    statement_id: int
     quote: str
     article: Article
 
@@ -68,14 +67,18 @@ def statement(session: Session, statement_id: int) -> Statement | None:
 def reports(session: Session, primary_id: int) -> list[Report]:
     """Every report of a primary statement (its own and its re-reports'), oldest first."""
     rows = session.execute(
-        select(Statement.id, Statement.quote, Article)
+        select(Statement.quote, Article)
         .join(Article, Statement.article_id == Article.id)
         .where(or_(Statement.id == primary_id, Statement.duplicate_of_id == primary_id))
         .order_by(_WHEN, Statement.id))
-    return [Report(sid, quote, article) for sid, quote, article in rows]
+    return [Report(quote, article) for quote, article in rows]
 
 
 # --- agencies --------------------------------------------------------------------------------
+
+
+def agency(session: Session, agency_id: int) -> Agency | None:
+    return session.get(Agency, agency_id)
 
 
 def agency_statements(session: Session, agency_id: int) -> tuple[list[Statement], int]:
@@ -88,10 +91,6 @@ def agency_statements(session: Session, agency_id: int) -> tuple[list[Statement]
         .options(joinedload(Statement.article)).order_by(_WHEN, Statement.id)
         .limit(AGENCY_STATEMENTS_MAX))
     return list(rows), total
-
-
-def agency(session: Session, agency_id: int) -> Agency | None:
-    return session.get(Agency, agency_id)
 
 
 def stance_periods(statements: list[Statement]) -> list[StancePeriod]:
