@@ -193,7 +193,35 @@ def run(loader: ConfigLoader, once: bool) -> None:
 
     config = loader.get()
     loader.reachable_url()
+    broken = extraction_fault()
+    if broken:
+        click.echo(f"beatwire: article extraction is broken ({broken}); reinstall beatwire's "
+                   "dependencies (pip install -e .)", err=True)
+        sys.exit(1)
     sys.exit(scheduler.run(loader.path, config, once=once))
+
+
+# A page whose article text is known. Extraction failing on it is an install fault (e.g.
+# trafilatura's lxml_html_clean missing): the crawl would quietly fall back to feed summaries.
+SELF_CHECK_PAGE = (
+    "<html><head><title>Council meets</title></head><body><nav>Home | News | Contact</nav>"
+    "<article><h1>Council meets</h1><p>The county board met on Tuesday evening to review the "
+    "budget for road repairs, and members voted to hold a second hearing next month.</p>"
+    "<p>Residents may send written comments to the clerk until the end of the week.</p>"
+    "</article><footer>Copyright The Courier</footer></body></html>")
+SELF_CHECK_TEXT = "The county board met on Tuesday evening"
+
+
+def extraction_fault() -> str | None:
+    """Why article extraction does not work here (one line), or None when it does."""
+    from crawler.extract import extract_text
+
+    try:
+        text = extract_text(SELF_CHECK_PAGE, "https://self-check.invalid/council")
+    except Exception as exc:  # whatever broke, it is reported in one line and stops `run`
+        detail = str(exc).strip().splitlines()
+        return f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
+    return None if text and SELF_CHECK_TEXT in text else "a known page yields no article text"
 
 
 @main.command()

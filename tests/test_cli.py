@@ -6,10 +6,13 @@ import csv
 import io
 import json
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
+from support import REPO
 
 import cli
 from config import add_feed
@@ -246,3 +249,22 @@ def test_postgres_scheme_is_a_config_error_with_the_fix(tmp_path, make_config):
     assert "database.url: postgres:// is not a database scheme here; use postgresql://" in (
         result.stderr)
     assert "Traceback" not in result.output
+
+
+def test_run_refuses_to_start_when_extraction_is_broken(make_config, sqlite_url):
+    """A venv without trafilatura's lxml_html_clean: `run` says so in one line and exits 1,
+    instead of crawling on feed summaries only."""
+    config = make_config(sqlite_url, [])
+    code = ("import runpy, sys; sys.modules['lxml_html_clean'] = None; "  # as if not installed
+            f"sys.argv = ['beatwire', '--config', {str(config)!r}, 'run', '--once']; "
+            "runpy.run_module('cli', run_name='__main__')")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("beatwire: article extraction is broken (ImportError: ")
+    assert "lxml_html_clean" in result.stderr
+
+
+def test_extraction_self_check_passes_on_this_install():
+    assert cli.extraction_fault() is None
