@@ -10,7 +10,7 @@ import json
 import logging
 import re
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import partial, wraps
 from pathlib import Path
 
@@ -516,6 +516,34 @@ def alerts_retry(sessions, alert_ids) -> None:
             .values(status="pending", next_attempt_at=utcnow(), last_error=None)
         )
     click.echo(f"requeued {result.rowcount} alert(s)")
+
+
+@main.command()
+@with_sessions
+def workers(sessions) -> None:
+    """The daemons registered in the archive: host, pid, started, last heartbeat, alive.
+
+    A worker is dead when its heartbeat is older than scheduler.lease (or its process is
+    gone, on this machine); its claims are taken over by the next worker that looks.
+
+    Example:
+
+        beatwire workers
+    """
+    from db.models import utcnow
+    from db.workers import list_workers
+
+    config = click.get_current_context().find_object(ConfigLoader).get()
+    with sessions() as session:
+        found = list_workers(session, now=utcnow(),
+                             lease=timedelta(seconds=config.scheduler.lease))
+    if not found:
+        click.echo("no workers registered")
+    for worker in found:
+        state = "alive" if worker.alive else ("dead" if worker.state != "stopped" else "stopped")
+        click.echo(f"{worker.id[:12]}  {state:8} host={worker.host} pid={worker.pid} "
+                   f"version={worker.version or '?'} started={_when(worker.started_at)} "
+                   f"heartbeat={worker.heartbeat_at.strftime('%Y-%m-%d %H:%M:%S')}")
 
 
 @main.group()

@@ -166,8 +166,9 @@ class SchedulerConfig(_Section):
     batch_size: int = Field(default=50, gt=0)
     max_backoff: Duration = 86400
     dead_after_failures: int = Field(default=10, gt=0)
-    # How long a claimed feed or alert stays ours; a dead worker's claims expire after it.
-    lease: Duration = 600
+    # How long a claim lasts without renewal: a running worker renews its own every lease/6,
+    # a worker found dead (no heartbeat for a lease, or its process gone) loses them at once.
+    lease: Duration = 60
     # A feed's first poll stores entries published longer ago than this (or undated) without
     # alerting them, so a fresh archive does not flood the channel; 0 alerts every entry.
     backfill: Annotated[int, BeforeValidator(parse_duration), Field(ge=0)] = 86400

@@ -3,6 +3,8 @@
 Each job claims its work from the database, so any number of workers can run
 side by side and a killed worker loses nothing:
 
+- heartbeat        tell the worker registry we are alive, renew the leases of the
+                   polls and deliveries in hand, take over the claims of dead workers
 - poll_due_feeds   claim feeds whose next poll has come, hand them to the crawl
 - deliver_alerts   post pending outbox rows (also kicked when new ones commit)
 - send_digest      the daily digest (cron from config; one worker per cluster)
@@ -30,6 +32,9 @@ from db.models import utcnow
 log = logging.getLogger("beatwire.scheduler")
 
 STOP_GRACE_SECONDS = 5.0
+# Heartbeats per lease: a live worker's leases never come near running out.
+BEATS_PER_LEASE = 6
+EVERY = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
 
 
 class Daemon:
@@ -55,29 +60,47 @@ class Daemon:
         self._delivering = asyncio.Lock()
         self._again = False
         self._config_mtime = _mtime(config_path)
+        self.worker_id: str | None = None  # our row in the worker registry, once started
+        self._alerts_in_hand: set[int] = set()  # claimed by the running delivery round
 
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.config.scheduler.lease)
 
+    @property
+    def heartbeat_seconds(self) -> float:
+        return max(1.0, self.config.scheduler.lease / BEATS_PER_LEASE)
+
     async def start(self) -> None:
-        """Upgrade the schema, sync feeds from config and start the crawl."""
+        """Upgrade the schema, register (taking over dead workers' claims), sync feeds from
+        config and start the crawl."""
         from crawler.service import CrawlService
         from db.migrate import upgrade
 
         upgrade(self.config.database.url)
         self.health.opened()  # the file we write to, watched each tick from now on
+        self._register()
         self._sync_feeds()
         self.crawl = await CrawlService.start(
             self.config, self.sessions, self.detector, on_new_alerts=self.kick_delivery
         )
+
+    def _register(self) -> None:
+        from db.engine import transaction
+        from db.workers import register, take_over_dead
+
+        with transaction(self.sessions) as session:
+            self.worker_id = register(session, now=self.now_fn())
+            # A crashed predecessor's work is ours to take now, not when its leases run out.
+            take_over_dead(session, self.worker_id, now=self.now_fn(), lease=self.lease)
+        log.info("worker registered worker=%s", self.worker_id)
 
     def _sync_feeds(self) -> None:
         from db.engine import transaction
         from db.feeds import sync_feeds
 
         with transaction(self.sessions) as session:
-            sync_feeds(session, self.config, self.now_fn())
+            sync_feeds(session, self.config, self.now_fn(), worker=self.worker_id)
 
     # -- jobs -------------------------------------------------------------
 
@@ -98,7 +121,7 @@ class Daemon:
             wanted = None if only is None else [i for i in only if i not in set(claimed)]
             with self.sessions() as session:
                 feeds = claim_due_feeds(session, now=self.now_fn(), limit=room,
-                                        lease=self.lease, only=wanted)
+                                        lease=self.lease, only=wanted, worker=self.worker_id)
             if not feeds:
                 break
             self.crawl.submit(feeds)
@@ -121,14 +144,44 @@ class Daemon:
             while self._again and not self.stopping.is_set():
                 self._again = False
                 report = await asyncio.to_thread(
-                    deliver_pending, self.sessions, self.sink, now_fn=self.now_fn, lease=self.lease
-                )
+                    deliver_pending, self.sessions, self.sink, now_fn=self.now_fn,
+                    lease=self.lease, worker=self.worker_id, holding=self._alerts_in_hand)
             return report
 
     def kick_delivery(self) -> None:
         """Deliver soon: called by the crawl when new alert rows are committed."""
         if not self.stopping.is_set():
             asyncio.get_running_loop().create_task(self.deliver_alerts())
+
+    async def heartbeat(self) -> None:
+        """Beat in the registry, renew the leases of the work in hand, take over the dead."""
+        if self.worker_id is None:
+            return
+        feeds = self.crawl.context.polls.feed_ids() if self.crawl is not None else []
+        # A copy made in one step: the delivery thread adds and removes ids meanwhile.
+        alerts = self._alerts_in_hand.copy()
+        await asyncio.to_thread(self._beat, feeds, alerts)
+
+    def _beat(self, feeds: list[int], alerts: set[int]) -> None:
+        from sqlalchemy.exc import DBAPIError
+
+        from db.claims import renew_claims
+        from db.engine import transaction
+        from db.feeds import clean_error
+        from db.workers import heartbeat, take_over_dead
+
+        now = self.now_fn()
+        try:
+            with transaction(self.sessions) as session:
+                if not heartbeat(session, self.worker_id, now=now):
+                    log.warning("worker was taken for dead (no heartbeat for a lease) and runs "
+                                "again; its claims were released worker=%s", self.worker_id)
+                renew_claims(session, self.worker_id, now=now, lease=self.lease, feeds=feeds,
+                             alerts=alerts)
+                take_over_dead(session, self.worker_id, now=now, lease=self.lease)
+        except DBAPIError as exc:  # the database is away: the next beat tries again
+            log.warning("heartbeat failed worker=%s error=%s", self.worker_id,
+                        clean_error(exc.orig or exc))
 
     async def send_digest(self) -> None:
         """Queue the daily digest (once per cluster) and deliver it."""
@@ -186,8 +239,9 @@ class Daemon:
         self._sync_feeds()
         if self.crawl is not None:
             self.crawl.update_config(new, detector=self.detector)
-        timing = (new.scheduler.tick, new.slack.digest_cron)
-        if self.jobs is not None and timing != (old.scheduler.tick, old.slack.digest_cron):
+        timing = (new.scheduler.tick, new.scheduler.lease, new.slack.digest_cron)
+        if self.jobs is not None and timing != (old.scheduler.tick, old.scheduler.lease,
+                                                old.slack.digest_cron):
             # A running job (this reload) finishes; the new timings apply from now.
             self.jobs.remove_all_jobs()
             self._add_jobs(self.jobs)
@@ -202,6 +256,15 @@ class Daemon:
 
         with self.sessions() as session:
             pending = set(session.scalars(select(Feed.id).where(Feed.enabled.is_(True))))
+        beats = self._scheduler()  # leases of long polls must not run out in a --once either
+        self._add_heartbeat(beats)
+        beats.start()
+        try:
+            return await self._once(pending)
+        finally:
+            beats.shutdown(wait=False)
+
+    async def _once(self, pending: set[int]) -> int:
         while pending and not self.stopping.is_set():
             pending -= set(await self.poll_due_feeds(only=sorted(pending)))
             if pending and self.crawl.in_flight() == 0:
@@ -220,9 +283,7 @@ class Daemon:
 
     async def run_forever(self) -> int:
         """Run the jobs until SIGTERM/SIGINT, then stop within seconds."""
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-        self.jobs = jobs = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
+        self.jobs = jobs = self._scheduler()
         self._add_jobs(jobs)
         jobs.start()
         self._install_signals()
@@ -231,20 +292,32 @@ class Daemon:
         jobs.shutdown(wait=False)
         return 1 if self.health.gone else 0
 
+    @staticmethod
+    def _scheduler():
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        return AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
+
+    def _add_heartbeat(self, jobs) -> None:
+        jobs.add_job(self.heartbeat, "interval", seconds=self.heartbeat_seconds, id="heartbeat",
+                     **EVERY)
+
     def _add_jobs(self, jobs) -> None:
         from apscheduler.triggers.cron import CronTrigger
 
-        every = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
+        self._add_heartbeat(jobs)
         jobs.add_job(self.poll_due_feeds, "interval", seconds=self.config.scheduler.tick,
-                     id="poll_due_feeds", next_run_time=utcnow(), **every)
-        jobs.add_job(self.deliver_alerts, "interval", seconds=15, id="deliver_alerts", **every)
+                     id="poll_due_feeds", next_run_time=utcnow(), **EVERY)
+        # At once too: alerts a dead worker left pending or sending are ours from the start.
+        jobs.add_job(self.deliver_alerts, "interval", seconds=15, id="deliver_alerts",
+                     next_run_time=utcnow(), **EVERY)
         jobs.add_job(self.check_feed_health, "interval", minutes=30, id="check_feed_health",
-                     **every)
-        jobs.add_job(self.reload_config, "interval", seconds=5, id="reload_config", **every)
+                     **EVERY)
+        jobs.add_job(self.reload_config, "interval", seconds=5, id="reload_config", **EVERY)
         if self.config.slack.digest_cron:
             jobs.add_job(self.send_digest, CronTrigger.from_crontab(self.config.slack.digest_cron,
                                                                      timezone="UTC"),
-                         id="send_digest", **every)
+                         id="send_digest", **EVERY)
         # Database trouble pauses these jobs (one line a minute); a lost SQLite file stops us.
         self.health.guard_jobs(jobs, every=self.config.scheduler.tick, stop=self.stopping.set)
 
@@ -264,7 +337,23 @@ class Daemon:
                 await asyncio.wait_for(self.crawl.stop(), STOP_GRACE_SECONDS)
             except asyncio.TimeoutError:
                 log.warning("crawl did not stop in %.0fs; leases will expire", STOP_GRACE_SECONDS)
+        self._unregister()
         self.engine.dispose()
+
+    def _unregister(self) -> None:
+        from sqlalchemy.exc import DBAPIError
+
+        from db.engine import transaction
+        from db.workers import mark_stopped
+
+        if self.worker_id is None:
+            return
+        try:
+            with transaction(self.sessions) as session:
+                mark_stopped(session, self.worker_id, now=self.now_fn())
+        except DBAPIError as exc:  # then we are found dead by the next worker that looks
+            log.warning("could not mark worker stopped worker=%s error=%s", self.worker_id,
+                        type(exc.orig or exc).__name__)
 
 
 def _mtime(path: str | None) -> float | None:

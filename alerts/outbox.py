@@ -7,8 +7,9 @@ leaves a state the next round handles:
 
 A row found in `sending` (a crash or a lost response after the post may have reached
 Slack) is first looked up with `sink.find_posted`; only if it is not there is it posted
-again. Every write after the claim is fenced on the lease we took (`claimed_until`), so a
-second worker that re-claimed an expired lease wins and we step back.
+again. Every write after the claim is fenced on our claim (`claimed_by`; a heartbeat renewing
+`claimed_until` leaves it alone), so a second worker that re-claimed an expired lease, or
+took over ours, wins and we step back.
 
 Failures: TransientError -> back to pending (or kept `sending` when the post may have
 landed) with back-off, never dropped; PermanentError -> failed, one log line, the rest go
@@ -77,20 +78,31 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
 
 def deliver_pending(sessions: sessionmaker, sink: Sink, *, now_fn=utcnow, limit: int = 50,
                     lease: timedelta = timedelta(minutes=2),
-                    pause: PauseState = PAUSE) -> DeliveryReport:
-    """Claim up to `limit` due alerts and deliver each through `sink`."""
+                    pause: PauseState = PAUSE, worker: str | None = None,
+                    holding: set[int] | None = None) -> DeliveryReport:
+    """Claim up to `limit` due alerts for `worker` and deliver each through `sink`.
+
+    `holding`, if given, holds the ids claimed and not yet done (the worker's heartbeat
+    renews their leases while the round goes on).
+    """
+    holding = set() if holding is None else holding
     with sessions() as session:
-        claims = [(a.id, a.claimed_until) for a in
-                  claim_pending_alerts(session, now=now_fn(), limit=limit, lease=lease)]
+        claims = [(a.id, a.claimed_by) for a in claim_pending_alerts(
+            session, now=now_fn(), limit=limit, lease=lease, worker=worker)]
+    holding.update(alert_id for alert_id, _ in claims)
     tally: Counter[str] = Counter()
     for index, (alert_id, token) in enumerate(claims):
-        with sessions() as session:
-            delivery = _Delivery(session, sink, token, now_fn, lease)
-            outcome = delivery.run(alert_id)
+        try:
+            with sessions() as session:
+                delivery = _Delivery(session, sink, token, now_fn, lease)
+                outcome = delivery.run(alert_id)
+        finally:
+            holding.discard(alert_id)
         tally[outcome] += 1
         if outcome == "paused":
             pause.pause(sink, delivery.auth_code)
             _release(sessions, claims[index + 1:])
+            holding.clear()
             break
     if tally["sent"]:
         pause.resume(sink)
@@ -100,7 +112,7 @@ def deliver_pending(sessions: sessionmaker, sink: Sink, *, now_fn=utcnow, limit:
 class _Delivery:
     """One claimed alert taken to its next state; every write fenced on our lease."""
 
-    def __init__(self, session: Session, sink: Sink, token: datetime, now_fn, lease: timedelta):
+    def __init__(self, session: Session, sink: Sink, token: str, now_fn, lease: timedelta):
         self.session, self.sink, self.token = session, sink, token
         self.now_fn, self.lease = now_fn, lease
         self.alert: Alert | None = None
@@ -108,7 +120,7 @@ class _Delivery:
 
     def run(self, alert_id: int) -> str:
         self.alert = self.session.get(Alert, alert_id, populate_existing=True)
-        if self.alert is None or self.alert.claimed_until != self.token:
+        if self.alert is None or self.alert.claimed_by != self.token:
             return "skipped"  # deleted, or our lease ran out and another worker has it
         before = {"status": self.alert.status, "attempts": self.alert.attempts}
         try:
@@ -186,13 +198,11 @@ class _Delivery:
         return "waiting"
 
     def fenced(self, **values) -> bool:
-        """Update the alert only while our lease holds, and commit; follows a renewed lease.
+        """Update the alert only while the claim is ours, and commit.
         (An ORM update: the loaded row is synchronised with the values written.)"""
         result = self.session.execute(update(Alert).where(
-            Alert.id == self.alert.id, Alert.claimed_until == self.token).values(**values))
+            Alert.id == self.alert.id, Alert.claimed_by == self.token).values(**values))
         self.session.commit()
-        if result.rowcount == 1 and "claimed_until" in values:
-            self.token = values["claimed_until"]
         return result.rowcount == 1
 
 
@@ -217,6 +227,6 @@ def _release(sessions: sessionmaker, claims: list) -> None:
     """Give back leases we will not use this round (after an auth pause)."""
     with sessions() as session:
         for alert_id, token in claims:
-            session.execute(update(Alert).where(Alert.id == alert_id, Alert.claimed_until == token)
+            session.execute(update(Alert).where(Alert.id == alert_id, Alert.claimed_by == token)
                             .values(claimed_until=None))
         session.commit()

@@ -3,7 +3,8 @@
 A poll is open from `submit` until its outcome is written: the feed request,
 then every new entry (article fetch, extraction, detection, storage). Every
 poll ends in exactly one record (success, not modified, failure), written in
-one transaction that also releases the feed's lease. A poll whose entries
+one transaction that also releases the feed's lease, and fenced on the claim
+(a worker that lost the feed's lease records nothing). A poll whose entries
 failed to store records success without the new validators, so the next poll
 fetches the whole feed again and retries them instead of getting a 304.
 """
@@ -36,12 +37,13 @@ class FeedSnapshot:
     item_selector: str | None
     etag: str | None
     last_modified: str | None
+    holder: str | None = None  # the claim's `claimed_by`: the poll's record is fenced on it
 
     @classmethod
     def of(cls, feed: Feed) -> FeedSnapshot:
         """Copy a Feed row (it may belong to a closed session)."""
         return cls(feed.id, feed.name, feed.url, feed.kind or "feed", feed.agency,
-                   feed.item_selector, feed.etag, feed.last_modified)
+                   feed.item_selector, feed.etag, feed.last_modified, feed.claimed_by)
 
 
 @dataclass(eq=False)
@@ -97,6 +99,10 @@ class PollTracker:
         """Polls not yet recorded."""
         return len(self.polls)
 
+    def feed_ids(self) -> list[int]:
+        """The feeds being polled (their leases are renewed while the poll runs)."""
+        return sorted(self._feeds)
+
     def entry_started(self, poll: Poll) -> None:
         """One more entry of `poll` is on its way."""
         poll.pending += 1
@@ -148,7 +154,7 @@ class PollTracker:
 
     async def _record(self, poll: Poll, record, fields: dict) -> None:
         try:
-            await self.db.run(record, poll.feed.id, now=utcnow(),
+            await self.db.run(record, poll.feed.id, now=utcnow(), holder=poll.feed.holder,
                               duration_ms=poll.duration_ms(), **fields)
         except Exception:
             log.exception("recording poll failed feed=%s (its lease will expire)",
@@ -169,7 +175,7 @@ class PollTracker:
             poll.closed = True
             self._forget(poll)
         if abandoned:
-            await self.db.run(_release_all, [poll.feed.id for poll in abandoned])
+            await self.db.run(_release_all, [poll.feed for poll in abandoned])
             log.info("polls abandoned count=%d", len(abandoned))
         return len(abandoned)
 
@@ -187,6 +193,6 @@ class PollTracker:
         return True
 
 
-def _release_all(session, feed_ids: list[int]) -> None:
-    for feed_id in feed_ids:
-        release_feed(session, feed_id)
+def _release_all(session, feeds: list[FeedSnapshot]) -> None:
+    for feed in feeds:
+        release_feed(session, feed.id, feed.holder)

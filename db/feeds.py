@@ -4,7 +4,14 @@ The config is the source of truth for what a feed *is* (url, kind, agency, inter
 enabled); the database owns how polling it is *going* (validators, next poll, failures,
 status). Every poll ends in exactly one of `record_success`, `record_not_modified` or
 `record_failure`, which writes one `fetch_log` row, schedules the next poll and releases the
-claim's lease. Nothing here commits: the caller owns the transaction.
+claim's lease. A record is fenced on the claim, as the outbox is: written only by the claim's
+holder, so a worker that lost its lease (taken over, or expired and re-claimed) writes
+nothing. Nothing here commits: the caller owns the transaction.
+
+Sync runs under the cluster lock and records the hash of the feeds section it applied. The
+file that last synced owns the feeds: a worker whose file differs, while other workers are
+alive, adds and updates its feeds but disables none it does not know (one warning line), so
+two machines with different files never switch each other's feeds off.
 
 Back-off after failures: the next poll is `interval * 2**(failures - 1)` seconds later,
 capped at `max_backoff`, and never earlier than the server's Retry-After. HTTP 410 marks the
@@ -13,16 +20,20 @@ feed `gone`: it is no longer claimed until its URL changes in the config.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from config import Config, FeedConfig
-from db.models import Feed, FetchLog
+from db.claims import held_by
+from db.locks import cluster_lock
+from db.models import Feed, FeedSyncState, FetchLog
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +58,8 @@ class FeedSync:
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     disabled: tuple[str, ...] = ()
+    # Feeds this file does not know that it left enabled (its file is not the cluster's).
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,8 +96,26 @@ def clean_error(error: object) -> str:
 # --- syncing from config -------------------------------------------------------------------
 
 
-def sync_feeds(session: Session, config: Config, now: datetime) -> FeedSync:
-    """Upsert the config's feeds by name; feeds gone from the config are disabled."""
+def feeds_hash(config: Config) -> str:
+    """sha256 of the feeds section as it applies (order of the tables aside)."""
+    feeds = sorted(({**feed.model_dump(mode="json"), "interval": config.feed_interval(feed)}
+                    for feed in config.feeds), key=lambda feed: feed["name"])
+    return hashlib.sha256(json.dumps(feeds, sort_keys=True).encode()).hexdigest()
+
+
+def sync_feeds(session: Session, config: Config, now: datetime, *,
+               worker: str | None = None) -> FeedSync:
+    """Upsert the config's feeds by name, under the cluster lock; record the file's hash.
+
+    Feeds gone from the config are disabled only when this file owns the feeds: it is the
+    one last synced, `worker` synced it, or no other worker is alive. Call it first in
+    its transaction (the lock must come before any write).
+    """
+    cluster_lock(session, "feed_sync")
+    digest = feeds_hash(config)
+    last = session.get(FeedSyncState, 1)
+    owner = _owns_feeds(session, last, digest, worker, now,
+                        timedelta(seconds=config.scheduler.lease))
     existing = {feed.name: feed for feed in session.scalars(select(Feed))}
     added, changed = [], []
     for feed_config in config.feeds:
@@ -94,15 +125,42 @@ def sync_feeds(session: Session, config: Config, now: datetime) -> FeedSync:
             added.append(feed_config.name)
         elif _apply_config(feed, feed_config, config.feed_interval(feed_config), now):
             changed.append(feed.name)
-    disabled = [feed.name for feed in existing.values() if feed.enabled]
+    unknown = [feed.name for feed in existing.values() if feed.enabled]
+    disabled, kept = (unknown, []) if owner else ([], unknown)
     for name in disabled:
         existing[name].enabled = False
+    if owner:
+        _record_sync(session, last, digest, worker, now)
+    else:
+        log.warning("feeds config differs from the one last synced (hash %s at %s): feeds "
+                    "it does not know are left as they are kept=%d hash=%s",
+                    last.config_hash[:12], last.synced_at.isoformat(), len(kept), digest[:12])
     session.flush()
-    result = FeedSync(tuple(added), tuple(changed), tuple(disabled))
+    result = FeedSync(tuple(added), tuple(changed), tuple(disabled), tuple(kept))
     if added or changed or disabled:
         log.info("feeds synced added=%d changed=%d disabled=%d", len(added), len(changed),
                  len(disabled))
     return result
+
+
+def _owns_feeds(session: Session, last: FeedSyncState | None, digest: str,
+                worker: str | None, now: datetime, lease: timedelta) -> bool:
+    """Whether this file decides which feeds are enabled (see the module docstring)."""
+    from db.workers import live_workers
+
+    if last is None or last.config_hash == digest:
+        return True
+    if worker is not None and last.synced_by == worker:
+        return True  # a reload of the file that owns the feeds
+    return not live_workers(session, now=now, lease=lease, exclude=worker)
+
+
+def _record_sync(session: Session, last: FeedSyncState | None, digest: str,
+                 worker: str | None, now: datetime) -> None:
+    if last is None:
+        session.add(FeedSyncState(id=1, config_hash=digest, synced_at=now, synced_by=worker))
+    else:
+        last.config_hash, last.synced_at, last.synced_by = digest, now, worker
 
 
 def _new_feed(feed_config: FeedConfig, interval: int, now: datetime) -> Feed:
@@ -142,9 +200,16 @@ def _reset_for_new_url(feed: Feed, url: str, now: datetime) -> None:
 
 def record_success(session: Session, feed_id: int, *, now: datetime, http_status: int,
                    etag: str | None, last_modified: str | None, entries: int,
-                   new_articles: int, duration_ms: int | None = None) -> Feed:
-    """Record a 2xx poll: keep its validators, clear failures, schedule the next poll."""
-    feed = _finish_poll(session, feed_id, now, "ok")
+                   new_articles: int, duration_ms: int | None = None,
+                   holder: str | None = None) -> Feed | None:
+    """Record a 2xx poll: keep its validators, clear failures, schedule the next poll.
+
+    `holder` is the claim's (None: an unclaimed feed); None is returned, and nothing
+    written, when the feed's claim is no longer `holder`'s.
+    """
+    feed = _finish_poll(session, feed_id, now, "ok", holder)
+    if feed is None:
+        return None
     feed.etag, feed.last_modified = etag, last_modified
     feed.next_poll_at = now + timedelta(seconds=feed.interval_seconds)
     session.add(FetchLog(feed_id=feed_id, fetched_at=now, http_status=http_status, outcome="ok",
@@ -153,37 +218,60 @@ def record_success(session: Session, feed_id: int, *, now: datetime, http_status
 
 
 def record_not_modified(session: Session, feed_id: int, *, now: datetime,
-                        duration_ms: int | None = None) -> Feed:
-    """Record a 304: the feed is healthy and unchanged; validators stay as they are."""
-    feed = _finish_poll(session, feed_id, now, "not_modified")
+                        duration_ms: int | None = None,
+                        holder: str | None = None) -> Feed | None:
+    """Record a 304: the feed is healthy and unchanged; validators stay as they are.
+    Fenced on `holder` as record_success is."""
+    feed = _finish_poll(session, feed_id, now, "not_modified", holder)
+    if feed is None:
+        return None
     feed.next_poll_at = now + timedelta(seconds=feed.interval_seconds)
     session.add(FetchLog(feed_id=feed_id, fetched_at=now, http_status=304,
                          outcome="not_modified", duration_ms=duration_ms))
     return feed
 
 
-def _finish_poll(session: Session, feed_id: int, now: datetime, status: str) -> Feed:
-    feed = _feed(session, feed_id)
+def _finish_poll(session: Session, feed_id: int, now: datetime, status: str,
+                 holder: str | None) -> Feed | None:
+    feed = _end_claim(session, feed_id, holder)
+    if feed is None:
+        return None
     feed.status = status
     feed.last_error = None
     feed.consecutive_failures = 0
     feed.last_polled_at = feed.last_success_at = now
-    feed.claimed_until = None
+    return feed
+
+
+def _end_claim(session: Session, feed_id: int, holder: str | None) -> Feed | None:
+    """Release `holder`'s claim on the feed and return it; None if the claim is not theirs.
+
+    One conditional UPDATE: it is the fence (the row stays locked until our commit).
+    """
+    result = session.execute(update(Feed).where(Feed.id == feed_id, held_by(Feed, holder))
+                             .values(claimed_until=None, claimed_by=None))
+    feed = _feed(session, feed_id)
+    if result.rowcount != 1:
+        log.warning("feed poll not recorded: the claim is no longer ours feed=%s", feed.name)
+        return None
     return feed
 
 
 def record_failure(session: Session, feed_id: int, *, now: datetime, error: object,
                    http_status: int | None = None,
                    retry_after: float | timedelta | datetime | None = None, gone: bool = False,
-                   duration_ms: int | None = None, max_backoff: int = 86400) -> Feed:
-    """Record a failed poll and back off; `gone` (HTTP 410) stops polling the feed."""
-    feed = _feed(session, feed_id)
+                   duration_ms: int | None = None, max_backoff: int = 86400,
+                   holder: str | None = None) -> Feed | None:
+    """Record a failed poll and back off; `gone` (HTTP 410) stops polling the feed.
+    Fenced on `holder` as record_success is."""
+    feed = _end_claim(session, feed_id, holder)
+    if feed is None:
+        return None
     message = clean_error(error)
     feed.consecutive_failures = (feed.consecutive_failures or 0) + 1
     feed.status = "gone" if gone else "error"
     feed.last_error = message
     feed.last_polled_at = now
-    feed.claimed_until = None
     feed.next_poll_at = next_poll_after_failure(
         now, feed.interval_seconds, feed.consecutive_failures, max_backoff, retry_after)
     session.add(FetchLog(feed_id=feed_id, fetched_at=now, http_status=http_status,

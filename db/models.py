@@ -78,6 +78,9 @@ class Feed(Base):
     next_poll_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # A claim is a lease: a worker that dies leaves it to expire, then others re-claim.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who holds the claim (a workers.id, or a one-off id outside the daemon); renewals,
+    # take-overs and the poll record go by it.
+    claimed_by: Mapped[str | None] = mapped_column(String(32), index=True)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # ok | not_modified | error | gone | never
@@ -218,6 +221,7 @@ class Alert(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(32), index=True)  # as Feed.claimed_by
     last_error: Mapped[str | None] = mapped_column(Text)
     slack_channel_id: Mapped[str | None] = mapped_column(String(50))
     slack_ts: Mapped[str | None] = mapped_column(String(50))
@@ -226,3 +230,36 @@ class Alert(Base):
 
     statement: Mapped[Statement | None] = relationship()
     parent: Mapped[Alert | None] = relationship(remote_side="Alert.id")
+
+
+class Worker(Base):
+    """A daemon process, known to the database so its claims outlive neither it nor its peers.
+
+    It heartbeats well within the lease; one whose heartbeat is older than the lease (or, on
+    the same machine, whose process is gone) is dead and its claims are taken over at once.
+    """
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    # Where `pid` means something: boot id and pid namespace (Linux), else NULL.
+    process_scope: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[str | None] = mapped_column(String(50))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # running | stopped (clean exit) | dead (taken over by another worker)
+    state: Mapped[str] = mapped_column(String(10), default="running")
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FeedSyncState(Base):
+    """The feeds section last synced into the archive (one row): which file owns the feeds."""
+
+    __tablename__ = "feed_sync"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    config_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the [[feeds]] tables
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    synced_by: Mapped[str | None] = mapped_column(String(32))  # workers.id, NULL from the CLI

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,109 @@ def test_two_workers_on_postgres_post_each_alert_once(make_config, pg_url, feed_
     assert len(keys) == len(set(keys)) == 6, sorted(keys)
     page_fetches = [r.path for r in feed_site.requests if r.path.startswith("/news/")]
     assert sorted(page_fetches) == sorted(set(page_fetches)), "an article page was fetched twice"
+
+
+@pytest.mark.timeout(120)
+def test_restart_after_kill_9_takes_over_at_once_with_the_default_lease(
+        make_config, sqlite_url, feed_site, fake_slack, beatwire, tmp_path):
+    """Killed mid-cycle (a poll and a post in flight, both claimed for a minute), restarted:
+    the new worker finds the old one dead and everything is posted once, long before the
+    dead worker's leases would have run out."""
+    site = Site(feed_site)
+    for i in range(3):
+        site.publish(i)
+    stalled = "/news/2.html"
+    feed_site.trickle(stalled, size=100_000, every=0.5, content_type="text/html")
+    fake_slack.slow(30, method="chat.postMessage")  # carried out, answered after the kill
+    feeds = [{"name": "Local News", "url": feed_site.url("/feed.xml"), "interval": 1}]
+    config = make_config(sqlite_url, feeds)  # scheduler.lease: the default
+    log = tmp_path / "daemon.log"
+    first = start_daemon(config, fake_slack.token, log)
+    in_flight = wait_for(lambda: feed_site.fetched(stalled)
+                         and fake_slack.calls_to("chat.postMessage"), timeout=60)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    assert in_flight, log.read_text()
+
+    site.publish(2)  # the stalled page answers now
+    second = start_daemon(config, fake_slack.token, log)
+    try:
+        places = {PLACES[i] for i in range(3)}
+        # The dead worker's claims were renewed at most 10 s before the kill and last 60 s: a
+        # restart that waited for them to run out would miss this.
+        assert wait_for(lambda: all(posted_about(fake_slack, p) for p in places), timeout=45), \
+            log.read_text()
+        listed = beatwire(config, "workers")
+        time.sleep(1)  # anything posted twice would show up now
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=15)
+    keys = statement_keys(fake_slack)
+    assert len(keys) == len(set(keys)) == 3, sorted(keys)
+    assert "worker taken over" in log.read_text()
+    assert listed.returncode == 0, listed.stderr
+    states = {line.split()[1]: line for line in listed.stdout.splitlines()}
+    assert f"pid={first.pid} " in states["dead"] and f"pid={second.pid} " in states["alive"]
+
+
+def test_heartbeat_renews_the_leases_of_work_in_hand(make_config, db_url, clock):
+    from config import load_config
+    from db.claims import claim_due_feeds, claim_pending_alerts
+    from db.migrate import upgrade
+    from db.models import Alert, Feed, Worker
+    from scheduler import Daemon
+
+    feeds = [{"name": n, "url": f"https://{n}.example/rss"} for n in ("held", "forgotten")]
+    path = make_config(db_url, feeds, scheduler={"lease": 60})
+    upgrade(db_url)
+    daemon = Daemon(str(path), load_config(path), now_fn=clock)
+    try:
+        daemon._register()
+        daemon._sync_feeds()
+        with daemon.sessions.begin() as session:
+            session.add(Alert(key="digest:x", channel="#t", kind="digest",
+                              next_attempt_at=clock()))
+        with daemon.sessions() as session:
+            held, forgotten = claim_due_feeds(session, now=clock(), limit=2, lease=daemon.lease,
+                                              worker=daemon.worker_id)
+            [alert] = claim_pending_alerts(session, now=clock(), limit=1, lease=daemon.lease,
+                                           worker=daemon.worker_id)
+        for _ in range(3):  # beats well within the lease, 150 s in all
+            clock.advance(50)
+            daemon._beat([held.id], {alert.id})
+        with daemon.sessions() as session:
+            assert session.get(Feed, held.id).claimed_until == clock() + daemon.lease
+            assert session.get(Alert, alert.id).claimed_until == clock() + daemon.lease
+            assert session.get(Worker, daemon.worker_id).heartbeat_at == clock()
+            # Only work not in hand ran out: another worker gets that, nothing else.
+            taken = claim_due_feeds(session, now=clock(), limit=5, lease=daemon.lease,
+                                    worker="other")
+            assert [f.id for f in taken] == [forgotten.id]
+    finally:
+        daemon.engine.dispose()
+
+
+def test_workers_command_lists_the_registry(make_config, sqlite_url, beatwire):
+    from db.engine import make_engine, make_sessionmaker
+    from db.migrate import upgrade
+    from db.models import Worker, utcnow
+
+    config = make_config(sqlite_url, [])
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    now = utcnow()
+    with make_sessionmaker(engine).begin() as session:
+        for worker_id, host, age, state in (("a" * 32, "alpha", 5, "running"),
+                                            ("b" * 32, "beta", 600, "running"),
+                                            ("c" * 32, "gamma", 900, "stopped")):
+            session.add(Worker(id=worker_id, host=host, pid=4242, version="0.1.0",
+                               started_at=now, heartbeat_at=now - timedelta(seconds=age),
+                               state=state))
+    engine.dispose()
+    result = beatwire(config, "workers")
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert lines["a" * 12].split()[1] == "alive" and "host=alpha pid=4242" in lines["a" * 12]
+    assert lines["b" * 12].split()[1] == "dead" and "host=beta" in lines["b" * 12]
+    assert lines["c" * 12].split()[1] == "stopped"
+    assert all("started=" in line and "heartbeat=" in line for line in lines.values())

@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from db.claims import claim_due_feeds, claim_pending_alerts, release_feed
-from db.models import Alert
+from db.claims import (
+    claim_due_feeds,
+    claim_pending_alerts,
+    release_claims_of,
+    release_feed,
+    renew_claims,
+)
+from db.models import Alert, Feed
 
 LEASE = timedelta(minutes=10)
 
@@ -61,10 +68,74 @@ def test_expired_feed_lease_is_reclaimed(sessions, make_feed, clock):
 def test_released_feed_is_claimable_again(sessions, make_feed, clock):
     feed_id = make_feed()
     with sessions() as session:
-        claim_due_feeds(session, now=clock(), limit=1, lease=LEASE)
-        release_feed(session, feed_id)
+        [feed] = claim_due_feeds(session, now=clock(), limit=1, lease=LEASE)
+        assert release_feed(session, feed_id, feed.claimed_by)
         session.commit()
         assert len(claim_due_feeds(session, now=clock(), limit=1, lease=LEASE)) == 1
+
+
+@pytest.mark.parametrize("worker", ["w-1", None], ids=["worker", "one-off"])
+def test_claims_name_their_holder(sessions, make_feed, make_alert, clock, worker):
+    make_feed()
+    make_alert("digest:h")
+    with sessions() as session:
+        [feed] = claim_due_feeds(session, now=clock(), limit=1, lease=LEASE, worker=worker)
+        [alert] = claim_pending_alerts(session, now=clock(), limit=1, lease=LEASE, worker=worker)
+    assert feed.claimed_by and alert.claimed_by
+    if worker:
+        assert feed.claimed_by == alert.claimed_by == worker
+    else:  # every claim outside a worker is its own holder
+        assert feed.claimed_by != alert.claimed_by
+
+
+def test_release_leaves_another_holders_claim_alone(sessions, make_feed, clock):
+    feed_id = make_feed()
+    with sessions() as session:
+        claim_due_feeds(session, now=clock(), limit=1, lease=LEASE, worker="b")
+        assert not release_feed(session, feed_id, "a")
+        session.commit()
+        assert claim_due_feeds(session, now=clock(), limit=1, lease=LEASE) == []
+
+
+def _leases(sessions, model) -> dict[int, tuple]:
+    with sessions() as session:
+        return {row.id: (row.claimed_by, row.claimed_until) for row in session.scalars(
+            select(model))}
+
+
+def test_renewal_extends_only_the_holders_named_claims(sessions, make_feed, make_alert, clock):
+    in_hand, forgotten, theirs = make_feed(), make_feed(), make_feed()
+    alert_id = make_alert("digest:r")
+    with sessions() as session:
+        claim_due_feeds(session, now=clock(), limit=2, lease=LEASE, worker="a",
+                        only=[in_hand, forgotten])
+        claim_due_feeds(session, now=clock(), limit=1, lease=LEASE, worker="b", only=[theirs])
+        claim_pending_alerts(session, now=clock(), limit=1, lease=LEASE, worker="a")
+    later = clock() + LEASE * 0.9
+    with sessions.begin() as session:
+        renewed = renew_claims(session, "a", now=later, lease=LEASE, feeds=[in_hand, theirs],
+                               alerts=[alert_id])
+    feeds = _leases(sessions, Feed)
+    assert renewed == 2
+    assert feeds[in_hand] == ("a", later + LEASE)
+    assert feeds[forgotten] == ("a", clock() + LEASE), "work not in hand still runs out"
+    assert feeds[theirs] == ("b", clock() + LEASE), "another holder's lease is not ours"
+    assert _leases(sessions, Alert)[alert_id] == ("a", later + LEASE)
+
+
+def test_released_holders_claims_are_claimable_at_once(sessions, make_feed, make_alert, clock):
+    feed_id, other = make_feed(), make_feed()
+    make_alert("digest:d")
+    with sessions() as session:
+        claim_due_feeds(session, now=clock(), limit=1, lease=LEASE, worker="dead", only=[feed_id])
+        claim_due_feeds(session, now=clock(), limit=1, lease=LEASE, worker="live", only=[other])
+        claim_pending_alerts(session, now=clock(), limit=1, lease=LEASE, worker="dead")
+    with sessions.begin() as session:
+        assert release_claims_of(session, "dead") == {"feeds": 1, "alerts": 1}
+    with sessions() as session:
+        assert [f.id for f in claim_due_feeds(session, now=clock(), limit=5, lease=LEASE)] == [
+            feed_id]
+        assert len(claim_pending_alerts(session, now=clock(), limit=5, lease=LEASE)) == 1
 
 
 def test_only_ignores_next_poll(sessions, make_feed, clock):

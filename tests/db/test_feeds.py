@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from db.claims import claim_due_feeds
+from db.claims import claim_due_feeds, release_claims_of
 from db.feeds import (
     clean_error,
     feed_health,
+    feeds_hash,
     next_poll_after_failure,
     record_failure,
     record_not_modified,
     record_success,
     sync_feeds,
 )
-from db.models import Feed, FetchLog
+from db.models import Feed, FeedSyncState, FetchLog, Worker
 
 LEASE = timedelta(minutes=10)
 
@@ -93,6 +95,94 @@ def test_sync_new_url_resets_validators_and_gone(sessions, make_config, clock):
     assert feed.status == "never" and feed.consecutive_failures == 0
 
 
+A = {"name": "a", "url": "https://a.example/"}
+B = {"name": "b", "url": "https://b.example/"}
+
+
+def _live_worker(sessions, clock, worker_id: str = "peer") -> str:
+    with sessions.begin() as session:
+        session.add(Worker(id=worker_id, host="peer.example", pid=1, process_scope="elsewhere",
+                           started_at=clock(), heartbeat_at=clock(), state="running"))
+    return worker_id
+
+
+def _sync(sessions, config, clock, worker=None):
+    with sessions.begin() as session:
+        return sync_feeds(session, config, clock(), worker=worker)
+
+
+def test_sync_records_the_feeds_hash(sessions, make_config, clock):
+    config = make_config(A, B)
+    _sync(sessions, config, clock, worker="w1")
+    with sessions() as session:
+        state = session.get(FeedSyncState, 1)
+    assert (state.config_hash, state.synced_by, state.synced_at) == (feeds_hash(config), "w1",
+                                                                     clock())
+    assert feeds_hash(make_config(B, A)) == feeds_hash(config), "table order is not a change"
+    assert feeds_hash(make_config(A, {**B, "interval": 60})) != feeds_hash(config)
+
+
+@pytest.mark.parametrize("second_worker, peer_alive, disabled", [
+    ("w2", True, ()),
+    ("w1", True, ("b",)),
+    ("w2", False, ("b",)),
+    (None, True, ()),
+], ids=["other-file-while-its-owner-lives", "owner-reloads-its-file", "alone-in-the-cluster",
+        "cli-with-other-file"])
+def test_sync_from_a_differing_file_disables_only_what_it_owns(
+        sessions, make_config, clock, caplog, second_worker, peer_alive, disabled):
+    _live_worker(sessions, clock, "w1") if peer_alive else None
+    _sync(sessions, make_config(A, B), clock, worker="w1")
+    result = _sync(sessions, make_config(A, {"name": "c", "url": "https://c.example/"}), clock,
+                   worker=second_worker)
+    feeds = _feeds(sessions)
+    assert result.added == ("c",) and feeds["c"].enabled
+    assert result.disabled == disabled
+    assert feeds["b"].enabled is not bool(disabled)
+    warnings = [r.getMessage() for r in caplog.records if "differs from the one last synced"
+                in r.getMessage()]
+    assert len(warnings) == (0 if disabled else 1) and "\n" not in "".join(warnings)
+    if not disabled:
+        assert result.kept == ("b",)
+        with sessions() as session:  # the owner's file stays the cluster's
+            assert session.get(FeedSyncState, 1).config_hash == feeds_hash(make_config(A, B))
+
+
+def test_same_file_on_every_worker_syncs_normally(sessions, make_config, clock):
+    _live_worker(sessions, clock, "w1")
+    _sync(sessions, make_config(A, B), clock, worker="w1")
+    result = _sync(sessions, make_config(A, B), clock, worker="w2")
+    assert result == type(result)()
+    with sessions() as session:
+        assert session.get(FeedSyncState, 1).synced_by == "w2"
+
+
+def test_concurrent_syncs_take_turns(sessions, make_config, clock):
+    """The second sync waits for the first's commit, then sees its feeds (no duplicate)."""
+    first = sessions()
+    first.begin()
+    sync_feeds(first, make_config(A), clock())
+    outcome = {}
+
+    def second():
+        try:
+            outcome["result"] = _sync(sessions, make_config(A, B), clock)
+        except Exception as exc:  # reported by the assertion below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(timeout=1.0)
+    waited = thread.is_alive()
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert waited, "the second sync must wait for the cluster lock"
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"].added == ("b",)
+    assert sorted(_feeds(sessions)) == ["a", "b"]
+
+
 # --- poll records ----------------------------------------------------------------------------
 
 
@@ -109,6 +199,39 @@ def test_success_records_validators_log_and_releases_lease(sessions, make_feed, 
     [entry] = _logs(sessions, feed_id)
     assert (entry.outcome, entry.http_status, entry.entries, entry.new_articles,
             entry.duration_ms) == ("ok", 200, 12, 2, 40)
+
+
+RECORDS = {
+    "success": lambda session, feed_id, now, holder: record_success(
+        session, feed_id, now=now, http_status=200, etag='"new"', last_modified=None,
+        entries=1, new_articles=1, holder=holder),
+    "not-modified": lambda session, feed_id, now, holder: record_not_modified(
+        session, feed_id, now=now, holder=holder),
+    "failure": lambda session, feed_id, now, holder: record_failure(
+        session, feed_id, now=now, error="HTTP 500", http_status=500, holder=holder),
+}
+
+
+@pytest.mark.parametrize("lost", ["taken-over", "expired-and-reclaimed"])
+@pytest.mark.parametrize("record", list(RECORDS))
+def test_poll_is_not_recorded_once_the_lease_is_lost(sessions, make_feed, clock, record, lost):
+    feed_id = make_feed(etag='"old"')
+    with sessions() as session:
+        claim_due_feeds(session, now=clock(), limit=1, lease=LEASE, worker="a")
+    with sessions.begin() as session:
+        if lost == "taken-over":  # "a" was found dead
+            release_claims_of(session, "a")
+    with sessions() as session:
+        later = clock() + (LEASE if lost == "expired-and-reclaimed" else timedelta(0)) * 2
+        claim_due_feeds(session, now=later, limit=1, lease=LEASE, worker="b", only=[feed_id])
+    with sessions.begin() as session:
+        assert RECORDS[record](session, feed_id, clock(), "a") is None
+    feed = _feeds(sessions)["feed-1"]
+    assert (feed.etag, feed.status, feed.claimed_by) == ('"old"', "never", "b")
+    assert _logs(sessions, feed_id) == []
+    with sessions.begin() as session:  # the holder's record goes through
+        assert RECORDS[record](session, feed_id, clock(), "b") is not None
+    assert len(_logs(sessions, feed_id)) == 1 and _feeds(sessions)["feed-1"].claimed_by is None
 
 
 def test_not_modified_keeps_validators(sessions, make_feed, clock):
