@@ -5,17 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import os
 import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import REPO
+from support import REPO, beatwire_command
 
 import cli
-from config import add_feed
+from config import ConfigError, add_feed, load_config
 from crawler.items import ArticleItem
 from db.archive import store_article
 from db.engine import make_engine, make_sessionmaker, transaction
@@ -268,3 +271,73 @@ def test_run_refuses_to_start_when_extraction_is_broken(make_config, sqlite_url)
 
 def test_extraction_self_check_passes_on_this_install():
     assert cli.extraction_fault() is None
+
+
+# -- logs: one line per event, JSON for log shippers, no password anywhere ------------------
+
+FEED_PASSWORD = "hunter2-Secret"
+
+
+def _netns_available() -> bool:
+    try:
+        return subprocess.run(["unshare", "-n", "true"], capture_output=True,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.skipif(not _netns_available(), reason="unshare -n (a network namespace) not allowed")
+def test_run_once_logs_json_one_line_per_failed_feed_and_no_password(make_config, sqlite_url):
+    # A network namespace of its own: the DNS lookup fails on this machine, nothing leaves it.
+    feeds = [{"name": "nowhere", "url": f"http://bob:{FEED_PASSWORD}@nonexistent.invalid/f.xml"},
+             {"name": "unreachable", "url": "http://127.0.0.1:9/feed.xml"}]
+    config = make_config(sqlite_url, feeds, slack={"sink": "console"},
+                         crawler={"obey_robots_txt": True})
+    env = {key: value for key, value in os.environ.items() if key != "BEATWIRE_DATABASE_URL"}
+    done = subprocess.run(["unshare", "-n", *beatwire_command(config, "--log-format", "json",
+                                                              "run", "--once")],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+
+    records = [json.loads(line) for line in done.stderr.splitlines()]
+    assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    assert "Traceback" not in done.stderr and not [r for r in records if r["level"] == "ERROR"]
+    for name in ("nowhere", "unreachable"):
+        lines = [r for r in records if f"feed={name} " in r["message"] and " url=" in r["message"]]
+        assert len(lines) == 1, (name, done.stderr[-4000:])
+    assert FEED_PASSWORD not in done.stderr + done.stdout
+    assert FEED_PASSWORD.encode() not in Path(sqlite_url.removeprefix("sqlite:///")).read_bytes()
+    listed = invoke(config, "feeds", "list")
+    assert "nowhere" in listed.output and "DNS lookup failed" in listed.output
+    assert FEED_PASSWORD not in listed.output
+
+
+def test_feeds_test_prints_the_url_redacted(make_config, sqlite_url, beatwire):
+    config = make_config(sqlite_url, [])
+    url = f"http://bob:{FEED_PASSWORD}@127.0.0.1:9/feed.xml"  # nothing listens on port 9
+
+    done = beatwire(config, "feeds", "test", url)
+
+    assert done.returncode == 1
+    assert "feed: http://bob:***@127.0.0.1:9/feed.xml" in done.stdout
+    assert "connection refused" in done.stdout
+    assert FEED_PASSWORD not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_multi_line_message_is_logged_as_one_line(tmp_path, log_format):
+    bad = tmp_path / "config.toml"
+    bad.write_text("[slack]\nchanel = '#x'\n[crawler]\ndownload_timeout = 'forever'\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(bad)
+    record = logging.LogRecord("scheduler", logging.ERROR, __file__, 1,
+                               "config reload rejected error=%s at http://u:pw@host/", (err.value,),
+                               None)
+    formatter = (cli.JsonFormatter() if log_format == "json" else
+                 cli.LineFormatter("%(levelname)s %(name)s %(message)s"))
+
+    line = formatter.format(record)
+
+    assert "\n" not in line and "u:***@host" in line and "pw@" not in line
+    message = json.loads(line)["message"] if log_format == "json" else line
+    assert "slack.chanel: unknown key | crawler.download_timeout" in message
