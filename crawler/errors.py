@@ -2,7 +2,8 @@
 
 Expected network failures (DNS, refused, reset, timeout, TLS, size cap) are
 described in one line; `is_expected` tells them from bugs, which keep their
-traceback.
+traceback. `LogFormatter` (Scrapy's LOG_FORMATTER) names an item by its feed
+and URL instead of dumping it (page HTML, article text) on extra lines.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from OpenSSL import SSL
+from scrapy import logformatter
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -145,3 +147,26 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _item(item) -> str:
+    article = getattr(item, "article", item)
+    return (f"feed={getattr(article, 'feed', '-')} "
+            f"url={redact_url(str(getattr(article, 'url', type(item).__name__)))}")
+
+
+class LogFormatter(logformatter.LogFormatter):
+    """Scrapy's item lines, each one line naming the item's feed and URL, never its text."""
+
+    def scraped(self, item, response, spider):
+        entry = super().scraped(item, response, spider)
+        return {**entry, "msg": "item scraped %(item)s", "args": {"item": _item(item)}}
+
+    def dropped(self, item, exception, response, spider):
+        entry = super().dropped(item, exception, response, spider)
+        return {**entry, "msg": "item dropped %(item)s reason=%(reason)s",
+                "args": {"item": _item(item), "reason": redact_url(str(exception))}}
+
+    def item_error(self, item, exception, response, spider):
+        entry = super().item_error(item, exception, response, spider)
+        return {**entry, "msg": "item error %(item)s", "args": {"item": _item(item)}}

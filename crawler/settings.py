@@ -69,6 +69,7 @@ def scrapy_settings(config: Config, *, log_level: str = "INFO") -> dict:
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": log_level,
+        "LOG_FORMATTER": "crawler.errors.LogFormatter",
         "LOGSTATS_INTERVAL": 0,
         # Feed polls repeat and the scheduler decides what is due: no dupefilter.
         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",

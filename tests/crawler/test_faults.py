@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import struct
@@ -240,3 +241,29 @@ def test_dns_failure_is_one_line(guarded, make_config, sessions):
     with sessions() as session:
         feed = session.scalar(select(Feed))
         assert feed.status == "error" and "DNS lookup failed" in feed.last_error
+
+
+def test_scrapy_item_lines_name_feed_and_url_never_the_text():
+    from scrapy.exceptions import DropItem
+    from scrapy.http import HtmlResponse, Request
+
+    from crawler.errors import LogFormatter
+    from crawler.items import ArticleItem, PageItem
+
+    article = ArticleItem(url="https://news.example/a", title="A", published=None,
+                          text=TEXT + "\nsecond paragraph", feed="News", feed_id=1, entry_key="k")
+    item = PageItem(article=article, poll_id=1, html=f"<p>{TEXT}</p>")
+    response = HtmlResponse("https://news.example/a", body=b"<p>x</p>",
+                            request=Request("https://news.example/a"))
+    formatter = LogFormatter()
+    entries = [formatter.scraped(item, response, None),
+               formatter.dropped(item, DropItem("detection timed out", log_level="WARNING"),
+                                 response, None),
+               formatter.item_error(item, ValueError("bug"), response, None)]
+
+    for entry in entries:
+        line = entry["msg"] % entry["args"]
+        assert "\n" not in line and "sheriff" not in line, line
+        assert "feed=News url=https://news.example/a" in line
+    assert entries[1]["level"] == logging.WARNING and "reason=detection timed out" in (
+        entries[1]["msg"] % entries[1]["args"])

@@ -79,3 +79,4 @@ def test_robots_auth_and_retry_say_failures_once():
     assert middlewares["scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware"] is None
     assert middlewares["crawler.middlewares.auth.FeedAuthMiddleware"] == 300
     assert settings["RETRY_GIVE_UP_LOG_LEVEL"] == "DEBUG"  # the errback's line says it
+    assert settings["LOG_FORMATTER"] == "crawler.errors.LogFormatter"  # items in one line
