@@ -140,10 +140,12 @@ def feed_rows(session: Session, dead_after_failures: int) -> list[FeedRow]:
 
 
 def outbox_counts(session: Session) -> dict[str, int]:
-    """How many alerts are in each outbox status (every status listed, zeros included)."""
+    """How many alerts are in each outbox status: the usual ones (zeros included) first, then
+    any other status found (e.g. `skipped` backfill), so a new status is never hidden."""
     counts = dict(session.execute(select(Alert.status, func.count(Alert.id))
                                   .group_by(Alert.status)).all())
-    return {status: counts.get(status, 0) for status in OUTBOX_STATUSES}
+    usual = {status: counts.pop(status, 0) for status in OUTBOX_STATUSES}
+    return {**usual, **dict(sorted(counts.items()))}
 
 
 def outbox_problems(session: Session) -> list[Alert]:

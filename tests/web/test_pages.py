@@ -10,10 +10,12 @@ import logging
 import re
 
 import pytest
+from sqlalchemy import update
 from web_archive import KERN, REFUSAL, SCRIPT, TURN, text
 
 import web.app
-from db.engine import make_engine, make_sessionmaker
+from db.engine import make_engine, make_sessionmaker, transaction
+from db.models import Alert
 
 
 def hit_ids(page: str) -> list[int]:
@@ -188,6 +190,14 @@ def test_feeds_page_shows_health_counts_and_the_outbox(archive, client):
     outbox = text(re.search(r'<table class="outbox".*?</table>', response.text, re.S).group(0))
     assert outbox == "pending sending sent failed 4 0 0 1"
     assert "channel_not_found <b>x</b>" in text(response.text)
+
+
+def test_outbox_shows_a_status_beyond_the_usual_four(archive, client, sessions):
+    with transaction(sessions) as session:
+        session.execute(update(Alert).where(Alert.key == f"statement:{archive.turn}")
+                        .values(status="skipped", last_error="backfill"))
+    outbox = re.search(r'<table class="outbox".*?</table>', client.get("/feeds").text, re.S)
+    assert text(outbox.group(0)) == "pending sending sent failed skipped 3 0 0 1 1"
 
 
 @pytest.mark.parametrize("url", ["sqlite:////nonexistent-dir/beatwire.db",
