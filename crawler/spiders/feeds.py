@@ -104,9 +104,7 @@ class FeedSpider(Spider):
         try:
             auth = BasicAuth.for_feed(feed.url, self._credentials(feed.name))
         except ConfigError as exc:
-            log.warning("feed not fetched feed=%s url=%s reason=%s", feed.name,
-                        redact_url(feed.url), exc)
-            self.context.polls.failed(poll, str(exc))
+            self._failed(poll, feed.url, str(exc))
             return True
         request = feed_request(poll, self.context.config.crawler, auth=auth,
                                callback=self.parse_feed, errback=self.feed_failed)
@@ -135,7 +133,7 @@ class FeedSpider(Spider):
             return
         listing = await self._parse(poll, response)
         if listing.error:
-            self.context.polls.failed(poll, listing.error, http_status=response.status)
+            self._failed(poll, response.url, listing.error, http_status=response.status)
             return
         if listing.warning:
             log.info("feed is malformed but usable feed=%s warning=%s", poll.feed.name,
@@ -146,12 +144,17 @@ class FeedSpider(Spider):
             poll, http_status=response.status, entries=listing.total,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"))
 
+    def _failed(self, poll: Poll, url: str, reason: str, **record) -> None:
+        """The poll failed: one line saying where and why, then its record (with back-off)."""
+        log.info("feed fetch failed feed=%s url=%s reason=%s", poll.feed.name, redact_url(url),
+                 reason)
+        self.context.polls.failed(poll, reason, **record)
+
     def _http_failure(self, poll: Poll, response) -> None:
         status = response.status
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
-        self.context.polls.failed(poll, http_error(status), http_status=status,
-                                  retry_after=wait if status in (429, 503) else None,
-                                  gone=status == 410)
+        self._failed(poll, response.url, http_error(status), http_status=status,
+                     retry_after=wait if status in (429, 503) else None, gone=status == 410)
 
     async def _parse(self, poll: Poll, response) -> Listing:
         ctx = self.context
@@ -243,11 +246,9 @@ class FeedSpider(Spider):
         poll = self._poll_of(failure.request)
         if poll is not None:
             crawler_config = self.context.config.crawler
-            reason = describe_failure(failure, timeout=crawler_config.download_timeout,
-                                      max_bytes=crawler_config.max_download_bytes)
-            log.info("feed fetch failed feed=%s url=%s reason=%s", poll.feed.name,
-                     redact_url(failure.request.url), reason)
-            self.context.polls.failed(poll, reason)
+            self._failed(poll, failure.request.url, describe_failure(
+                failure, timeout=crawler_config.download_timeout,
+                max_bytes=crawler_config.max_download_bytes))
         return []
 
     # -- accounting: every entry ends in exactly one of these ----------------

@@ -88,6 +88,9 @@ def test_each_fault_fails_only_its_feed(feed_site, make_config, run_crawl, sessi
     result = run_crawl(config, [{"do": "cycle", "timeout": 90}])
 
     assert result["actions"][0]["idle"], result["log"][-4000:]
+    assert "Traceback" not in result["log"] and " ERROR " not in result["log"]
+    for name in EXPECTED:
+        assert len(_lines_about(result["log"], name)) == 1, (name, result["log"][-4000:])
     with sessions() as session:
         feeds = {f.name: f for f in session.scalars(select(Feed))}
         logs = {log.feed_id: log for log in session.scalars(select(FetchLog))}
