@@ -1,15 +1,22 @@
-"""Plain text from feed fields, and sane dates.
+"""Plain text from feed fields, sane dates, and scraped text made safe at its two boundaries.
 
 Stored text holds no markup: feed summaries and titles are HTML (feedparser
 already removed scripts and dangerous attributes); we keep only their text,
 drop script/style content, and remove tag-like sequences that survive as
 escaped text (`&lt;script&gt;` decodes to a literal tag). Whitespace is
 collapsed within paragraphs, paragraphs are kept apart by a blank line.
+
+Boundaries: `storable` removes what PostgreSQL refuses (NUL, and lone surrogates,
+which UTF-8 cannot encode) before anything scraped is stored, so SQLite and
+PostgreSQL archive the same text; everything else is kept as written (JSON
+export is exact). `terminal_safe` makes text inert for a terminal when it is
+printed: escape sequences and control characters are removed.
 """
 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import re
 import time
 from datetime import datetime, timezone
@@ -22,6 +29,20 @@ _TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
 _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+# NUL, and surrogates: in a str they are always lone (a pair is one code point), and UTF-8
+# cannot encode them.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Terminal escape sequences, 7-bit (ESC ...) and 8-bit (C1 introducers): CSI with its
+# parameters; OSC, DCS, SOS, PM and APC strings up to their terminator (BEL or ST), or to
+# the end of the line when unterminated; two-character escapes (ESC c resets).
+_ESCAPE_SEQUENCE = re.compile(
+    "(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    "|(?:\x1b[\\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\\\|\x9c)?"
+    "|\x1b[ -/]*[0-~]?")
+# Left over after the sequences: C0 and C1 controls, DEL, and bidi overrides and isolates
+# (which reorder what the terminal shows). Tab, CR and the like read as a space.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_SPACE = re.compile("[\t\x0b\x0c\r]")
 
 
 def _html_text(fragment: str) -> str:
@@ -70,3 +91,24 @@ def sane_date(value: datetime | None, now: datetime) -> datetime | None:
     if value is None or value < EARLIEST_PLAUSIBLE:
         return None
     return min(value, now)
+
+
+def storable(value):
+    """`value` without NUL or lone surrogates in any of its strings (through dataclasses,
+    tuples and lists), so both database engines store the same text."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("", value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(storable(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: storable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+def terminal_safe(value: object, *, newlines: bool = False) -> str:
+    """`value` as text a terminal shows as written: no escape sequences or control
+    characters; a newline is kept only with `newlines` (the caller's own format)."""
+    text = _ESCAPE_SEQUENCE.sub("", "" if value is None else str(value))
+    text = _CONTROL_SPACE.sub(" ", _CONTROL.sub("", text))
+    return text if newlines else text.replace("\n", " ")

@@ -285,3 +285,27 @@ def _alert_for(session: Session, row: Statement, first: Statement | None, channe
     session.add(alert)
     session.flush()
     return alert
+
+
+# --- entries the database refused ------------------------------------------------------------
+
+
+def record_refused_entries(session: Session, feed_id: int, *, refused: Sequence[str],
+                           **poll) -> Feed | None:
+    """Record a poll whose feed was read but whose `refused` entries (their reasons) the
+    database would not store: the feed keeps the poll's validators and schedule
+    (`db.feeds.record_success`, None as it returns), but its status is `error` with the
+    first reason."""
+    from db.feeds import clean_error, record_success
+    from db.models import FetchLog
+
+    feed = record_success(session, feed_id, **poll)
+    if feed is None:
+        return None
+    count = f"{len(refused)} entries" if len(refused) > 1 else "1 entry"
+    feed.status, feed.last_error = "error", clean_error(f"{count} not stored: {refused[0]}")
+    session.flush()
+    fetch = session.scalar(select(FetchLog).where(FetchLog.feed_id == feed_id)
+                           .order_by(FetchLog.id.desc()).limit(1))
+    fetch.outcome, fetch.error = "error", feed.last_error
+    return feed

@@ -1,7 +1,7 @@
 """Runs CrawlService in a fresh process for one test (see conftest.py for why).
 
 Reads a JSON job on stdin: {"config": {...config.toml as a dict...},
-"actions": [...], "detector": "real" | "none", "ssrf_exempt": ["127.0.0.1:PORT"],
+"actions": [...], "detector": "real" | "none" | "overlong_agency", "ssrf_exempt": ["127.0.0.1:PORT"],
 "only_origins": ["127.0.0.1:PORT"]}
 and prints one line "RESULT <json>" with what each action saw. Actions:
 
@@ -35,9 +35,25 @@ class NoStatements:
         return []
 
 
+class OverlongAgency:
+    """Finds one statement, whose agency name is longer than agencies.name allows, in a
+    text holding OVERLONG: for tests of an entry the database refuses for its data."""
+
+    def find_statements(self, text, **context):
+        from detect import Agency, Statement
+
+        if "OVERLONG" not in text:
+            return []
+        agency = Agency("Overlong " * 40, "police", None, None, "overlong")
+        return [Statement(quote=text[:80], speaker=None, speaker_title=None, agency=agency,
+                          stance="refuses", score=0.9, cues=(), kind="quote")]
+
+
 def _detector(kind: str, config):
     if kind == "none":
         return NoStatements()
+    if kind == "overlong_agency":
+        return OverlongAgency()
     from detect import Detector
 
     kwargs = {"threshold": config.detect.threshold}
