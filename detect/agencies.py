@@ -34,6 +34,8 @@ as written with ``state`` None: an unknown agency is never dropped.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .model import Agency
@@ -150,7 +152,7 @@ class Mention:
 
 
 def find_mentions(text: str, state_hint: str | None = None,
-                  spans: list[tuple[int, int]] | None = None) -> list[Mention]:
+                  spans: list[tuple[int, int]] | None = None) -> Mentions:
     """Agency, federal and organisation mentions in ``text`` (only inside ``spans``,
     character ranges, when given), in text order."""
     found: list[Mention] = []
@@ -159,7 +161,7 @@ def find_mentions(text: str, state_hint: str | None = None,
                   for m in _FEDERAL_RE.finditer(text, lo, hi)]
         found += [Mention(m.start(), m.end(), Agency(m.group(), None, None, None, m.group()),
                           org=True) for m in _ORG_RE.finditer(text, lo, hi)]
-        found += _named(text[:hi], state_hint, lo)
+        found += _named(text, state_hint, lo, hi)
         found += _head_first(text, lo, hi, state_hint)
         found += _governments(text, lo, hi, state_hint)
     found += _aliases(text, found, spans or [(0, len(text))])
@@ -170,15 +172,19 @@ def _federal(written: str) -> Agency:
     return Agency(written, None, None, None, written)
 
 
-def _named(text: str, state_hint: str | None, lo: int = 0) -> list[Mention]:
+def _named(text: str, state_hint: str | None, lo: int = 0,
+           hi: int | None = None) -> list[Mention]:
+    """Named local agencies in ``text[lo:hi]``, read as if the text ended at ``hi`` (an
+    end position, not a slice: slicing the article for each paragraph is quadratic)."""
+    hi = len(text) if hi is None else hi
     out = []
-    for m in _named_matches(text, lo):
+    for m in _named_matches(text, lo, hi):
         kind = m.lastgroup
         place, start = _trim_place(m.group("place"), m.start())
         if not place:
             continue
         written = text[start:m.end()]
-        org = _ORG_TAIL_RE.match(text, m.end()) is not None
+        org = _ORG_TAIL_RE.match(text, m.end(), hi) is not None
         out.append(Mention(start, m.end(), canonical(written, kind, place, state_hint), org=org))
     return out
 
@@ -270,14 +276,14 @@ def _known_place(words: str, state_hint: str | None) -> tuple[str, str | None] |
     return None
 
 
-def _named_matches(text: str, start: int = 0) -> list[re.Match[str]]:
-    """``_NAMED_RE`` matches, searched only around head nouns (much cheaper than
-    trying the place pattern at every capitalised word of a long article)."""
+def _named_matches(text: str, start: int, end: int) -> list[re.Match[str]]:
+    """``_NAMED_RE`` matches in ``text[start:end]``, searched only around head nouns (much
+    cheaper than trying the place pattern at every capitalised word of a long article)."""
     found: dict[int, re.Match[str]] = {}
-    for head in _HEAD_PROBE_RE.finditer(text, start):
+    for head in _HEAD_PROBE_RE.finditer(text, start, end):
         lo = max(start, head.start() - 80)
         lo = text.rfind("\n", lo, head.start()) + 1 or lo
-        for m in _NAMED_RE.finditer(text, lo, min(len(text), head.end() + 40)):
+        for m in _NAMED_RE.finditer(text, lo, min(end, head.end() + 40)):
             if m.start() <= head.start() < m.end():
                 found.setdefault(m.start(), m)
     return [found[k] for k in sorted(found)]
@@ -301,31 +307,32 @@ def _aliases(text: str, found: list[Mention], spans: list[tuple[int, int]]) -> l
     for m in hits:
         name, kind, place, state = _ALIASES[m.group()]
         out.append(Mention(m.start(), m.end(), Agency(name, kind, place, state, m.group())))
+    initials = _by_initials(found)
     for m in (m for lo, hi in spans for m in _ACRONYM_RE.finditer(text, lo, hi)):
         if m.group() in _ALIASES:
             continue
-        match = _initials_match(m.group(1), m.group(2), found)
+        match = initials.get(("police" if m.group(2) == "PD" else "sheriff", m.group(1)))
         agency = match or Agency(m.group(), "police" if m.group(2) == "PD" else "sheriff",
                                  None, None, m.group())
         out.append(Mention(m.start(), m.end(), _rewritten(agency, m.group())))
     return out
 
 
-def _initials_match(initials: str, suffix: str, found: list[Mention]) -> Agency | None:
-    kind = "police" if suffix == "PD" else "sheriff"
+def _by_initials(found: list[Mention]) -> dict[tuple[str | None, str], Agency]:
+    """The first agency found of each (kind, initials of its place without "County" and
+    "City"): what "XXPD" / "XXSO" stands for, looked up once per acronym."""
+    out: dict[tuple[str | None, str], Agency] = {}
     for mention in found:
-        place = mention.agency.place or ""
-        words = [w for w in place.split() if w not in {"County", "City"}]
-        if mention.agency.kind == kind and "".join(w[0] for w in words) == initials:
-            return mention.agency
-    return None
+        words = [w for w in (mention.agency.place or "").split() if w not in {"County", "City"}]
+        out.setdefault((mention.agency.kind, "".join(w[0] for w in words)), mention.agency)
+    return out
 
 
 def _rewritten(agency: Agency, written: str) -> Agency:
     return Agency(agency.name, agency.kind, agency.place, agency.state, written)
 
 
-def _dedupe(found: list[Mention]) -> list[Mention]:
+def _dedupe(found: list[Mention]) -> Mentions:
     """Keep the longest mention where several overlap; return them in text order."""
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
     out: list[Mention] = []
@@ -333,7 +340,84 @@ def _dedupe(found: list[Mention]) -> list[Mention]:
         if out and mention.start < out[-1].end:
             continue
         out.append(mention)
-    return out
+    return Mentions(out)
+
+
+_COUNTY_JAIL = "county jail"  # an index key beside the kinds (rule 5's fallback)
+
+
+class Mentions(list):
+    """``find_mentions``' result: in text order and never overlapping, so the mentions of a
+    range, and the last local one of a kind, are found by bisection. Attribution asks at
+    every unit; scanning the article's mentions each time would be quadratic in it."""
+
+    def __init__(self, found=()) -> None:
+        super().__init__(found)
+        self._starts = [m.start for m in self]
+        self._ends = [m.end for m in self]
+        self._by_key: dict[object, list[int]] = {}
+        for i, m in enumerate(self):
+            if not m.federal and not m.org:
+                for key in _keys(m.agency):
+                    self._by_key.setdefault(key, []).append(i)
+
+    def within(self, start: int, end: int) -> list[Mention]:
+        """The mentions with ``start <= m.start`` and ``m.end <= end``."""
+        lo, hi = bisect_left(self._starts, start), bisect_right(self._ends, end)
+        return self[lo:hi] if lo < hi else []
+
+    def ending_by(self, end: int) -> Before:
+        """The mentions with ``m.end <= end`` (a view, not a copy)."""
+        return Before(self, bisect_right(self._ends, end))
+
+    def starting_before(self, at: int) -> Before:
+        """The mentions with ``m.start < at`` (a view, not a copy)."""
+        return Before(self, bisect_left(self._starts, at))
+
+    def last_local(self, count: int, kinds=("local",)) -> Mention | None:
+        """The last local (not federal, not org) mention among the first ``count`` whose
+        agency is of one of ``kinds`` ("local": any; ``_COUNTY_JAIL``: a county's jail)."""
+        best = -1
+        for kind in kinds:
+            found = self._by_key.get(kind)
+            if found:
+                at = bisect_left(found, count) - 1
+                if at >= 0 and found[at] > best:
+                    best = found[at]
+        return self[best] if best >= 0 else None
+
+
+def _keys(agency: Agency) -> tuple[object, ...]:
+    county_jail = agency.kind == "jail" and (agency.place or "").endswith("County")
+    return ("local", ("kind", agency.kind)) + ((_COUNTY_JAIL,) if county_jail else ())
+
+
+class Before(Sequence):
+    """The first ``count`` mentions of a ``Mentions``: what came before a point."""
+
+    def __init__(self, mentions: Mentions, count: int) -> None:
+        self.mentions, self.count = mentions, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.mentions[:self.count][index]
+        if not -self.count <= index < self.count:
+            raise IndexError(index)
+        return self.mentions[index % self.count]
+
+    def last_local(self, kinds=("local",)) -> Mention | None:
+        """The last local mention here of one of ``kinds`` (see ``Mentions.last_local``)."""
+        return self.mentions.last_local(self.count, kinds)
+
+
+def _before(before: Sequence[Mention]) -> Before:
+    if isinstance(before, Before):
+        return before
+    mentions = before if isinstance(before, Mentions) else Mentions(before)
+    return Before(mentions, len(mentions))
 
 
 # --- canonical names and the gazetteer -------------------------------------------------
@@ -379,14 +463,14 @@ def resolve_generic(phrase: str, before: list[Mention]) -> Agency | None:
     if re.search(r"(?i)\b(?:agency|office)\b", phrase) and kind is None:
         last = before[-1] if before else None
         return None if last is None or last.federal or last.org else last.agency
-    local = [m for m in before if not m.federal and not m.org]
-    for mention in reversed(local):
-        if mention.agency.kind == kind or (kind == "police" and mention.agency.kind == "state"):
-            return mention.agency
-    jails = [m.agency for m in local
-             if m.agency.kind == "jail" and (m.agency.place or "").endswith("County")]
-    if kind == "sheriff" and jails:
-        jail = jails[-1]
+    before = _before(before)
+    kinds = (("kind", kind), ("kind", "state")) if kind == "police" else (("kind", kind),)
+    mention = before.last_local(kinds)
+    if mention is not None:
+        return mention.agency
+    jail = before.last_local((_COUNTY_JAIL,)) if kind == "sheriff" else None
+    if jail is not None:
+        jail = jail.agency
         return Agency(f"{jail.place} Sheriff's Office", "sheriff", jail.place, jail.state, phrase)
     return None
 

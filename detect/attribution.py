@@ -180,32 +180,40 @@ class Attribution:
 
 @dataclass
 class History:
-    """Named speakers seen so far in the article (for "he said" and bare surnames)."""
+    """Named speakers seen so far in the article (for "he said" and bare surnames); the
+    last of each paragraph and of each surname are kept apart, as both are asked for at
+    every unit."""
 
     speakers: list[tuple[int, Attribution]] = field(default_factory=list)
+    _by_paragraph: dict[int, Attribution] = field(default_factory=dict, repr=False)
+    _by_surname: dict[str, Attribution] = field(default_factory=dict, repr=False)
 
     def add(self, paragraph: int, attribution: Attribution) -> None:
         """Remember a named speaker found in ``paragraph``."""
         if attribution.speaker:
             self.speakers.append((paragraph, attribution))
+            self._by_paragraph[paragraph] = attribution
+            words = attribution.speaker.split()
+            if words:
+                self._by_surname[words[-1]] = attribution
 
     def last(self, paragraph: int) -> Attribution | None:
         """The last named speaker of ``paragraph``, else of the article so far."""
-        same = [a for p, a in self.speakers if p == paragraph]
-        return (same or [a for _, a in self.speakers] or [None])[-1]
+        if paragraph in self._by_paragraph:
+            return self._by_paragraph[paragraph]
+        return self.speakers[-1][1] if self.speakers else None
 
     def by_surname(self, name: str) -> Attribution | None:
         """The earlier speaker whose last name is ``name``."""
-        for _, attribution in reversed(self.speakers):
-            if attribution.speaker and attribution.speaker.split()[-1] == name:
-                return attribution
-        return None
+        return self._by_surname.get(name)
 
 
 def attribute(outside: str, offset: int, has_quote: bool, mentions: list[Mention],
               history: History, paragraph: int) -> Attribution:
     """Attribute one unit: ``outside`` is its text with quotes masked, ``offset`` its
     position in the article (to use the article-wide ``mentions``)."""
+    if not isinstance(mentions, agencies.Mentions):
+        mentions = agencies.Mentions(mentions)
     ctx = _Context(outside, offset, mentions, history, paragraph)
     if has_quote and not _WORD_RE.search(outside):  # a quotation alone goes on (rule 4d)
         last = history.last(paragraph)
@@ -258,7 +266,7 @@ def _voiced(found: Attribution, voice: str) -> Attribution:
 class _Context:
     outside: str
     offset: int
-    mentions: list[Mention]
+    mentions: agencies.Mentions
     history: History
     paragraph: int
 
@@ -425,7 +433,7 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str,
         return ctx.history.by_surname(phrase)
     inside = _mentions_in(ctx, at, at + len(phrase)) or _mentions_in_text(ctx, desc)
     name, title = person(phrase, inside, ctx.offset + at)
-    near = [m for m in ctx.mentions if m.end <= ctx.offset + at + len(phrase) + 200]
+    near = ctx.mentions.ending_by(ctx.offset + at + len(phrase) + 200)
     agency, role = agency_role(phrase, desc, inside, near, name)
     government = _government(ctx, phrase, inside, role, subject)
     if government is not None:
@@ -529,7 +537,7 @@ def _author(ctx: _Context, at: int) -> Attribution | None:
 def _pronoun(ctx: _Context, low: str, at: int) -> Attribution | None:
     if _PRONOUNS[low] == "person":
         return ctx.history.last(ctx.paragraph)
-    before = [m for m in ctx.mentions if m.start < ctx.offset + at]
+    before = ctx.mentions.starting_before(ctx.offset + at)
     if before and before[-1].federal:
         return Attribution(None, None, before[-1].agency, "federal")
     agency = agencies.resolve_generic("the agency", before)
@@ -537,8 +545,7 @@ def _pronoun(ctx: _Context, low: str, at: int) -> Attribution | None:
 
 
 def _mentions_in(ctx: _Context, start: int, end: int) -> list[Mention]:
-    lo, hi = ctx.offset + start, ctx.offset + end
-    return [m for m in ctx.mentions if m.start >= lo and m.end <= hi]
+    return ctx.mentions.within(ctx.offset + start, ctx.offset + end)
 
 
 def _mentions_in_text(ctx: _Context, desc: str) -> list[Mention]:

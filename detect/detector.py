@@ -2,6 +2,8 @@
 
 Evaluation order for one article:
 
+0. Text past ``MAX_CHARS`` (and a title past ``MAX_TITLE_CHARS``) is cut off, with a log
+   line: bounded work per article, whatever a feed sends.
 1. Query prefilter (substring checks derived from the query); off-topic text exits here.
 2. The full query over the title, the feed agency's name (``agency_voice``) and the text
    tokens; no match, no statements ("The office will honor ICE detainers" in a sheriff's
@@ -32,6 +34,7 @@ Evaluation order for one article:
 """
 from __future__ import annotations
 
+import logging
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
@@ -51,7 +54,16 @@ from .stance import decide, topic_hits
 from .text import Span, normalize, paragraphs
 
 _CUT_RE = re.compile(r"[,;(]|\s-\s|\b(?:while|whereas|unlike|by contrast|even though|although)\b")
+log = logging.getLogger(__name__)
+
 _SECONDARY_FACTOR = 0.9
+# Text past this many characters is not read (rule 0). Real articles are under 50,000; the
+# rule layer is linear, but a hostile feed's megabyte summary would still hold a worker for
+# seconds, and the reader judges every topical paragraph of what is kept.
+MAX_CHARS = 200_000
+# A title is one line (the crawler keeps 500 characters); headline matching compares it
+# with short paragraphs, so an endless one is cut too.
+MAX_TITLE_CHARS = 2_000
 # The default probability a statement needs: the best F1 in grouped CV (README, make eval).
 DEFAULT_THRESHOLD = 0.4
 _RULE_CUES = ("refuses:", "cooperates:", "condition:")
@@ -124,6 +136,7 @@ class Detector:
         """The rule layer (rules 1-7): topical paragraphs and the statements read in them.
         ``place`` ("Linn County, IA") is the place the feed covers; ``year`` the article's
         (what counts as a past year; this year when None)."""
+        text, title = _capped(text, title)
         context = "\n".join(x for x in (title, agency_voice) if x)
         if not self.query.prefilter(f"{context}\n{text}" if context else text):
             return []
@@ -135,14 +148,34 @@ class Detector:
         headlines = headline_paragraphs(norm, paras, normalize(title))
         article = _Article(self, text, norm, paras, topical, agency_voice, year)
         found, seconds = article.statements(headlines)
+        found_in, seconds_in = _by_paragraph(found), _by_paragraph(seconds)
         out = []
         for i in sorted(set(topical) - headlines):
-            mine = sorted((article.placed(s, place) for j, s in found if j == i),
+            mine = sorted((article.placed(s, place) for s in found_in.get(i, ())),
                           key=lambda s: -s.score)
             out.extend(_by_agency(i, paras[i].of(norm), mine or [article.unattributed(i)]))
             # A second agency's clause is judged on its own words (rule 4).
-            out.extend(Passage(i, s.quote, [s]) for j, s in seconds if j == i)
+            out.extend(Passage(i, s.quote, [s]) for s in seconds_in.get(i, ()))
         return out
+
+
+def _capped(text: str, title: str) -> tuple[str, str]:
+    """``text`` and ``title`` cut to MAX_CHARS and MAX_TITLE_CHARS (rule 0), with one log
+    line when anything is cut."""
+    if len(text) <= MAX_CHARS and len(title) <= MAX_TITLE_CHARS:
+        return text, title
+    log.warning("text cut before detection chars=%d kept=%d title_chars=%d kept=%d",
+                len(text), min(len(text), MAX_CHARS), len(title),
+                min(len(title), MAX_TITLE_CHARS))
+    return text[:MAX_CHARS], title[:MAX_TITLE_CHARS]
+
+
+def _by_paragraph(found: list[tuple[int, Statement]]) -> dict[int, list[Statement]]:
+    """The statements of each paragraph, in the order found."""
+    grouped: dict[int, list[Statement]] = {}
+    for i, statement in found:
+        grouped.setdefault(i, []).append(statement)
+    return grouped
 
 
 def _by_agency(paragraph: int, text: str, statements: list[Statement]) -> list[Passage]:
@@ -193,6 +226,7 @@ class _Article:
         self.voice_agency = _voice_agency(agency_voice) if agency_voice else None
         self.history = History()
         self.fallback: list[tuple[int, Statement]] = []
+        self._named: dict[str | None, dict[object, Agency]] = {}
 
     def statements(self, headlines: set[int]) -> tuple[list[tuple[int, Statement]],
                                                        list[tuple[int, Statement]]]:
@@ -223,9 +257,9 @@ class _Article:
         last one before it, else the feed's), no speaker; the classifier judges it."""
         span = self.paras[paragraph]
         inside = self._local(span.start, span.end)
-        before = self._local(0, span.start)
+        before = self.mentions.last_local(self._count_by(span.start))
         agency = (inside[0].agency if inside else None) or \
-            (before[-1].agency if before else None) or self.voice_agency
+            (before.agency if before else None) or self.voice_agency
         kind = "agency_voice" if self.voice_agency is not None and agency == self.voice_agency \
             else "reported"
         return Statement(" ".join(span.of(self.norm).split()), None, None, agency, None, 0.0,
@@ -237,14 +271,21 @@ class _Article:
         dateline's (rule 5)."""
         agency = statement.agency
         if agency is not None and agency.place is None:
-            kinds = _COMPATIBLE.get(agency.kind, {agency.kind})
-            named = {agency_key(m.agency): m.agency for m in self._local(0, len(self.norm))
-                     if m.agency.place is not None and m.agency.kind in kinds}
+            named = self._named_of_kinds(agency.kind)
             if len(named) == 1:
                 (found,) = named.values()
                 return replace(statement, agency=replace(found, as_written=agency.as_written))
         return _placed_by_feed(statement, place) if place else \
             _placed_by_dateline(statement, self.norm)
+
+    def _named_of_kinds(self, kind: str | None) -> dict[object, Agency]:
+        """The placed local agencies of the article of a kind compatible with ``kind``."""
+        if kind not in self._named:
+            kinds = _COMPATIBLE.get(kind, {kind})
+            self._named[kind] = {agency_key(m.agency): m.agency
+                                 for m in self._local(0, len(self.norm))
+                                 if m.agency.place is not None and m.agency.kind in kinds}
+        return self._named[kind]
 
     def _remember_speakers(self, headlines: set[int]) -> None:
         """Attribute the context paragraphs before topical ones, for the speaker history."""
@@ -264,25 +305,26 @@ class _Article:
         if attr.agency is not None:
             return self._own(attr)
         inside = self._local(unit.start, unit.end)
-        before = self._titled(self._local(0, unit.start), attr)
+        before = self._titled(self._count_by(unit.start), attr) \
+            if attr.role == "official" else None
         agency = (inside[0].agency if inside else None) or \
-            (before[-1].agency if before and attr.role == "official" else None) or \
+            (before.agency if before else None) or \
             self._own_generic(agencies.generic_agency(unit.outside)) or \
             agencies.from_title(f"{attr.phrase} {attr.title or ''}", unit.outside)
         agency = placed(agency, unit.outside)
         role = attr.role if attr.role != "unknown" or agency is None else "agency"
         return replace(attr, agency=agency, role=role)
 
-    @staticmethod
-    def _titled(mentions: list[Mention], attr: Attribution) -> list[Mention]:
-        """The mentions an official's title can refer to: those of the title's kind
-        ("the county sheriff" is not the police department named before)."""
+    def _titled(self, count: int, attr: Attribution) -> Mention | None:
+        """The last local mention among the first ``count`` that an official's title can
+        refer to: one of the title's kind ("the county sheriff" is not the police
+        department named before)."""
         kind = agencies.title_kind(f"{attr.phrase} {attr.title or ''}")
         if kind in {None, "police"}:
-            return mentions
+            return self.mentions.last_local(count)
         kinds = {"city": {"city", "police"}, "sheriff": {"sheriff", "jail"},
                  "jail": {"jail", "sheriff"}}.get(kind, {kind})
-        return [m for m in mentions if m.agency.kind in kinds]
+        return self.mentions.last_local(count, [("kind", k) for k in kinds])
 
     def _own(self, attr: Attribution) -> Attribution:
         """Rule 5: in agency-voice text a generic agency of a compatible kind is the feed's."""
@@ -298,8 +340,11 @@ class _Article:
         return agency
 
     def _local(self, start: int, end: int) -> list[Mention]:
-        return [m for m in self.mentions
-                if start <= m.start and m.end <= end and not m.federal and not m.org]
+        return [m for m in self.mentions.within(start, end) if not m.federal and not m.org]
+
+    def _count_by(self, end: int) -> int:
+        """How many mentions end by ``end`` (the first ones: they never overlap)."""
+        return len(self.mentions.ending_by(end))
 
     def _split(self, unit: Unit, attr: Attribution) -> tuple[str, int, Agency | None]:
         """Cut the unit where a second named local agency's clause begins."""
