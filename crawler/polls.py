@@ -6,7 +6,11 @@ poll ends in exactly one record (success, not modified, failure), written in
 one transaction that also releases the feed's lease, and fenced on the claim
 (a worker that lost the feed's lease records nothing). A poll whose entries
 failed to store records success without the new validators, so the next poll
-fetches the whole feed again and retries them instead of getting a 304.
+fetches the whole feed again and retries them instead of getting a 304 —
+unless every failed entry was refused by the database for its data: those fail
+the same way on every refetch, so the validators are kept (the entries stay
+unseen and are retried when the feed changes) and the feed records the refusal
+(db.archive.record_refused_entries), so it does not show as `ok`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from db.archive import record_refused_entries
 from db.claims import release_feed
 from db.feeds import record_failure, record_not_modified, record_success
 from db.models import Feed, utcnow
@@ -59,6 +64,7 @@ class Poll:
     entries: int = 0
     new_articles: int = 0
     failed_entries: int = 0
+    refused: list[str] = field(default_factory=list)  # entries the database refused, why
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None
@@ -113,6 +119,10 @@ class PollTracker:
         poll.failed_entries += int(failed)
         self._maybe_succeed(poll)
 
+    def entry_refused(self, poll: Poll, error: str) -> None:
+        """The database refused an entry's data (it then finishes as failed)."""
+        poll.refused.append(error)
+
     def listed(self, poll: Poll, *, http_status: int, etag: str | None,
                last_modified: str | None, entries: int) -> None:
         """The feed document is handled and all its new entries dispatched."""
@@ -124,11 +134,13 @@ class PollTracker:
     def _maybe_succeed(self, poll: Poll) -> None:
         if poll.closed or not poll.listed or poll.pending > 0:
             return
-        keep = poll.failed_entries == 0
-        self._close(poll, record_success, http_status=poll.http_status,
+        keep = poll.failed_entries == len(poll.refused)
+        record, refused = ((record_refused_entries, {"refused": tuple(poll.refused)})
+                           if poll.refused else (record_success, {}))
+        self._close(poll, record, http_status=poll.http_status,
                     etag=poll.etag if keep else None,
                     last_modified=poll.last_modified if keep else None,
-                    entries=poll.entries, new_articles=poll.new_articles)
+                    entries=poll.entries, new_articles=poll.new_articles, **refused)
         log.info("feed polled feed=%s status=%s entries=%d new_articles=%d failed_entries=%d",
                  poll.feed.name, poll.http_status, poll.entries, poll.new_articles,
                  poll.failed_entries)
