@@ -91,10 +91,15 @@ def _not_modified(request, etag: str) -> bool:
         return False
 
 
-def _app(pages: dict):
+def _app(pages: dict, stamps, slot: int):
+    """The host's pages; `stamps[slot]`/`[slot + 1]` keep its first and last request's time."""
     from aiohttp import web
 
     async def handle(request):
+        now = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
+        if not stamps[slot]:
+            stamps[slot] = now
+        stamps[slot + 1] = now
         page = pages.get(request.path)
         if page is None:
             return web.Response(status=404, text="not found")
@@ -109,7 +114,7 @@ def _app(pages: dict):
     return app
 
 
-def _serve(root: str, hosts: list[str], ports) -> None:
+def _serve(root: str, hosts: list[str], ports, stamps, slot: int) -> None:
     """One server process: each host of its share on a free port, until terminated."""
     import socket
 
@@ -124,7 +129,7 @@ def _serve(root: str, hosts: list[str], ports) -> None:
             sock = socket.socket()
             sock.bind((host, 0))
             base = f"http://{host}:{sock.getsockname()[1]}"
-            runner = web.AppRunner(_app(_pages(files, base)), access_log=None)
+            runner = web.AppRunner(_app(_pages(files, base), stamps, slot), access_log=None)
             await runner.setup()
             await web.SockSite(runner, sock, backlog=1024).start()
             bound[host] = base
@@ -141,16 +146,31 @@ class SitePool:
         names = [f"127.0.0.{h}" for h in range(1, hosts + 1)]
         context = multiprocessing.get_context("spawn")
         ports = context.Queue()
+        count = min(processes, hosts)
+        # Per process: the time of the first and of the last request since `reset`.
+        self._stamps = context.Array("d", 2 * count, lock=False)
         self.processes = [
-            context.Process(target=_serve, args=(str(root), names[k::processes], ports),
+            context.Process(target=_serve,
+                            args=(str(root), names[k::count], ports, self._stamps, 2 * k),
                             daemon=True)
-            for k in range(min(processes, hosts))]
+            for k in range(count)]
         for proc in self.processes:
             proc.start()
         bound = {}
         for _ in self.processes:
             bound.update(ports.get(timeout=120))
         self.bases = [bound[name] for name in names]
+
+    def reset(self) -> None:
+        """Forget the requests so far: `span` then covers what comes next."""
+        for k in range(len(self._stamps)):
+            self._stamps[k] = 0.0
+
+    def span(self) -> tuple[float, float]:
+        """time.monotonic() of the first and the last request since `reset`."""
+        firsts = [self._stamps[k] for k in range(0, len(self._stamps), 2) if self._stamps[k]]
+        lasts = [self._stamps[k] for k in range(1, len(self._stamps), 2)]
+        return (min(firsts), max(lasts)) if firsts else (0.0, 0.0)
 
     def cpu_seconds(self) -> float:
         """CPU time the server processes have used so far (user + system)."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.peers.common import Archive, extract_and_judge, feed_urls, new_pool, parse_feed, warm
+from bench.peers.common import Archive, extract_and_judge, feed_urls, new_pool, parse_feed
 
 IN_FLIGHT = 64
 PER_SITE = 2
@@ -47,8 +47,6 @@ async def main(config_path: str, archive_path: str) -> int:
     archive = Archive(Path(archive_path))
     loop = asyncio.get_running_loop()
     with new_pool() as pool:
-        for _ in range(pool._max_workers):
-            pool.submit(warm)
         connector = aiohttp.TCPConnector(limit=IN_FLIGHT, limit_per_host=PER_SITE)
         timeout = aiohttp.ClientTimeout(total=60)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:

@@ -29,14 +29,8 @@ def feed_urls(config_path: Path) -> list[str]:
 
 
 def new_pool() -> ProcessPoolExecutor:
-    """Two worker processes, started as Beatwire starts its own (spawn)."""
+    """Two worker processes, started as Beatwire starts its own (spawn, at the first task)."""
     return ProcessPoolExecutor(POOL_WORKERS, mp_context=multiprocessing.get_context("spawn"))
-
-
-def warm() -> None:
-    """Import the parsers in a worker (submitted at start, while the first feeds download)."""
-    import feedparser  # noqa: F401
-    import trafilatura  # noqa: F401
 
 
 def parse_feed(body: bytes) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from bench.peers.common import Archive, extract_and_judge, feed_urls, new_pool, parse_feed, warm
+from bench.peers.common import Archive, extract_and_judge, feed_urls, new_pool, parse_feed
 from config import load_config
 from crawler.settings import scrapy_settings
 
@@ -55,8 +55,6 @@ class PeerSpider(scrapy.Spider):
         self.feeds, self.archive, self.pool = feeds, archive, pool
 
     async def start(self):
-        for _ in range(self.pool._max_workers):
-            self.pool.submit(warm)
         for url in self.feeds:
             yield scrapy.Request(url, headers=self.archive.conditional_headers(url),
                                  callback=self.parse_feed,
