@@ -13,6 +13,7 @@ that added alert rows, so delivery starts at once instead of at its next tick.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from scrapy.exceptions import DropItem
 from sqlalchemy.exc import DataError
@@ -36,10 +37,11 @@ class StoragePipeline(ContextPipeline):
         item = live_item(self.context, item)
         article, statements = storable(item.article), storable(item.statements)
         slack = self.context.config.slack
+        backfill = timedelta(seconds=self.context.config.scheduler.backfill)
         try:
             result = await self.context.db.run(
                 store, article, statements, channel=slack.channel,
-                also_reported=slack.also_reported_replies, now=utcnow())
+                also_reported=slack.also_reported_replies, now=utcnow(), backfill=backfill)
         except (DataError, UnicodeError) as exc:
             raise self._refused(item, exc) from None
         poll = self.context.polls.get(item.poll_id)
