@@ -1,6 +1,7 @@
 """cProfile of one Beatwire `run --once` cycle over the benchmark's generated site.
 
     python -m bench.profile_cycle [--feeds 300] [--entries 8] [--cycle first|304] [--top 15]
+                                  [--timer cpu|wall] [--politeness none] [--save FILE]
 
 Serves the site as bench/bench_crawl.py does, then runs the cycle in a child
 process under cProfile with every thread profiled (the reactor's, the database
@@ -17,24 +18,31 @@ import cProfile
 import io
 import os
 import pstats
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from bench.bench_crawl import HOSTS, POLITENESS, child_run, command, write_config
 from bench.site import SitePool, build_site
 
+TIMERS = {"cpu": time.thread_time, "wall": time.perf_counter}
+# Beatwire's own modules: under the checkout, not its venv and not this benchmark.
+PROJECT = "^" + re.escape(str(Path(__file__).resolve().parent.parent)) + r"/(?!\.venv/|bench/)"
 
-def profiled_cycle(config: str, out: str) -> None:
+
+def profiled_cycle(config: str, out: str, timer: str) -> None:
     """In the child: one `run --once` with every thread under cProfile; stats to `out`."""
-    profiles = [cProfile.Profile()]
+    clock = TIMERS[timer]
+    profiles = [cProfile.Profile(clock)]
 
     def start_thread_profile(*_):
         # First event of a new thread: swap this hook for a profiler of that thread's own.
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(clock)
         profiles.append(profile)
         profile.enable()
 
@@ -64,10 +72,10 @@ def profiled_cycle(config: str, out: str) -> None:
           f"threads profiled {len(profiles)}")
 
 
-def top(stats_path: str, key: str, count: int) -> str:
+def top(stats_path: str, key: str, count: int, *restrict) -> str:
     buffer = io.StringIO()
     stats = pstats.Stats(stats_path, stream=buffer)
-    stats.sort_stats(key).print_stats(count)
+    stats.sort_stats(key).print_stats(*restrict, count)
     lines = buffer.getvalue().splitlines()
     start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
     return "\n".join(lines[start:start + count + 1])
@@ -80,8 +88,10 @@ def main() -> int:
     parser.add_argument("--cycle", choices=("first", "304"), default="first")
     parser.add_argument("--politeness", choices=sorted(POLITENESS), default="default")
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--timer", choices=sorted(TIMERS), default="cpu",
+                        help="cpu: each thread's CPU time (waits cost nothing); wall: elapsed")
     parser.add_argument("--save", help="keep the merged pstats file here")
-    parser.add_argument("--child", nargs=2, metavar=("CONFIG", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         profiled_cycle(*args.child)
@@ -97,15 +107,17 @@ def main() -> int:
                 child_run(command("beatwire", config, archive), site)
             out = args.save or str(tmp / "cycle.pstats")
             proc = subprocess.run([sys.executable, "-m", "bench.profile_cycle", "--child",
-                                   str(config), out], capture_output=True, text=True,
+                                   str(config), out, args.timer], capture_output=True, text=True,
                                   env={**os.environ, "BEATWIRE_BENCH_NO_TOKEN": ""})
             if proc.returncode != 0:
                 sys.exit(proc.stderr[-3000:])
             print(f"feeds={args.feeds} entries={args.entries} cycle={args.cycle} "
-                  f"politeness={args.politeness}; {proc.stdout.strip()}")
-            for key, title in (("cumulative", "cumulative time"), ("tottime", "self time")):
-                print(f"\ntop {args.top} by {title} (all threads merged)")
-                print(top(out, key, args.top))
+                  f"politeness={args.politeness} timer={args.timer}; {proc.stdout.strip()}")
+            print(f"\ntop {args.top} of Beatwire's own functions by cumulative time "
+                  "(all threads merged)")
+            print(top(out, "cumulative", args.top, PROJECT))
+            print(f"\ntop {args.top} by self time (all threads merged, any code)")
+            print(top(out, "tottime", args.top))
         finally:
             site.close()
     return 0
