@@ -7,9 +7,11 @@ leaves a state the next round handles:
 
 A row found in `sending` (a crash or a lost response after the post may have reached
 Slack) is first looked up with `sink.find_posted`; only if it is not there is it posted
-again. Every write after the claim is fenced on our claim (`claimed_by`; a heartbeat renewing
-`claimed_until` leaves it alone), so a second worker that re-claimed an expired lease, or
-took over ours, wins and we step back.
+again. The sink is given the row's key qualified by this archive's installation id and the
+statement's fingerprint (alerts/keys.py), so the lookup finds only our own message, never
+another archive's with the same row id. Every write after the claim is fenced on our claim
+(`claimed_by`; a heartbeat renewing `claimed_until` leaves it alone), so a second worker
+that re-claimed an expired lease, or took over ours, wins and we step back.
 
 Failures: TransientError -> back to pending (or kept `sending` when the post may have
 landed) with back-off, never dropped; PermanentError -> failed, one log line, the rest go
@@ -28,7 +30,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.base import AuthError, OutgoingMessage, PermanentError, Posted, Sink, TransientError
 from alerts.blocks import render
+from alerts.keys import message_key
 from db.claims import claim_pending_alerts
+from db.installation import installation_id
 from db.models import Alert, utcnow
 
 log = logging.getLogger(__name__)
@@ -87,6 +91,7 @@ def deliver_pending(sessions: sessionmaker, sink: Sink, *, now_fn=utcnow, limit:
     """
     holding = set() if holding is None else holding
     with sessions() as session:
+        installation = installation_id(session)
         claims = [(a.id, a.claimed_by) for a in claim_pending_alerts(
             session, now=now_fn(), limit=limit, lease=lease, worker=worker)]
     holding.update(alert_id for alert_id, _ in claims)
@@ -94,7 +99,7 @@ def deliver_pending(sessions: sessionmaker, sink: Sink, *, now_fn=utcnow, limit:
     for index, (alert_id, token) in enumerate(claims):
         try:
             with sessions() as session:
-                delivery = _Delivery(session, sink, token, now_fn, lease)
+                delivery = _Delivery(session, sink, token, now_fn, lease, installation)
                 outcome = delivery.run(alert_id)
         finally:
             holding.discard(alert_id)
@@ -112,9 +117,10 @@ def deliver_pending(sessions: sessionmaker, sink: Sink, *, now_fn=utcnow, limit:
 class _Delivery:
     """One claimed alert taken to its next state; every write fenced on our lease."""
 
-    def __init__(self, session: Session, sink: Sink, token: str, now_fn, lease: timedelta):
+    def __init__(self, session: Session, sink: Sink, token: str, now_fn, lease: timedelta,
+                 installation: str):
         self.session, self.sink, self.token = session, sink, token
-        self.now_fn, self.lease = now_fn, lease
+        self.now_fn, self.lease, self.installation = now_fn, lease, installation
         self.alert: Alert | None = None
         self.auth_code = ""
 
@@ -138,7 +144,7 @@ class _Delivery:
         if problem:
             return self.fail(problem)
         try:
-            message = _message(self.alert)
+            message = _message(self.alert, self.installation)
         except Exception as exc:  # a row that cannot render now will not render later
             return self.fail(f"render_error: {type(exc).__name__}")
         try:
@@ -150,7 +156,8 @@ class _Delivery:
         alert = self.alert
         if alert.status == "sending":
             try:
-                found = self.sink.find_posted(alert.key, alert.channel, message.thread_ts)
+                found = self.sink.find_posted(message.alert_key, alert.channel,
+                                              message.thread_ts)
             except TransientError as exc:
                 return self.retry_later(exc, "sending")
             if found is not None:
@@ -212,15 +219,16 @@ def _parent_problem(alert: Alert) -> str | None:
     parent = alert.parent
     if parent is None:
         return "no_parent_alert"
-    if parent.status == "failed":
-        return "parent_failed"
+    if parent.status in ("failed", "skipped"):  # a skipped parent never gets a ts
+        return f"parent_{parent.status}"
     return None if parent.slack_ts else "wait"
 
 
-def _message(alert: Alert) -> OutgoingMessage:
+def _message(alert: Alert, installation: str) -> OutgoingMessage:
     rendered = render(alert)
     thread_ts = alert.parent.slack_ts if alert.kind == "also_reported" else None
-    return OutgoingMessage(alert.key, alert.channel, rendered.text, rendered.blocks, thread_ts)
+    return OutgoingMessage(str(message_key(alert, installation)), alert.channel, rendered.text,
+                           rendered.blocks, thread_ts)
 
 
 def _release(sessions: sessionmaker, claims: list) -> None:

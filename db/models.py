@@ -263,3 +263,15 @@ class FeedSyncState(Base):
     config_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the [[feeds]] tables
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     synced_by: Mapped[str | None] = mapped_column(String(32))  # workers.id, NULL from the CLI
+
+
+class Installation(Base):
+    """This archive's identity: one row, a random id made when the archive was created.
+
+    Alert messages carry it, so recovery never takes another archive's message for ours.
+    """
+
+    __tablename__ = "installation"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -174,6 +174,16 @@ def test_reply_waits_for_its_parent_and_fails_with_it(sessions, add_alert, load_
     assert load_alerts()[no_parent].last_error == "no_parent_alert"
 
 
+def test_reply_under_a_skipped_parent_fails_instead_of_waiting_forever(
+        sessions, add_alert, load_alerts, slack_sink, fake_slack, clock, pause):
+    """A backfilled (skipped) alert is never posted, so a reply can never get its thread."""
+    reply = add_alert(kind="also_reported", parent_alert_id=add_alert(status="skipped"))
+    assert deliver(sessions, slack_sink, clock, pause) == DeliveryReport(failed=1)
+    assert (load_alerts()[reply].status, load_alerts()[reply].last_error) == (
+        "failed", "parent_skipped")
+    assert fake_slack.posted == []
+
+
 class CrashingSink:
     """Wraps a sink; crashes (like kill -9) right before or right after the real post."""
 
@@ -289,3 +299,99 @@ def test_auth_error_after_a_maybe_delivered_attempt_keeps_sending(
     assert deliver(sessions, sink, clock, pause) == DeliveryReport(sent=1)
     assert fake_slack.posted_keys() == [row.key]
     assert row.channel == CHANNEL
+
+
+# -- keys that belong to one archive -----------------------------------------------------
+
+
+@pytest.fixture
+def one_alert_archive(tmp_path):
+    """Builder: a fresh, migrated SQLite archive holding one statement (row id 1) and its
+    alert; returns its sessionmaker."""
+    from alert_builders import alert_row
+
+    from db.engine import make_engine, make_sessionmaker
+    from db.migrate import upgrade
+
+    engines = []
+
+    def build(story: str):
+        url = f"sqlite:///{tmp_path / story}.db"
+        upgrade(url)
+        engines.append(make_engine(url))
+        sessions = make_sessionmaker(engines[-1])
+        with sessions.begin() as session:
+            statement = statement_row(url=f"https://www.latimes.com/local/{story}")
+            session.add(statement)
+            session.flush()
+            session.add(alert_row(statement, key=f"statement:{statement.id}"))
+        return sessions
+
+    yield build
+    for engine in engines:
+        engine.dispose()
+
+
+def sent_row(sessions):
+    from db.models import Alert
+
+    with sessions() as session:
+        return session.query(Alert).one()
+
+
+def refuse_post(slack):
+    slack.fail_http(500, method="chat.postMessage")
+
+
+def accept_post_then_500(slack):
+    slack.accept_then_fail(500)
+
+
+TWO_ARCHIVES = {
+    # (the second archive's first post, the other archive posts between it and recovery)
+    "500-nothing-posted-other-posted-before": (refuse_post, False),
+    "500-nothing-posted-other-posted-between": (refuse_post, True),
+    "500-after-slack-accepted-other-posted-between": (accept_post_then_500, True),
+}
+
+
+@pytest.mark.parametrize("first_post, second_goes_first", TWO_ARCHIVES.values(),
+                         ids=TWO_ARCHIVES.keys())
+def test_two_archives_in_one_channel_each_post_their_statement_once(
+        first_post, second_goes_first, one_alert_archive, slack_sink, fake_slack, clock, pause):
+    """Both archives' statement is row 1 with key statement:1; the second's first post gets
+    a 500 (maybe delivered), so its recovery reads a channel holding the other's message
+    (the newest one, when the other posts in between)."""
+    one, two = one_alert_archive("story-one"), one_alert_archive("story-two")
+    assert sent_row(one).key == sent_row(two).key == "statement:1"
+    if not second_goes_first:
+        assert deliver(one, slack_sink, clock, pause) == DeliveryReport(sent=1)
+    first_post(fake_slack)
+    assert deliver(two, slack_sink, clock, pause) == DeliveryReport(retried=1)
+    assert sent_row(two).status == "sending"
+    if second_goes_first:  # the other's message is now the newest in history
+        assert deliver(one, slack_sink, clock, pause) == DeliveryReport(sent=1)
+    clock.advance(BACKOFF_CAP.total_seconds())
+    assert deliver(two, slack_sink, clock, pause) == DeliveryReport(sent=1)
+    by_story = {story: [m for m in fake_slack.posted if story in m.text]
+                for story in ("story-one", "story-two")}
+    assert [len(by_story["story-one"]), len(by_story["story-two"])] == [1, 1]
+    assert len(fake_slack.posted) == 2
+    for sessions, story in ((one, "story-one"), (two, "story-two")):
+        row = sent_row(sessions)
+        assert (row.status, row.slack_ts) == ("sent", by_story[story][0].ts)
+
+
+def test_messages_carry_the_installation_id_and_statement_fingerprint(
+        sessions, add_alert, slack_sink, fake_slack, clock, pause):
+    from alerts.keys import statement_fingerprint
+    from db.installation import installation_id
+    from db.models import Alert
+
+    add_alert()
+    deliver(sessions, slack_sink, clock, pause)
+    with sessions() as session:
+        ours, alert = installation_id(session), session.query(Alert).one()
+        expected = {"alert_key": alert.key, "installation_id": ours,
+                    "statement_fingerprint": statement_fingerprint(alert.statement)}
+    assert len(ours) == 32 and fake_slack.posted[0].metadata["event_payload"] == expected

@@ -3,8 +3,9 @@
 Implements the methods Beatwire calls (auth.test, chat.postMessage, chat.getPermalink,
 conversations.history, conversations.replies, conversations.list), records every call,
 checks Block Kit limits like Slack does, and injects faults on demand, each for the next
-N calls: HTTP errors, 429 with Retry-After, Slack error codes, slow answers, and
-"accept then drop" (the message is posted but the connection closes without a response).
+N calls: HTTP errors, 429 with Retry-After, Slack error codes, slow answers, "accept then
+drop" (the message is posted but the connection closes without a response) and "accept then
+fail" (the message is posted, the answer is a 5xx).
 `stop()` / `start()` close and reopen the listener on the same port (connection refused).
 """
 
@@ -29,7 +30,7 @@ MAX_TEXT = 40_000
 class Fault:
     """One programmed fault, applied to the next `times` calls (of `method`, if given)."""
 
-    kind: str  # status | error | slow | drop
+    kind: str  # status | error | slow | drop | accept_fail
     times: int = 1
     method: str | None = None
     status: int = 500
@@ -123,6 +124,11 @@ class FakeSlack:
     def accept_then_drop(self, *, times: int = 1, method: str = "chat.postMessage") -> None:
         """Carry out the call, then close the connection without answering."""
         self.faults.append(Fault("drop", times, method))
+
+    def accept_then_fail(self, status: int = 500, *, times: int = 1,
+                         method: str = "chat.postMessage") -> None:
+        """Carry out the call, then answer with an HTTP error (Slack may do this on a 5xx)."""
+        self.faults.append(Fault("accept_fail", times, method, status=status))
 
     def _take_fault(self, method: str) -> Fault | None:
         with self._lock:
@@ -336,6 +342,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.kind == "drop":
             self.close_connection = True
             return
+        if fault and fault.kind == "accept_fail":
+            return self._fault_reply(fault)
         self._reply(status, headers, body)
 
     def _body(self) -> dict:
