@@ -30,7 +30,29 @@ from pathlib import Path
 from bench.bench_crawl import HOSTS, POLITENESS, child_run, command, write_config
 from bench.site import SitePool, build_site
 
-TIMERS = {"cpu": time.thread_time, "wall": time.perf_counter}
+
+def thread_cpu_clock():
+    """This thread's CPU time, read the same from any thread.
+
+    The stats of a thread still inside a call (an idle pool thread waiting for work) are
+    closed from the main thread at the end: with time.thread_time they would be charged
+    the main thread's CPU, so each thread's profiler reads its own thread's clock by id.
+    """
+    clock_id = time.pthread_getcpuclockid(threading.get_ident())
+    last = 0.0
+
+    def read() -> float:
+        nonlocal last
+        try:
+            last = time.clock_gettime(clock_id)
+        except OSError:  # the thread has ended: its time stands still
+            pass
+        return last
+
+    return read
+
+
+TIMERS = {"cpu": thread_cpu_clock, "wall": lambda: time.perf_counter}
 # Beatwire's own modules: under the checkout, not its venv and not this benchmark.
 PROJECT = "^" + re.escape(str(Path(__file__).resolve().parent.parent)) + r"/(?!\.venv/|bench/)"
 
@@ -38,11 +60,11 @@ PROJECT = "^" + re.escape(str(Path(__file__).resolve().parent.parent)) + r"/(?!\
 def profiled_cycle(config: str, out: str, timer: str) -> None:
     """In the child: one `run --once` with every thread under cProfile; stats to `out`."""
     clock = TIMERS[timer]
-    profiles = [cProfile.Profile(clock)]
+    profiles = [cProfile.Profile(clock())]
 
     def start_thread_profile(*_):
         # First event of a new thread: swap this hook for a profiler of that thread's own.
-        profile = cProfile.Profile(clock)
+        profile = cProfile.Profile(clock())
         profiles.append(profile)
         profile.enable()
 
