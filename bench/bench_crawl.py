@@ -45,6 +45,7 @@ class Cycle:
     startup: float  # start to the site's first request: interpreter, imports, model, database
     work: float  # the first request to exit: the cycle's work and its shutdown
     fetching: float  # the first request to the last
+    answers: tuple[int, int]  # the site's 200s and 304s
     peak_mib: float
     cpu_seconds: float
     server_cpu_seconds: float
@@ -90,7 +91,7 @@ def child_run(cmd: list[str], site: SitePool) -> Cycle:
     first, last = site.span()
     if not first:
         sys.exit(f"no request reached the site: {' '.join(cmd)}")
-    return Cycle(ended - started, first - started, ended - first, last - first,
+    return Cycle(ended - started, first - started, ended - first, last - first, site.answers(),
                  usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,
                  site.cpu_seconds() - server_before)
 
@@ -115,6 +116,9 @@ def run_system(system: str, tmp: Path, site: SitePool, args, run: int) -> list[C
     expected = args.feeds * args.entries
     if articles != expected or stored(system, archive)[0] != expected:
         sys.exit(f"{system}: stored {articles} articles of {expected}")
+    if again.answers != (0, args.feeds):  # the steady state: every feed unchanged, no refetch
+        sys.exit(f"{system}: the second cycle got {again.answers[0]} 200s and "
+                 f"{again.answers[1]} 304s for {args.feeds} feeds")
     print(f"  run {run} {system:8} first {first.startup:5.2f}s start-up + {first.work:6.2f}s"
           f"  304 cycle {again.startup:5.2f}s + {again.work:6.2f}s (fetching "
           f"{again.fetching:5.2f}s)  on-topic {on_topic}/"

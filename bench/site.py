@@ -91,22 +91,28 @@ def _not_modified(request, etag: str) -> bool:
         return False
 
 
+# Per server process, in a shared array: first and last request's time, 200s and 304s answered.
+FIRST, LAST, OK, NOT_MODIFIED, STAMPS = range(5)
+
+
 def _app(pages: dict, stamps, slot: int):
-    """The host's pages; `stamps[slot]`/`[slot + 1]` keep its first and last request's time."""
+    """The host's pages; `stamps[slot:slot + STAMPS]` count what its process answered."""
     from aiohttp import web
 
     async def handle(request):
         now = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
-        if not stamps[slot]:
-            stamps[slot] = now
-        stamps[slot + 1] = now
+        if not stamps[slot + FIRST]:
+            stamps[slot + FIRST] = now
+        stamps[slot + LAST] = now
         page = pages.get(request.path)
         if page is None:
             return web.Response(status=404, text="not found")
         body, kind, etag = page
         headers = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
         if _not_modified(request, etag):
+            stamps[slot + NOT_MODIFIED] += 1
             return web.Response(status=304, headers=headers)
+        stamps[slot + OK] += 1
         return web.Response(body=body, headers={**headers, "Content-Type": kind})
 
     app = web.Application()
@@ -147,11 +153,10 @@ class SitePool:
         context = multiprocessing.get_context("spawn")
         ports = context.Queue()
         count = min(processes, hosts)
-        # Per process: the time of the first and of the last request since `reset`.
-        self._stamps = context.Array("d", 2 * count, lock=False)
+        self._stamps = context.Array("d", STAMPS * count, lock=False)
         self.processes = [
             context.Process(target=_serve,
-                            args=(str(root), names[k::count], ports, self._stamps, 2 * k),
+                            args=(str(root), names[k::count], ports, self._stamps, STAMPS * k),
                             daemon=True)
             for k in range(count)]
         for proc in self.processes:
@@ -162,15 +167,21 @@ class SitePool:
         self.bases = [bound[name] for name in names]
 
     def reset(self) -> None:
-        """Forget the requests so far: `span` then covers what comes next."""
+        """Forget the requests so far: `span` and `answers` then cover what comes next."""
         for k in range(len(self._stamps)):
             self._stamps[k] = 0.0
 
+    def _column(self, field: int) -> list[float]:
+        return list(self._stamps[field::STAMPS])
+
     def span(self) -> tuple[float, float]:
         """time.monotonic() of the first and the last request since `reset`."""
-        firsts = [self._stamps[k] for k in range(0, len(self._stamps), 2) if self._stamps[k]]
-        lasts = [self._stamps[k] for k in range(1, len(self._stamps), 2)]
-        return (min(firsts), max(lasts)) if firsts else (0.0, 0.0)
+        firsts = [t for t in self._column(FIRST) if t]
+        return (min(firsts), max(self._column(LAST))) if firsts else (0.0, 0.0)
+
+    def answers(self) -> tuple[int, int]:
+        """(200s, 304s) answered since `reset`."""
+        return int(sum(self._column(OK))), int(sum(self._column(NOT_MODIFIED)))
 
     def cpu_seconds(self) -> float:
         """CPU time the server processes have used so far (user + system)."""
