@@ -60,38 +60,45 @@ PROJECT = "^" + re.escape(str(Path(__file__).resolve().parent.parent)) + r"/(?!\
 def profiled_cycle(config: str, out: str, timer: str) -> None:
     """In the child: one `run --once` with every thread under cProfile; stats to `out`."""
     clock = TIMERS[timer]
-    profiles = [cProfile.Profile(clock())]
+    profiles = [("MainThread", cProfile.Profile(clock()))]
 
     def start_thread_profile(*_):
         # First event of a new thread: swap this hook for a profiler of that thread's own.
         profile = cProfile.Profile(clock())
-        profiles.append(profile)
+        profiles.append((threading.current_thread().name, profile))
         profile.enable()
 
     import cli
 
     threading.setprofile(start_thread_profile)
-    profiles[0].enable()
+    profiles[0][1].enable()
     try:
         cli.main(["--config", config, "--log-level", "WARNING", "run", "--once"],
                  standalone_mode=False)
     except SystemExit:
         pass
     finally:
-        profiles[0].disable()
+        profiles[0][1].disable()
         threading.setprofile(None)
-    stats = pstats.Stats(profiles[0])
-    for profile in profiles[1:]:
+    stats, per_thread = None, {}
+    for name, profile in profiles:
         try:
-            stats.add(profile)
+            one = pstats.Stats(profile)
         except TypeError:  # a thread that never ran a profiled call has no stats
-            pass
+            continue
+        # Thread names end in a number per thread of a pool: one line per pool.
+        pool = re.sub(r"[-_]?\d+$", "", name.split(" ")[0]) or name
+        per_thread[pool] = per_thread.get(pool, 0.0) + one.total_tt
+        stats = one if stats is None else stats.add(one)
     stats.dump_stats(out)
     own = resource.getrusage(resource.RUSAGE_SELF)
     pool = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"main process CPU {own.ru_utime + own.ru_stime:.1f}s, "
           f"pool processes CPU {pool.ru_utime + pool.ru_stime:.1f}s, "
           f"threads profiled {len(profiles)}")
+    print("profiled time by thread: " + ", ".join(
+        f"{name} {seconds:.1f}s" for name, seconds in sorted(per_thread.items(),
+                                                            key=lambda kv: -kv[1])))
 
 
 def top(stats_path: str, key: str, count: int, *restrict) -> str:
