@@ -158,6 +158,7 @@ def configure_logging(level: str, log_format: str = "text") -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="beatwire", prog_name="beatwire")
 @click.option("--config", "config_path", envvar="BEATWIRE_CONFIG", default=None,
               help=f"Path to config.toml (env BEATWIRE_CONFIG; default ./{DEFAULT_CONFIG_PATH}).")
 @click.option("--log-level", default="INFO", show_default=True,
@@ -357,13 +358,27 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _host_patterns(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Host names as the Host check takes them: a name, '*.domain' or '*' (any host)."""
+    for value in values:
+        if not value or ("*" in value and value != "*" and not
+                         (value.startswith("*.") and "*" not in value[1:])):
+            raise click.BadParameter(f"{value!r} is not a host name, '*.domain' or '*'")
+    return values
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--allow-host", "allow_hosts", multiple=True, callback=_host_patterns,
+              metavar="NAME", help="Also answer requests for this host name (repeatable; "
+              "'*.example.org' for its subdomains). Answered already: localhost, 127.0.0.1 "
+              "and the --host address; any other Host header gets 400 (DNS rebinding).")
 @with_sessions
-def web(sessions, host: str, port: int) -> None:
-    """Serve the archive read-only in a browser: search, statements, agencies, feeds.
+def web(sessions, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
+    """Serve the archive read-only in a browser: search, statements, agencies, feeds,
+    /metrics and /healthz.
 
     Example:
 
@@ -371,9 +386,10 @@ def web(sessions, host: str, port: int) -> None:
     """
     from web.app import serve
 
-    loader = click.get_current_context().find_object(ConfigLoader)
+    config = click.get_current_context().find_object(ConfigLoader).get()
     sys.exit(serve(sessions, host=host, port=port,
-                   dead_after_failures=loader.get().scheduler.dead_after_failures))
+                   dead_after_failures=config.scheduler.dead_after_failures,
+                   health=config.health, allow_hosts=allow_hosts))
 
 
 @main.group()

@@ -294,12 +294,47 @@ class FeedConfig(_Section):
         return user, password
 
 
+def split_listen(value: str) -> tuple[str, int]:
+    """(host, port) from "HOST:PORT" or "[IPv6]:PORT"; ValueError naming the problem."""
+    host, colon, port = value.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not HOST:PORT (e.g. '127.0.0.1:9464')")
+    return host, int(port)
+
+
+class MetricsConfig(_Section):
+    # Off by default: a port is opened only when asked for (there is no login on it), and two
+    # workers on one host would fight over a fixed one. `beatwire web` serves /metrics anyway.
+    listen: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        if value.strip():
+            split_listen(value)
+        return value.strip()
+
+    def address(self) -> tuple[str, int] | None:
+        """Where the daemon serves /metrics and /healthz, or None (not at all)."""
+        return split_listen(self.listen) if self.listen else None
+
+
+class HealthConfig(_Section):
+    # /healthz fails when no enabled feed polled successfully for this long (never less than
+    # twice the shortest feed interval), or when an alert has waited this long to be posted.
+    poll_max_age: Duration = 1800
+    alert_max_wait: Duration = 600
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     slack: SlackConfig = SlackConfig()
     crawler: CrawlerConfig = CrawlerConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     detect: DetectConfig = DetectConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    health: HealthConfig = HealthConfig()
     feeds: list[FeedConfig] = []
 
     @field_validator("feeds")

@@ -62,6 +62,7 @@ class Daemon:
         self._config_mtime = _mtime(config_path)
         self.worker_id: str | None = None  # our row in the worker registry, once started
         self._alerts_in_hand: set[int] = set()  # claimed by the running delivery round
+        self.metrics_port = None  # serving /metrics and /healthz, when metrics.listen is set
 
     @property
     def lease(self) -> timedelta:
@@ -283,6 +284,15 @@ class Daemon:
 
     async def run_forever(self) -> int:
         """Run the jobs until SIGTERM/SIGINT, then stop within seconds."""
+        from web.metrics_port import MetricsPortError, serve_metrics
+
+        address = self.config.metrics.address()  # a change takes effect at restart
+        try:
+            self.metrics_port = address and serve_metrics(address, self.sessions,
+                                                          lambda: self.config.health)
+        except MetricsPortError as exc:
+            log.error("metrics.listen: %s", exc)
+            return 1
         self.jobs = jobs = self._scheduler()
         self._add_jobs(jobs)
         jobs.start()
@@ -338,6 +348,9 @@ class Daemon:
             except asyncio.TimeoutError:
                 log.warning("crawl did not stop in %.0fs; leases will expire", STOP_GRACE_SECONDS)
         self._unregister()
+        if self.metrics_port is not None:
+            self.metrics_port.shutdown()
+            self.metrics_port.server_close()
         self.engine.dispose()
 
     def _unregister(self) -> None:

@@ -36,10 +36,17 @@ def write(tmp_path, text: str):
         ("[crawler]\nautothrottle_start_delay = inf\n", "crawler.autothrottle_start_delay",
          "finite"),
         ("[crawler]\nautothrottle = 'sometimes'\n", "crawler.autothrottle", "boolean"),
+        ("[metrics]\nlisten = '9464'\n", "metrics.listen", "is not HOST:PORT"),
+        ("[metrics]\nlisten = 'localhost:65536'\n", "metrics.listen", "is not HOST:PORT"),
+        ("[metrics]\nlisten = ':9464'\n", "metrics.listen", "is not HOST:PORT"),
+        ("[health]\npoll_max_age = 'a while'\n", "health.poll_max_age", "not a duration"),
+        ("[health]\nalert_max_wait = 0\n", "health.alert_max_wait", "greater than 0"),
     ],
     ids=["ftp-url", "missing-url", "bad-interval", "html-without-selector", "duplicate-name",
          "typo-key", "api-url-not-http", "bad-cron", "threshold-range", "bool-type", "zero-tick",
-         "negative-delay", "delay-not-a-number", "infinite-start-delay", "autothrottle-not-bool"],
+         "negative-delay", "delay-not-a-number", "infinite-start-delay", "autothrottle-not-bool",
+         "metrics-listen-without-host", "metrics-port-out-of-range", "metrics-listen-empty-host",
+         "health-age-not-a-duration", "health-wait-zero"],
 )
 def test_invalid_config_names_the_key(tmp_path, text, key, problem):
     with pytest.raises(ConfigError) as err:
@@ -245,3 +252,19 @@ def test_feed_password_is_read_from_its_environment_variable_when_used(monkeypat
     monkeypatch.setenv("FEED_A_PASSWORD", "from-env")
     assert feed.credentials() == ("bob", "from-env")
     assert "from-env" not in repr(feed) + feed.model_dump_json()
+
+
+@pytest.mark.parametrize("text, address", [
+    ("", None),
+    ("[metrics]\nlisten = ''\n", None),
+    ("[metrics]\nlisten = '127.0.0.1:9464'\n", ("127.0.0.1", 9464)),
+    ("[metrics]\nlisten = ' [::1]:9464 '\n", ("::1", 9464)),
+], ids=["off-by-default", "empty-is-off", "ipv4", "ipv6-in-brackets"])
+def test_metrics_listen_address(tmp_path, text, address):
+    assert load_config(write(tmp_path, text)).metrics.address() == address
+
+
+def test_health_limits_default_and_take_durations(tmp_path):
+    assert (Config().health.poll_max_age, Config().health.alert_max_wait) == (1800, 600)
+    health = load_config(write(tmp_path, "[health]\npoll_max_age = '2h'\nalert_max_wait = 90\n")).health
+    assert (health.poll_max_age, health.alert_max_wait) == (7200, 90)

@@ -1,7 +1,8 @@
 """The read-only web app over the archive (Starlette, Jinja2 templates, served by uvicorn).
 
 Pages: `/` search (the CLI's filters, paged) with `/search.csv` and `/search.json` downloads of
-the same query, `/statements/{id}` (a statement's permanent link), `/agencies/{id}` and `/feeds`.
+the same query, `/statements/{id}` (a statement's permanent link), `/agencies/{id}` and `/feeds`;
+`/metrics` (Prometheus) and `/healthz` for operators (web/metrics.py).
 Every route is GET: nothing here writes to the archive. Scraped text reaches the browser only
 through autoescaped templates, links only when they are http(s), and every response carries a
 Content-Security-Policy that allows no script at all.
@@ -22,16 +23,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from alerts.blocks import PAST, UNNAMED, agency_name, clean, cue_text, outlet, place
+from config import HealthConfig
 from db.search import export_hits, search, search_page
 from detect.model import STANCES
 from web import pages
+from web.metrics import healthz, make_registry
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,7 @@ SECURITY_HEADERS = {
 }
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FILTERS = ("q", "agency", "state", "stance", "since")
+DEFAULT_HEALTH = HealthConfig()  # /healthz's limits when the caller gives none
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,17 @@ def feeds_view(request: Request) -> Response:
                       problems=pages.outbox_problems(session))
 
 
+def metrics_view(request: Request) -> Response:
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
+
+
+def healthz_view(request: Request) -> Response:
+    status, line = healthz(request.app.state.sessions, request.app.state.health)
+    return PlainTextResponse(line + "\n", status)
+
+
 async def http_error(request: Request, exc: HTTPException) -> Response:
     return render(request, "error.html", exc.status_code, message=exc.detail)
 
@@ -245,27 +261,53 @@ ROUTES = [
     Route("/statements/{id:int}", statement_view, methods=["GET"]),
     Route("/agencies/{id:int}", agency_view, methods=["GET"]),
     Route("/feeds", feeds_view, methods=["GET"]),
+    Route("/metrics", metrics_view, methods=["GET"]),
+    Route("/healthz", healthz_view, methods=["GET"]),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]
 
 
-def make_app(sessions: sessionmaker[Session], *, dead_after_failures: int = 10) -> Starlette:
-    """The web app over the archive that `sessions` opens."""
+def make_app(sessions: sessionmaker[Session], *, dead_after_failures: int = 10,
+             health: HealthConfig = DEFAULT_HEALTH,
+             allowed_hosts: list[str] | None = None) -> Starlette:
+    """The web app over the archive that `sessions` opens.
+
+    `allowed_hosts`: the Host headers answered (others get 400); None answers any (`serve`
+    always gives them)."""
     app = Starlette(routes=ROUTES, exception_handlers={HTTPException: http_error,
                                                        OperationalError: archive_down})
     app.state.sessions = sessions
     app.state.templates = make_templates()
     app.state.dead_after_failures = dead_after_failures
-    app.add_middleware(SecurityHeaders)
+    app.state.health = health
+    app.state.metrics = make_registry(sessions)
+    if allowed_hosts is not None:
+        # Against DNS rebinding: a page from elsewhere whose name now points here is refused.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.add_middleware(SecurityHeaders)  # outermost: the 400 above carries the headers too
     return app
 
 
+# Listening on every interface names no host: only these and the --allow-host ones are answered.
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+
+def allowed_hosts(host: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """The Host headers `beatwire web` answers: its listen host, localhost and `extra`."""
+    names = ["localhost", "127.0.0.1", "::1"]
+    if host not in WILDCARD_HOSTS:
+        names.append(host.strip("[]"))
+    return list(dict.fromkeys(name.lower() for name in [*names, *extra]))
+
+
 def serve(sessions: sessionmaker[Session], *, host: str, port: int,
-          dead_after_failures: int = 10) -> int:
+          dead_after_failures: int = 10, health: HealthConfig = DEFAULT_HEALTH,
+          allow_hosts: tuple[str, ...] = ()) -> int:
     """Serve the app with uvicorn until SIGINT/SIGTERM; the exit status (1: could not listen)."""
     import uvicorn
 
-    app = make_app(sessions, dead_after_failures=dead_after_failures)
+    app = make_app(sessions, dead_after_failures=dead_after_failures, health=health,
+                   allowed_hosts=allowed_hosts(host, allow_hosts))
     # log_config=None: uvicorn's lines go through our logging (format, level) instead of its own.
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None,
                                            server_header=False))
