@@ -8,7 +8,7 @@ from typing import Any, Callable
 from config import Config
 from crawler.database import Database
 from crawler.polls import PollTracker
-from crawler.workers import ProcessWorkers, ThreadWorkers
+from crawler.workers import DetectionWorkers, ProcessWorkers
 
 # Parsing a feed is bounded by the size cap, not by its entries; allow it more time.
 PARSE_TIMEOUT_FACTOR = 6
@@ -23,7 +23,7 @@ class CrawlContext:
     db: Database
     polls: PollTracker
     parsers: ProcessWorkers
-    detectors: ThreadWorkers
+    detectors: DetectionWorkers
     on_new_alerts: Callable[[], None] | None = None
     stopping: bool = False
 

@@ -29,7 +29,7 @@ from crawler.database import Database
 from crawler.polls import FeedSnapshot, PollTracker
 from crawler.resolver import install_resolver
 from crawler.settings import scrapy_settings
-from crawler.workers import ProcessWorkers, ThreadWorkers
+from crawler.workers import DetectionWorkers, ProcessWorkers
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def _context(config: Config, sessions, detector, on_new_alerts) -> CrawlContext:
     polls = PollTracker(db, max_backoff=lambda: holder["ctx"].config.scheduler.max_backoff)
     workers = max(1, min(4, os.cpu_count() or 2))
     context = CrawlContext(config=config, detector=detector, db=db, polls=polls,
-                           parsers=ProcessWorkers(workers), detectors=ThreadWorkers(workers),
+                           parsers=ProcessWorkers(workers), detectors=DetectionWorkers(workers),
                            on_new_alerts=on_new_alerts)
     holder["ctx"] = context
     return context

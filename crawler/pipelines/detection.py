@@ -1,8 +1,12 @@
-"""Detection: statements in the article text (detect/, in a thread, with a timeout).
+"""Detection: statements in the article text (detect/, in a worker process, with a timeout).
 
-A detection that fails or runs over its time drops the entry as failed: it
-is not archived, so the next poll (which refetches the feed) tries it again
-rather than archiving it without its statements.
+The text goes to a detection worker (crawler.workers.DetectionWorkers: each
+process holds the model) and the statements come back; nothing CPU-heavy runs
+on the event loop. A detection that runs over its time is killed with its
+worker, which is replaced; the other articles go on. A detection that fails or
+runs over drops the entry as failed, with its reason: it is not archived, so
+the next poll (which refetches the feed) tries it again rather than archiving
+it without its statements.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import replace
 from scrapy.exceptions import DropItem
 
 from crawler.pipelines import ContextPipeline, live_item
-from crawler.workers import TaskTimeout
+from crawler.workers import TaskTimeout, WorkerDied
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +29,18 @@ class DetectionPipeline(ContextPipeline):
         item = live_item(self.context, item)
         article = item.article
         detector = self.context.detector
+        timeout = self.context.extract_timeout
         try:
-            statements = await self.context.detectors.run(
-                self.context.extract_timeout, detector.find_statements, article.text,
+            statements = await self.context.detectors.find_statements(
+                timeout, detector, article.text,
                 title=article.title, agency_voice=article.agency_voice,
                 place=feed_place(self.context.config, article.feed),
                 year=article.published.year if article.published else None)
         except TaskTimeout:
-            raise DropItem(f"detection timed out url={article.url}") from None
+            raise DropItem(f"detection ran over {timeout:g}s and was killed "
+                           f"chars={len(article.text)} url={article.url}") from None
+        except WorkerDied as exc:
+            raise DropItem(f"detection failed url={article.url}: {exc}") from None
         except Exception as exc:
             log.exception("detection failed url=%s", article.url)
             raise DropItem(f"detection failed url={article.url}: {exc}") from None
