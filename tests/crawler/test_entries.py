@@ -80,6 +80,33 @@ def test_documents_without_entries_are_errors(body, content_type):
     assert listing.error.startswith("not a feed")
 
 
+def entity_feed(value: str, references: int, encoding: str = "utf-8") -> bytes:
+    """An RSS document declaring one internal entity, referenced `references` times in
+    its one item's description (issue 10's billion laughs: 3 KB x 100,000)."""
+    declared = f'<?xml version="1.0" encoding="{encoding}"?>\n'
+    return (declared + f'<!DOCTYPE rss [\n<!ENTITY e "{value}">\n]>\n<rss version="2.0">'
+            f"<channel><title>Site</title><item><guid>1</guid><title>&e; news</title>"
+            f"<description>{'&e;' * references}</description></item></channel></rss>"
+            ).encode(encoding)
+
+
+@pytest.mark.parametrize("body,title,error", [
+    pytest.param(entity_feed("Acme", 1), "Acme news", None, id="short-entity-still-expands"),
+    pytest.param(entity_feed("Acme Co", 1000), "Acme Co news", None,
+                 id="many-short-references-within-the-bound"),
+    pytest.param(entity_feed("A" * 3000, 100_000), None, "internal XML entities",
+                 id="billion-laughs-refused"),
+    pytest.param(entity_feed("A" * 3000, 100_000, "utf-16"), None, "internal XML entities",
+                 id="billion-laughs-in-utf-16-refused"),
+    pytest.param(entity_feed("B" * 400, 2_600), None, "internal XML entities",
+                 id="just-past-the-bound-refused"),
+])
+def test_internal_entities_expand_only_within_a_bound(body, title, error):
+    listing = parse_feed(body, FEED, RSS, 10, NOW)
+    assert listing.error is None if error is None else error in (listing.error or "")
+    assert [e.title for e in listing.entries] == ([title] if title else [])
+
+
 def test_bozo_feed_with_entries_is_used():
     broken = rss_feed([{"title": "ok", "guid": "1"}]).replace("</channel></rss>", "<oops>")
     listing = _parse(broken)
