@@ -258,11 +258,13 @@ def explain(loader: ConfigLoader, source: str, title: str, agency: str | None) -
 
         echo "Sheriff Ana Ruiz said deputies will not honor ICE detainers." | beatwire explain
     """
+    from crawler.text import terminal_safe
     from detect.explain import explain as explain_text
 
     text = _read_source(source)
     detector = loader.get(required=False).detect.make_detector()
-    click.echo(explain_text(detector, text, title=title, agency_voice=agency), nl=False)
+    explained = explain_text(detector, text, title=title, agency_voice=agency)
+    click.echo(terminal_safe(explained, newlines=True), nl=False)
 
 
 def _read_source(source: str) -> str:
@@ -346,10 +348,15 @@ def render_hits(hits, fmt: str) -> str:
 
 
 def _table(rows: list[dict]) -> str:
+    from crawler.text import terminal_safe
+
     if not rows:
         return "no statements found\n"
     lines = []
     for row in rows:
+        # Scraped fields on one line each, inert: the table's own newlines are the only ones.
+        row = {key: terminal_safe(value) if isinstance(value, str) else value
+               for key, value in row.items()}
         quote = row["quote"] if len(row["quote"]) <= 160 else row["quote"][:157] + "..."
         lines.append(f"{(row['published'] or '')[:10]:10}  {row['stance'] or '-':10}  "
                      f"{row['agency'] or '?'} ({row['state'] or '--'})  "
@@ -409,6 +416,7 @@ def feeds_list(sessions) -> None:
 
         beatwire feeds list
     """
+    from crawler.text import terminal_safe
     from db.feeds import feed_health
     from db.models import utcnow
 
@@ -418,11 +426,12 @@ def feeds_list(sessions) -> None:
                              dead_after_failures=config.scheduler.dead_after_failures)
     for feed in health:
         status = "DEAD" if feed.dead else feed.status
-        click.echo(f"{feed.name:30} {status:12} failures={feed.consecutive_failures:<3} "
-                   f"last_poll={_when(feed.last_polled_at)} next={_when(feed.next_poll_at)}"
-                   f"{'' if feed.enabled else ' (disabled)'}")
+        line = (f"{feed.name:30} {status:12} failures={feed.consecutive_failures:<3} "
+                f"last_poll={_when(feed.last_polled_at)} next={_when(feed.next_poll_at)}"
+                f"{'' if feed.enabled else ' (disabled)'}")
+        click.echo(terminal_safe(line))
         if feed.last_error and feed.status in ("error", "gone"):
-            click.echo(f"    last error: {feed.last_error}")
+            click.echo(terminal_safe(f"    last error: {feed.last_error}"))
     archived = {feed.name for feed in health}
     for feed in config.feeds:
         if feed.name not in archived:
@@ -450,7 +459,22 @@ def feeds_test(loader: ConfigLoader, url, kind, item_selector, agency) -> None:
     from crawler.dryrun import dry_run
 
     sys.exit(dry_run(loader.get(required=False), url, kind=kind,
-                     item_selector=item_selector, agency=agency, out=sys.stdout))
+                     item_selector=item_selector, agency=agency, out=TerminalSafe(sys.stdout)))
+
+
+class TerminalSafe:
+    """A text stream passing on only `terminal_safe` text (its writes keep their newlines)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        from crawler.text import terminal_safe
+
+        return self.stream.write(terminal_safe(text, newlines=True))
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 @feeds.command("add")
@@ -500,6 +524,7 @@ def alerts_list(sessions, status, limit) -> None:
     """
     from sqlalchemy import select
 
+    from crawler.text import terminal_safe
     from db.models import Alert
 
     query = select(Alert).order_by(Alert.id.desc()).limit(limit)
@@ -507,8 +532,9 @@ def alerts_list(sessions, status, limit) -> None:
         query = query.where(Alert.status == status)
     with sessions() as session:
         for alert in session.scalars(query):
-            click.echo(f"{alert.id:6} {alert.key:24} {alert.status:8} attempts={alert.attempts}"
-                       f" {alert.last_error or ''}".rstrip())
+            click.echo(terminal_safe(f"{alert.id:6} {alert.key:24} {alert.status:8} "
+                                     f"attempts={alert.attempts} {alert.last_error or ''}"
+                                     .rstrip()))
 
 
 @alerts.command("retry")

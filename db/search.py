@@ -34,6 +34,7 @@ EMPTY_CSV_FIELDS = ("published", "agency", "state", "stance", "speaker", "quote"
 _TOKENS = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _REGCONFIG = literal_column("'english'::regconfig")
 
 
@@ -205,7 +206,8 @@ def hit_record(hit: SearchHit) -> dict:
 
 
 def export_hits(hits: list[SearchHit], fmt: str) -> str:
-    """Hits as a JSON list (`fmt` "json") or CSV with a header ("csv"; cues as JSON lists)."""
+    """Hits as a JSON list (`fmt` "json", exact) or CSV with a header ("csv"; cues as JSON
+    lists; a cell a spreadsheet would run as a formula is prefixed, see `csv_cell`)."""
     rows = [hit_record(hit) for hit in hits]
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
@@ -213,6 +215,14 @@ def export_hits(hits: list[SearchHit], fmt: str) -> str:
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else EMPTY_CSV_FIELDS,
                             extrasaction="ignore")
     writer.writeheader()
-    writer.writerows({k: (json.dumps(list(v)) if isinstance(v, (list, tuple)) else v)
+    writer.writerows({k: csv_cell(json.dumps(list(v)) if isinstance(v, (list, tuple)) else v)
                       for k, v in row.items()} for row in rows)
     return buffer.getvalue()
+
+
+def csv_cell(value):
+    """`value` for a CSV cell a spreadsheet will not run: text beginning with = + - @, tab or
+    CR gets a leading ' (OWASP's rule against formula injection). Numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
+        return "'" + value
+    return value

@@ -341,3 +341,174 @@ def test_a_multi_line_message_is_logged_as_one_line(tmp_path, log_format):
     assert "\n" not in line and "u:***@host" in line and "pw@" not in line
     message = json.loads(line)["message"] if log_format == "json" else line
     assert "slack.chanel: unknown key | crawler.download_timeout" in message
+
+
+# --- scraped text printed inert, CSV cells never formulas ------------------------------------
+
+HOSTILE = {  # what a publisher might hide in a quote or a title, and what must not get out
+    "osc-window-title": "\x1b]0;pwned\x07",
+    "csi-clear-screen": "\x1b[2J\x1b[H",
+    "c1-csi": "\x9b2J",
+    "osc-hyperlink": "\x1b]8;;http://evil.example/\x1b\\",
+    "bidi-override": "\u202e",
+}
+RAW_CONTROLS = ("\x1b", "\x9b", "\x07", "\x9d", "\u202e")
+
+
+@pytest.fixture
+def on_a_terminal(fake_slack, tmp_path):
+    """Run `beatwire ARGS` with its stdout on a pseudo-terminal (Click strips some escape
+    sequences when stdout is not a terminal, never on one); (exit status, what it showed)."""
+    import pty
+
+    def run(config, *args: str) -> tuple[int, str]:
+        env = {**os.environ, "BEATWIRE_TEST_SLACK_TOKEN": fake_slack.token}
+        env.pop("BEATWIRE_DATABASE_URL", None)
+        shown, terminal = pty.openpty()
+        with open(tmp_path / "stderr.txt", "wb") as stderr:
+            child = subprocess.Popen(beatwire_command(config, *args), stdin=subprocess.DEVNULL,
+                                     stdout=terminal, stderr=stderr, cwd=REPO, env=env)
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(shown, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(shown)
+        code = child.wait(timeout=120)
+        return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+
+    return run
+
+
+def _one_statement(config_path, db_url, quote: str, *, title: str = "Story",
+                   speaker: str | None = "Sheriff Ada Park"):
+    """Archive one article holding one statement with this quote, under feed 'News'."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    with transaction(sessions) as session:
+        sync_feeds(session, load_config(config_path), datetime.now(timezone.utc))
+    item = ArticleItem(url="https://news.example/hostile", title=title,
+                       published=datetime(2026, 3, 1, tzinfo=timezone.utc), text=quote,
+                       feed="News", feed_id=1, entry_key="hostile")
+    statement = Statement(quote=quote, speaker=speaker, speaker_title=None,
+                          agency=Agency("Brant Police Department", "police", "Brant", "CA",
+                                        "Brant police"), stance="refuses", score=0.8,
+                          cues=("refuses: test",), kind="quote")
+    with transaction(sessions) as session:
+        store_article(session, item, [statement], channel="#x")
+    return sessions, engine
+
+
+@pytest.mark.parametrize("sequence", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_search_table_prints_scraped_text_inert_and_json_keeps_it_exact(
+        make_config, sqlite_url, beatwire, on_a_terminal, sequence):
+    config = make_config(sqlite_url, [{"name": "News", "url": "http://127.0.0.1:9/feed.xml"}])
+    quote = f"We will not honor{sequence} ICE detainers without a warrant."
+    _, engine = _one_statement(config, sqlite_url, quote, speaker=f"Ada{sequence} Park")
+    engine.dispose()
+
+    code, table = on_a_terminal(config, "search", "detainers")
+    exact = beatwire(config, "search", "detainers", "--format", "json")
+
+    assert code == 0, table
+    assert not any(c in table for c in RAW_CONTROLS), repr(table)
+    assert "We will not honor ICE detainers" in table and "Ada Park" in table
+    assert json.loads(exact.stdout)[0]["quote"] == quote
+
+
+def test_feeds_list_and_alerts_list_print_errors_inert(make_config, sqlite_url):
+    from db.models import Alert, Feed
+
+    config = make_config(sqlite_url, [{"name": "News", "url": "http://127.0.0.1:9/feed.xml"}])
+    sessions, engine = _one_statement(config, sqlite_url, "We will not honor ICE detainers.")
+    with transaction(sessions) as session:
+        feed = session.get(Feed, 1)
+        feed.status, feed.last_error = "error", "HTTP 500 \x1b]0;pwned\x07\x1b[2J\x9b2Jfrom server"
+        session.get(Alert, 1).last_error = "rejected \x1b[31mred\x1b[0m \x9d0;x\x07"
+    engine.dispose()
+
+    listed, alerts = invoke(config, "feeds", "list"), invoke(config, "alerts", "list")
+
+    assert "last error: HTTP 500 from server" in listed.output
+    assert "rejected red" in alerts.output
+    for output in (listed.output, alerts.output):
+        assert not any(c in output for c in RAW_CONTROLS), repr(output)
+
+
+def test_feeds_list_shows_a_feed_with_a_refused_entry_as_error(make_config, sqlite_url):
+    from db.archive import record_refused_entries
+
+    config = make_config(sqlite_url, [{"name": "News", "url": "http://127.0.0.1:9/feed.xml"}])
+    sessions, engine = _one_statement(config, sqlite_url, "We will not honor ICE detainers.")
+    with transaction(sessions) as session:
+        record_refused_entries(session, 1, refused=("DataError: value too long",),
+                               now=datetime.now(timezone.utc), http_status=200, etag='"e"',
+                               last_modified=None, entries=2, new_articles=1)
+    engine.dispose()
+
+    listed = invoke(config, "feeds", "list")
+
+    news = next(line for line in listed.output.splitlines() if line.startswith("News "))
+    assert news.split()[1] == "error"
+    assert "last error: 1 entry not stored: DataError: value too long" in listed.output
+
+
+FORMULAS = {
+    "equals-hyperlink": '=HYPERLINK("http://evil.example/","Click")',
+    "at-sum": "@SUM(A1:A9)",
+    "plus": "+1+1 more deputies, the chief said",
+    "minus": "-1 detainer was honored",
+    "tab": "\tWe will not honor ICE detainers",
+    "carriage-return": "\rWe will not honor ICE detainers",
+}
+
+
+@pytest.mark.parametrize("quote", list(FORMULAS.values()), ids=list(FORMULAS))
+def test_csv_cells_that_a_spreadsheet_would_run_are_prefixed_and_json_is_exact(
+        make_config, sqlite_url, quote):
+    config = make_config(sqlite_url, [{"name": "News", "url": "http://127.0.0.1:9/feed.xml"}])
+    _, engine = _one_statement(config, sqlite_url, quote, speaker=quote)
+    engine.dispose()
+
+    exported = invoke(config, "export", "--format", "csv")
+    exact = invoke(config, "export", "--format", "json")
+
+    row = next(csv.DictReader(io.StringIO(exported.output)))
+    assert row["quote"] == row["speaker"] == "'" + quote
+    assert row["agency"] == "Brant Police Department" and row["score"] == "0.8"
+    hit = json.loads(exact.output)[0]
+    assert hit["quote"] == hit["speaker"] == quote
+
+
+def test_feeds_test_prints_scraped_text_inert(make_config, sqlite_url, on_a_terminal, feed_site):
+    from servers.feed_site import rss_feed
+
+    quote = ("Sheriff Ana Ruiz said \u201cWe will not honor ICE detainers\x1b[2J without a "
+             "judicial warrant\x9b2J,\u201d at a news conference on Monday.")
+    feed_site.route("/feed.xml", rss_feed([
+        {"title": "Sheriff \x1b]0;pwned\x07on detainers\x1b[2J", "guid": "1", "summary": quote},
+    ]))
+    config = make_config(sqlite_url, [])
+
+    code, shown = on_a_terminal(config, "feeds", "test", feed_site.url("/feed.xml"))
+
+    assert code == 0, shown
+    assert "- Sheriff on detainers" in shown
+    assert "We will not honor ICE detainers without a judicial warrant" in shown
+    assert not any(c in shown for c in RAW_CONTROLS), repr(shown)
+
+
+def test_explain_prints_the_passage_inert():
+    text = "Sheriff Ana Ruiz said\x1b]0;pwned\x07 deputies will not honor ICE\x9b2J detainers.\n"
+
+    result = CliRunner().invoke(cli.main, ["explain"], input=text)
+
+    assert result.exit_code == 0, result.output
+    assert "Passage 1: Sheriff Ana Ruiz said deputies will not honor ICE detainers." in result.output
+    assert not any(c in result.output for c in RAW_CONTROLS), repr(result.output)
