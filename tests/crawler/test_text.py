@@ -6,9 +6,65 @@ import pytest
 from servers.feed_site import rss_feed
 from sqlalchemy import select
 
+from crawler.items import ArticleItem
+from crawler.text import storable, terminal_safe
 from db.models import Article, Feed, FetchLog, Statement
+from detect import Agency
+from detect import Statement as Found
 
 pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.mark.parametrize("text, stored", [
+    ("a\x00b", "ab"),
+    ("lone \ud800high and \udfffLow", "lone high and Low"),
+    ("\x1b]0;kept as written\x07 \t\r\n\u202e", "\x1b]0;kept as written\x07 \t\r\n\u202e"),
+    ("caf\u00e9 \u201cquoted\u201d \U0001f600", "caf\u00e9 \u201cquoted\u201d \U0001f600"),
+], ids=["nul", "lone-surrogates", "controls-stay-for-exact-json", "unicode-untouched"])
+def test_storable_removes_only_what_postgresql_refuses(text, stored):
+    assert storable(text) == stored
+
+
+def test_storable_reaches_every_string_of_an_item_and_its_statements():
+    item = ArticleItem(url="https://x.example/\x00a", title="T\x00", published=None,
+                       text="b\x00ody", feed="F\x00", feed_id=1, entry_key="k")
+    found = Found(quote="q\x00", speaker="s\ud800", speaker_title="t\x00",
+                  agency=Agency("n\x00", "police", "p\x00", "CA", "w\x00"), stance="refuses",
+                  score=0.5, cues=("c\x00",), kind="quote")
+
+    clean_item, (clean,) = storable(item), storable((found,))
+
+    assert (clean_item.url, clean_item.title, clean_item.text, clean_item.feed) == (
+        "https://x.example/a", "T", "body", "F")
+    assert (clean.quote, clean.speaker, clean.speaker_title, clean.cues) == ("q", "s", "t", ("c",))
+    assert (clean.agency.name, clean.agency.place, clean.agency.as_written) == ("n", "p", "w")
+    assert clean.score == 0.5 and clean_item.feed_id == 1
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("a\x1b]0;window title\x07b", "ab"),
+    ("a\x1b]8;;http://evil.example/\x1b\\link\x1b]8;;\x1b\\b", "alinkb"),
+    ("a\x1b[2J\x1b[1;31mb\x1b[0m", "ab"),
+    ("a\x9b2Jb\x9d0;t\x9cc", "abc"),
+    ("a\x1bPq#0;2;0;0;0\x1b\\b", "ab"),
+    ("a\x1bcb\x1b7c", "abc"),
+    ("a\x1b]0;never terminated\nnext", "a next"),
+    ("a\x00b\x08c\x7fd\x85e", "abcde"),
+    ("tab\there\rcr", "tab here cr"),
+    ("\u202eevil\u2066x\u2069", "evilx"),
+    ("one\ntwo", "one two"),
+    ("caf\u00e9 \u201cquote\u201d", "caf\u00e9 \u201cquote\u201d"),
+    (None, ""),
+], ids=["osc-title-bel", "osc-hyperlink-st", "csi-clear-and-colour", "c1-csi-osc",
+        "dcs-string", "two-character-escapes", "unterminated-osc-ends-at-line",
+        "c0-c1-del", "tab-cr-as-space", "bidi-overrides", "newline-joined", "unicode-kept",
+        "none"])
+def test_terminal_safe_shows_text_without_sequences_or_controls(text, shown):
+    assert terminal_safe(text) == shown
+
+
+def test_terminal_safe_keeps_the_callers_newlines_when_asked():
+    assert terminal_safe("line\x1b[2J one\nline two\n", newlines=True) == "line one\nline two\n"
 
 NUL_QUOTE = ("Sheriff Ana Ruiz said\x00 \u201cWe will not honor ICE detainers without a "
              "judicial warrant,\u201d at a news conference on Monday.")
