@@ -86,8 +86,11 @@ def redact(text: str) -> str:
 
 
 def clean_error(error: object) -> str:
-    """One short line with credentials and tokens masked: safe for logs and the database."""
-    text = redact(" ".join(str(error).split()))
+    """One short line with credentials and tokens masked: safe for logs and the database
+    (without NUL or lone surrogates, which PostgreSQL refuses: `crawler.text.storable`)."""
+    from crawler.text import storable
+
+    text = redact(" ".join(storable(str(error)).split()))
     if len(text) > MAX_ERROR_CHARS:
         text = text[: MAX_ERROR_CHARS - 1] + "…"
     return text or "unknown error"

@@ -342,6 +342,14 @@ def test_stored_error_is_cleaned(sessions, make_feed, clock):
     assert ":pw@" not in feed.last_error and len(feed.last_error) <= 300
 
 
+def test_stored_error_holds_nothing_postgresql_refuses(sessions, make_feed, clock):
+    feed_id = make_feed()
+    with sessions.begin() as session:
+        record_failure(session, feed_id, now=clock(), error="bad\x00 byte \ud800in a reason")
+    assert _feeds(sessions)["feed-1"].last_error == "bad byte in a reason"
+    assert _logs(sessions, feed_id)[0].error == "bad byte in a reason"
+
+
 # --- health ----------------------------------------------------------------------------------
 
 
