@@ -1,8 +1,8 @@
 """Runs CrawlService in a fresh process for one test (see conftest.py for why).
 
 Reads a JSON job on stdin: {"config": {...config.toml as a dict...},
-"actions": [...], "detector": "real" | "none" | "overlong_agency", "ssrf_exempt": ["127.0.0.1:PORT"],
-"only_origins": ["127.0.0.1:PORT"]}
+"actions": [...], "detector": "real" | "none" | "overlong_agency" | "hangs_on_marker",
+"ssrf_exempt": ["127.0.0.1:PORT"], "only_origins": ["127.0.0.1:PORT"]}
 and prints one line "RESULT <json>" with what each action saw. Actions:
 
     {"do": "cycle", "feeds": ["name", ...] | null, "timeout": 60}
@@ -49,9 +49,27 @@ class OverlongAgency:
                           stance="refuses", score=0.9, cues=(), kind="quote")]
 
 
+class HangsOnMarker:
+    """Never returns on a text holding HANG (a detection that runs over its time); finds
+    one statement in a text holding GOOD: for tests of a detection killed in its worker."""
+
+    def find_statements(self, text, **context):
+        from detect import Agency, Statement
+
+        if "HANG" in text:
+            time.sleep(3600)
+        if "GOOD" not in text:
+            return []
+        agency = Agency("Marlow Police Department", "police", "Marlow", None, "Marlow police")
+        return [Statement(quote=text[:80], speaker=None, speaker_title=None, agency=agency,
+                          stance="refuses", score=0.9, cues=(), kind="quote")]
+
+
 def _detector(kind: str, config):
     if kind == "none":
         return NoStatements()
+    if kind == "hangs_on_marker":
+        return HangsOnMarker()
     if kind == "overlong_agency":
         return OverlongAgency()
     from detect import Detector

@@ -1,0 +1,68 @@
+"""Hostile feeds in one cycle beside a good one: the hostile entry fails alone, with its
+reason, and the good feed's statement is stored in the same cycle (issue 10, items 1-2).
+
+Each test runs the real CrawlService in a child process (see conftest.py) against feeds
+built here and served on 127.0.0.1, then reads the database.
+"""
+
+from __future__ import annotations
+
+import pytest
+from servers.feed_site import article_page, rss_feed
+from sqlalchemy import select
+from test_entries import entity_feed
+
+from db.models import Article, Feed, Statement
+
+pytestmark = pytest.mark.timeout(300)
+
+GOOD = ("\u201cOur officers will not ask anyone about their immigration status,\u201d Port "
+        "Alder Police Chief Lena Marsh said. \u201cThat is not our job, and it never will be.\u201d")
+
+
+def _feed(session, name: str) -> Feed:
+    return session.scalar(select(Feed).where(Feed.name == name))
+
+
+def test_billion_laughs_feed_is_one_error_and_the_good_feed_is_stored(
+        feed_site, make_config, run_crawl, sessions):
+    feed_site.route("/bomb.xml", entity_feed("A" * 3000, 100_000))
+    feed_site.route("/news/chief.html", article_page("Chief on status checks",
+                                                     [GOOD, "The council meets Tuesday."]))
+    feed_site.route("/good.xml", rss_feed([{"title": "Chief on status checks", "guid": "chief",
+                                            "link": feed_site.url("/news/chief.html")}]))
+    config = make_config([{"name": "bomb", "url": feed_site.url("/bomb.xml")},
+                          {"name": "good", "url": feed_site.url("/good.xml")}])
+
+    result = run_crawl(config, [{"do": "cycle"}], detector="real")
+
+    assert result["actions"][0]["idle"], result["log"][-4000:]
+    with sessions() as session:
+        bomb, good = _feed(session, "bomb"), _feed(session, "good")
+        assert bomb.status == "error"
+        assert "internal XML entities would expand" in bomb.last_error
+        assert "\n" not in bomb.last_error
+        assert good.status == "ok"
+        statements = session.scalars(select(Statement)).all()
+        assert [s.agency.name for s in statements] == ["Port Alder Police Department"]
+        assert "immigration status" in statements[0].quote
+
+
+def test_a_detection_that_runs_over_is_killed_and_the_next_article_is_detected(
+        feed_site, make_config, run_crawl, sessions):
+    feed_site.route("/feed.xml", rss_feed([
+        {"guid": "hang", "title": "Hangs", "summary": "HANG " + GOOD},
+        {"guid": "good", "title": "Detected", "summary": "GOOD " + GOOD},
+    ]))
+    config = make_config([{"name": "News", "url": feed_site.url("/feed.xml")}],
+                         extract_timeout=2)
+
+    result = run_crawl(config, [{"do": "cycle", "timeout": 60}], detector="hangs_on_marker")
+
+    assert result["actions"][0]["idle"], result["log"][-4000:]
+    assert "detection ran over 2s and was killed" in result["log"]
+    assert "worker process replaced" in result["log"]
+    with sessions() as session:
+        assert [a.title for a in session.scalars(select(Article))] == ["Detected"]
+        (statement,) = session.scalars(select(Statement)).all()
+        assert statement.quote.startswith("GOOD")
