@@ -156,3 +156,18 @@ DATELINE = [
 def test_dateline_places_an_unplaced_agency_of_its_kind(detector, text: str, agency: str) -> None:
     passages = detector.passages(text)
     assert passages and passages[0].statements[0].agency.name == agency
+
+
+@pytest.mark.parametrize("statement_first,found", [(True, True), (False, False)],
+                         ids=["statement-before-the-cap-is-read", "text-past-the-cap-is-cut"])
+def test_text_past_max_chars_is_cut_with_a_log_line(detector, caplog, statement_first: bool,
+                                                    found: bool) -> None:
+    from detect.detector import MAX_CHARS
+
+    statement = "“We will not honor ICE detainers,” Riverton County Sheriff Al Diaz said."
+    filler = "The council met on Tuesday to discuss the library budget.\n" * (MAX_CHARS // 50)
+    text = f"{statement}\n{filler}" if statement_first else f"{filler}{statement}"
+    with caplog.at_level("WARNING", logger="detect.detector"):
+        statements = detector.find_statements(text)
+    assert bool(statements) is found
+    assert caplog.text.count("text cut before detection") == 1
