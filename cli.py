@@ -34,7 +34,9 @@ class ConfigLoader:
                 try:
                     self._config = load_config(self.path)
                 except ConfigError as exc:
-                    click.echo(f"beatwire: {exc}", err=True)
+                    # One line however many keys are bad: "FILE is invalid: a.b: why; c: why".
+                    message = str(exc).replace(":\n", ": ").replace("\n", "; ")
+                    click.echo(f"beatwire: {message}", err=True)
                     sys.exit(2)
         return self._config
 
