@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from servers.feed_site import rss_feed
 from sqlalchemy import create_engine, event, func, pool, select, text
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.exc import OperationalError
 from support import config_text, restart_postgres
 from test_scheduler import start_daemon, wait_for
@@ -435,3 +436,47 @@ def test_daemon_rides_out_database_trouble_in_one_line(kind, pg_url, feed_site, 
     assert text.count("archive unavailable") == 1, text
     assert text.count("archive available again") == 1, text
     assert "raised an exception" not in text  # APScheduler's traceback for a failing job
+
+
+def _write_through_read_only(url: str) -> None:
+    engine = make_engine(url, read_only=True, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM feeds"))
+    finally:
+        engine.dispose()
+
+
+def _nowhere(url: str) -> str:
+    """`url` moved where nothing answers: a closed port, or a folder that does not exist."""
+    if url.startswith("sqlite"):
+        return url.replace("beatwire.db", "missing/beatwire.db")
+    return url.replace("@127.0.0.1:5432/", "@127.0.0.1:1/")
+
+
+def _query(url: str, sql: str) -> None:
+    engine = make_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "fault, retry",
+    [
+        (_write_through_read_only, True),
+        (lambda url: _query(_nowhere(url), "SELECT 1"), True),
+        (lambda url: _query(url, "SELECT no_such_column FROM feeds"), False),
+        (lambda url: _query(url, "SELEC 1"), False),
+    ],
+    ids=["write-on-read-only", "server-or-file-unreachable", "unknown-column-is-a-bug",
+         "syntax-error-is-a-bug"],
+)
+def test_database_trouble_is_told_from_bugs(db_url, fault, retry):
+    """Real errors from both engines: only "away or read-only" is retried by the daemon."""
+    upgrade(db_url)
+    with pytest.raises(sqlalchemy_exc.DBAPIError) as err:
+        fault(db_url)
+    assert is_unavailable(err.value) is retry
