@@ -25,7 +25,13 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError, TimeoutError
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TimeoutError,
+)
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.urls import redact_url
@@ -119,7 +125,10 @@ def describe_error(exc: BaseException, request=None, *, timeout: float | None = 
         ((DownloadTimeoutError, TimeoutError),
          lambda: f"timed out after {timeout:g}s" if timeout else "timed out"),
         ((CannotResolveHostError, DNSLookupError), lambda: _dns(exc, request)),
-        ((DownloadConnectionRefusedError, ConnectError), lambda: "connection refused"),
+        ((DownloadConnectionRefusedError, ConnectionRefusedError), lambda: "connection refused"),
+        # No route, network unreachable, ...: Twisted's text without its preamble.
+        (ConnectError, lambda: "cannot connect: " + str(exc).removeprefix(
+            "An error occurred while connecting: ").rstrip(".")),
         (DownloadCancelledError,
          lambda: f"response over the size cap ({max_bytes} bytes)" if max_bytes else
          "download cancelled (over the size cap?)"),
