@@ -270,3 +270,20 @@ def test_scrapy_item_lines_name_feed_and_url_never_the_text():
         assert "feed=News url=https://news.example/a" in line
     assert entries[1]["level"] == logging.WARNING and "reason=detection timed out" in (
         entries[1]["msg"] % entries[1]["args"])
+
+
+def test_a_feed_robots_txt_forbids_is_one_line_and_not_fetched(feed_site, make_config, run_crawl,
+                                                                sessions):
+    feed_site.route("/robots.txt", "User-agent: *\nDisallow: /private/\n",
+                    content_type="text/plain")
+    feed_site.route("/private/feed.xml", rss_feed([{"title": "Hidden", "guid": "h1"}]))
+    config = make_config([{"name": "private", "url": feed_site.url("/private/feed.xml")}],
+                         obey_robots_txt=True)
+
+    result = run_crawl(config, [{"do": "cycle"}])
+
+    assert not feed_site.fetched("/private/feed.xml")
+    lines = _lines_about(result["log"], "private")
+    assert len(lines) == 1 and "forbidden by robots.txt" in lines[0], lines
+    with sessions() as session:
+        assert session.scalar(select(Feed.last_error)) == "forbidden by robots.txt"
