@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import subprocess
-import time
 
 import pytest
 from starlette.testclient import TestClient
 from support import REPO, beatwire_command, config_text
+from test_browser import _wait_until_up, free_port
 
 from web.app import allowed_hosts, make_app
 
@@ -67,12 +66,6 @@ def test_allowed_hosts(listen, extra, expected):
 # --- the real command ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def get(port: int, path: str, host: str) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -81,18 +74,6 @@ def get(port: int, path: str, host: str) -> tuple[int, str]:
         return response.status, response.read().decode()
     finally:
         connection.close()
-
-
-def wait_listening(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert server.poll() is None, server.communicate()[1]
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("beatwire web did not listen")
 
 
 @pytest.fixture
@@ -104,18 +85,18 @@ def web_command(tmp_path, engine, db_url):
     started = []
 
     def start(*args: str) -> int:
-        port = free_port()
-        server = subprocess.Popen(beatwire_command(config, "web", "--port", str(port), *args),
-                                  cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
-        started.append(server)
-        wait_listening(port, server)
+        port, log = free_port(), tmp_path / f"web-{len(started)}.log"
+        with open(log, "w") as out:
+            started.append(subprocess.Popen(
+                beatwire_command(config, "web", "--port", str(port), *args), cwd=REPO, env=env,
+                stdout=out, stderr=subprocess.STDOUT))
+        _wait_until_up(f"http://127.0.0.1:{port}", started[-1], log)
         return port
 
     yield start
     for server in started:
         server.terminate()
-        server.communicate(timeout=30)
+        server.wait(timeout=30)
 
 
 def test_beatwire_web_refuses_an_unknown_host_and_answers_an_allowed_one(web_command):

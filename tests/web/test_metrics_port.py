@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from test_browser import free_port
 from test_end_to_end import serve_seed
-from test_hosts import free_port
 from test_scheduler import start_daemon, wait_for
 
 pytestmark = pytest.mark.timeout(180)
