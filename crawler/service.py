@@ -37,6 +37,10 @@ STOP_SECONDS = 3.0
 # Changing these needs a new crawler: they apply at the next start.
 RESTART_ONLY = ("concurrent_requests", "concurrent_per_domain", "obey_robots_txt",
                 "allow_private_addresses")
+# Scrapy warns of a size cap or a data loss itself, and the request's errback then says it
+# again in its one line (feed=, url=, reason=): Scrapy's is left to errors only.
+SAID_BY_ERRBACKS = ("scrapy.core.downloader.handlers.http11",
+                    "scrapy.downloadermiddlewares.httpcompression")
 
 
 class CrawlService:
@@ -59,6 +63,8 @@ class CrawlService:
         from crawler.spiders.feeds import FeedSpider
 
         settings = scrapy_settings(config)
+        for name in SAID_BY_ERRBACKS:
+            logging.getLogger(name).setLevel(logging.ERROR)
         install_resolver(allow_private=settings["BEATWIRE_ALLOW_PRIVATE_ADDRESSES"],
                          timeout=settings["DNS_TIMEOUT"],
                          exempt=settings.get("BEATWIRE_SSRF_EXEMPT", ()))

@@ -91,6 +91,9 @@ def test_each_fault_fails_only_its_feed(feed_site, make_config, run_crawl, sessi
     assert "Traceback" not in result["log"] and " ERROR " not in result["log"]
     for name in EXPECTED:
         assert len(_lines_about(result["log"], name)) == 1, (name, result["log"][-4000:])
+    for path in ("/oversized.xml", "/bomb.xml"):  # Scrapy's own size-cap warning says it twice
+        lines = [line for line in result["log"].splitlines() if path in line]
+        assert len(lines) == 1 and "feed fetch failed" in lines[0], lines
     with sessions() as session:
         feeds = {f.name: f for f in session.scalars(select(Feed))}
         logs = {log.feed_id: log for log in session.scalars(select(FetchLog))}
