@@ -233,6 +233,8 @@ class Daemon:
         old, self.config = self.config, new
         if new.database != old.database:
             log.warning("database.url changed: takes effect at restart")
+        if new.metrics != old.metrics:
+            log.warning("metrics.listen changed: takes effect at restart")
         if new.detect != old.detect:
             self.detector = new.detect.make_detector()
         if new.slack != old.slack:

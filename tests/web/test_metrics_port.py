@@ -103,3 +103,24 @@ def test_a_port_in_use_stops_the_daemon_with_one_line(daemon, fake_slack):
     assert len(errors) == 1, output
     assert f"metrics.listen: cannot listen on 127.0.0.1:{port}: Address already in use" in errors[0]
     assert "Traceback" not in output
+
+
+def test_a_reload_changing_the_port_says_it_takes_effect_at_restart(make_config, db_url, caplog):
+    import asyncio
+
+    from config import load_config
+    from db.migrate import upgrade
+    from scheduler import Daemon
+
+    path = make_config(db_url, [])
+    upgrade(db_url)
+    daemon = Daemon(str(path), load_config(path))
+    with open(path, "a", encoding="utf-8") as file:
+        file.write('\n[metrics]\nlisten = "127.0.0.1:9464"\n')
+    try:
+        with caplog.at_level("WARNING", logger="beatwire.scheduler"):
+            assert asyncio.run(daemon.reload_config(force=True))
+    finally:
+        daemon.engine.dispose()
+    assert "metrics.listen changed: takes effect at restart" in caplog.messages
+    assert daemon.metrics_port is None, "nothing was opened by the reload"
