@@ -69,6 +69,11 @@ class Daemon:
         return timedelta(seconds=self.config.scheduler.lease)
 
     @property
+    def posting_grace(self) -> timedelta:
+        """How long a post a dead worker had in flight may still take to reach Slack."""
+        return timedelta(seconds=self.config.slack.timeout)
+
+    @property
     def heartbeat_seconds(self) -> float:
         return max(1.0, self.config.scheduler.lease / BEATS_PER_LEASE)
 
@@ -93,7 +98,8 @@ class Daemon:
         with transaction(self.sessions) as session:
             self.worker_id = register(session, now=self.now_fn())
             # A crashed predecessor's work is ours to take now, not when its leases run out.
-            take_over_dead(session, self.worker_id, now=self.now_fn(), lease=self.lease)
+            take_over_dead(session, self.worker_id, now=self.now_fn(), lease=self.lease,
+                           posting_grace=self.posting_grace)
         log.info("worker registered worker=%s", self.worker_id)
 
     def _sync_feeds(self) -> None:
@@ -179,7 +185,8 @@ class Daemon:
                                 "again; its claims were released worker=%s", self.worker_id)
                 renew_claims(session, self.worker_id, now=now, lease=self.lease, feeds=feeds,
                              alerts=alerts)
-                take_over_dead(session, self.worker_id, now=now, lease=self.lease)
+                take_over_dead(session, self.worker_id, now=now, lease=self.lease,
+                               posting_grace=self.posting_grace)
         except DBAPIError as exc:  # the database is away: the next beat tries again
             log.warning("heartbeat failed worker=%s error=%s", self.worker_id,
                         clean_error(exc.orig or exc))
@@ -365,7 +372,8 @@ class Daemon:
             return
         try:
             with transaction(self.sessions) as session:
-                mark_stopped(session, self.worker_id, now=self.now_fn())
+                mark_stopped(session, self.worker_id, now=self.now_fn(),
+                             posting_grace=self.posting_grace)
         except DBAPIError as exc:  # then we are found dead by the next worker that looks
             log.warning("could not mark worker stopped worker=%s error=%s", self.worker_id,
                         type(exc.orig or exc).__name__)

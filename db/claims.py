@@ -120,8 +120,17 @@ def renew_claims(session: Session, holder: str, *, now: datetime, lease: timedel
     return renewed
 
 
-def release_claims_of(session: Session, holder: str) -> dict[str, int]:
-    """Free every claim `holder` has (a dead worker's): claimable by anyone at once."""
+def release_claims_of(session: Session, holder: str, *, now: datetime,
+                      posting_grace: timedelta) -> dict[str, int]:
+    """Free every claim `holder` has (a dead worker's): claimable by anyone at once.
+
+    An alert it left `sending` may have a post still on its way to Slack: it is looked
+    for in the channel (and only then posted again) `posting_grace` from now, as after a
+    post whose answer was lost.
+    """
+    held = (Alert.claimed_by == holder, Alert.claimed_until.is_not(None))
+    session.execute(update(Alert).where(*held, Alert.status == "sending")
+                    .values(next_attempt_at=now + posting_grace))
     released = {}
     for model in CLAIMED:
         result = session.execute(

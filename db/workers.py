@@ -109,9 +109,10 @@ def heartbeat(session: Session, worker_id: str, *, now: datetime) -> bool:
     return False
 
 
-def mark_stopped(session: Session, worker_id: str, *, now: datetime) -> None:
-    """A clean exit: the worker is gone and holds nothing."""
-    release_claims_of(session, worker_id)
+def mark_stopped(session: Session, worker_id: str, *, now: datetime,
+                 posting_grace: timedelta) -> None:
+    """A clean exit: the worker is gone and holds nothing (see release_claims_of)."""
+    release_claims_of(session, worker_id, now=now, posting_grace=posting_grace)
     session.execute(update(Worker).where(Worker.id == worker_id)
                     .values(state="stopped", stopped_at=now))
 
@@ -154,9 +155,13 @@ def find_dead(session: Session, *, now: datetime, lease: timedelta,
     return [w for w in running if w.id != exclude and is_dead(w, now=now, lease=lease)]
 
 
-def take_over_dead(session: Session, worker_id: str, *, now: datetime,
-                   lease: timedelta) -> list[TakenOver]:
-    """Release every claim of every dead worker, mark them dead, prune old rows."""
+def take_over_dead(session: Session, worker_id: str, *, now: datetime, lease: timedelta,
+                   posting_grace: timedelta) -> list[TakenOver]:
+    """Release every claim of every dead worker, mark them dead, prune old rows.
+
+    `posting_grace`: how long a post the dead worker had in flight may take to land
+    (the Slack timeout); its alert is looked for in the channel only after that.
+    """
     taken = []
     for dead in find_dead(session, now=now, lease=lease, exclude=worker_id):
         # Conditional: another worker may have taken it over already.
@@ -165,7 +170,7 @@ def take_over_dead(session: Session, worker_id: str, *, now: datetime,
                                  .values(state="dead", stopped_at=now))
         if marked.rowcount != 1:
             continue
-        released = release_claims_of(session, dead.id)
+        released = release_claims_of(session, dead.id, now=now, posting_grace=posting_grace)
         taken.append(TakenOver(dead.id, dead.host, dead.pid, dead.heartbeat_at,
                                released["feeds"], released["alerts"]))
         log.warning("worker taken over: dead worker=%s host=%s pid=%d last_heartbeat=%s "

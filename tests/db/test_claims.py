@@ -17,6 +17,7 @@ from db.claims import (
 from db.models import Alert, Feed
 
 LEASE = timedelta(minutes=10)
+GRACE = timedelta(seconds=15)
 
 
 @pytest.fixture
@@ -131,7 +132,8 @@ def test_released_holders_claims_are_claimable_at_once(sessions, make_feed, make
         claim_due_feeds(session, now=clock(), limit=1, lease=LEASE, worker="live", only=[other])
         claim_pending_alerts(session, now=clock(), limit=1, lease=LEASE, worker="dead")
     with sessions.begin() as session:
-        assert release_claims_of(session, "dead") == {"feeds": 1, "alerts": 1}
+        assert release_claims_of(session, "dead", now=clock(),
+                                 posting_grace=GRACE) == {"feeds": 1, "alerts": 1}
     with sessions() as session:
         assert [f.id for f in claim_due_feeds(session, now=clock(), limit=5, lease=LEASE)] == [
             feed_id]
@@ -177,3 +179,17 @@ def test_expired_alert_lease_is_reclaimed(sessions, make_alert, clock):
         later = clock() + LEASE * 2
         assert [a.id for a in claim_pending_alerts(session, now=later, limit=1, lease=LEASE)] == [
             alert_id]
+
+
+def test_a_dead_holders_post_in_flight_is_looked_for_after_the_grace(sessions, make_alert,
+                                                                    clock):
+    """It may still land in Slack: checked for in the channel once it had time to."""
+    alert_id = make_alert("digest:s", status="sending")
+    with sessions() as session:
+        claim_pending_alerts(session, now=clock(), limit=1, lease=LEASE, worker="dead")
+    with sessions.begin() as session:
+        release_claims_of(session, "dead", now=clock(), posting_grace=GRACE)
+    with sessions() as session:
+        assert claim_pending_alerts(session, now=clock() + GRACE / 2, limit=1, lease=LEASE) == []
+        assert [a.id for a in claim_pending_alerts(session, now=clock() + GRACE, limit=1,
+                                                   lease=LEASE)] == [alert_id]

@@ -220,7 +220,7 @@ def test_poll_is_not_recorded_once_the_lease_is_lost(sessions, make_feed, clock,
         claim_due_feeds(session, now=clock(), limit=1, lease=LEASE, worker="a")
     with sessions.begin() as session:
         if lost == "taken-over":  # "a" was found dead
-            release_claims_of(session, "a")
+            release_claims_of(session, "a", now=clock(), posting_grace=timedelta(0))
     with sessions() as session:
         later = clock() + (LEASE if lost == "expired-and-reclaimed" else timedelta(0)) * 2
         claim_due_feeds(session, now=later, limit=1, lease=LEASE, worker="b", only=[feed_id])

@@ -28,6 +28,7 @@ from db.workers import (
 )
 
 LEASE = timedelta(seconds=60)
+GRACE = timedelta(seconds=15)
 
 
 @pytest.fixture
@@ -123,7 +124,8 @@ def test_dead_workers_claims_are_taken_over_at_once(sessions, add_worker, holdin
     feed_id, alert_id = holdings(dead)
     with sessions.begin() as session:
         me = register(session, now=clock())
-        [taken] = take_over_dead(session, me, now=clock(), lease=LEASE)
+        [taken] = take_over_dead(session, me, now=clock(), lease=LEASE,
+                                 posting_grace=GRACE)
     assert (taken.id, taken.feeds, taken.alerts) == ("dead", 1, 1)
     assert _state(sessions, dead) == "dead"
     # Well within the dead worker's lease: its work is claimable now.
@@ -149,7 +151,8 @@ def test_live_workers_claims_are_never_touched(sessions, add_worker, holdings, p
     feed_id, alert_id = holdings(live)
     with sessions.begin() as session:
         me = register(session, now=clock())
-        assert take_over_dead(session, me, now=clock(), lease=LEASE) == []
+        assert take_over_dead(session, me, now=clock(), lease=LEASE,
+                              posting_grace=GRACE) == []
     assert _state(sessions, live) == "running"
     assert _holder(sessions, Feed, feed_id) == _holder(sessions, Alert, alert_id) == "live"
     with sessions() as session:
@@ -159,7 +162,8 @@ def test_live_workers_claims_are_never_touched(sessions, add_worker, holdings, p
 def test_a_worker_never_takes_itself_over(sessions, clock):
     with sessions.begin() as session:
         me = register(session, now=clock() - timedelta(hours=1))
-        assert take_over_dead(session, me, now=clock(), lease=LEASE) == []
+        assert take_over_dead(session, me, now=clock(), lease=LEASE,
+                              posting_grace=GRACE) == []
     assert _state(sessions, me) == "running"
 
 
@@ -172,7 +176,8 @@ def test_heartbeat_keeps_a_worker_alive(sessions, clock):
             assert heartbeat(session, worker_id, now=clock())
     with sessions.begin() as session:
         other = register(session, now=clock())
-        assert take_over_dead(session, other, now=clock(), lease=LEASE) == []
+        assert take_over_dead(session, other, now=clock(), lease=LEASE,
+                              posting_grace=GRACE) == []
         assert [w.alive for w in list_workers(session, now=clock(), lease=LEASE)] == [True, True]
 
 
@@ -181,7 +186,8 @@ def test_worker_taken_for_dead_runs_again_with_its_claims_gone(sessions, add_wor
     stalled = add_worker("stalled", beat_age=120)
     feed_id, _ = holdings(stalled)
     with sessions.begin() as session:
-        take_over_dead(session, register(session, now=clock()), now=clock(), lease=LEASE)
+        take_over_dead(session, register(session, now=clock()), now=clock(), lease=LEASE,
+                       posting_grace=GRACE)
     with sessions.begin() as session:
         assert heartbeat(session, stalled, now=clock()) is False  # it was taken for dead
     assert _state(sessions, stalled) == "running"
@@ -193,7 +199,7 @@ def test_stopped_worker_holds_nothing(sessions, holdings, clock):
         worker_id = register(session, now=clock())
     feed_id, alert_id = holdings(worker_id)
     with sessions.begin() as session:
-        mark_stopped(session, worker_id, now=clock())
+        mark_stopped(session, worker_id, now=clock(), posting_grace=GRACE)
     assert _holder(sessions, Feed, feed_id) is _holder(sessions, Alert, alert_id) is None
     with sessions() as session:
         [info] = list_workers(session, now=clock(), lease=LEASE)
@@ -216,7 +222,8 @@ def test_long_gone_workers_are_forgotten(sessions, add_worker, clock):
     add_worker("last-week", beat_age=7 * 86400, state="stopped")
     add_worker("an-hour-ago", beat_age=3600, state="stopped")
     with sessions.begin() as session:
-        take_over_dead(session, register(session, now=clock()), now=clock(), lease=LEASE)
+        take_over_dead(session, register(session, now=clock()), now=clock(), lease=LEASE,
+                       posting_grace=GRACE)
     with sessions() as session:
         names = set(session.scalars(select(Worker.id)))
     assert "last-week" not in names and "an-hour-ago" in names
