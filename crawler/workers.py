@@ -66,6 +66,7 @@ class ProcessWorkers:
         self._waiting: deque[asyncio.Future] = deque()
         self._alive = 0  # workers started or starting
         self._all: set[_Worker] = set()
+        self._starts: set[asyncio.Task] = set()  # held: the loop keeps only weak references
         self._closed = False
 
     async def run(self, timeout: float, fn, *args):
@@ -144,7 +145,9 @@ class ProcessWorkers:
     def _start_missing(self) -> None:
         while not self._closed and self._alive < self.workers:
             self._alive += 1
-            asyncio.ensure_future(self._start_one())
+            task = asyncio.ensure_future(self._start_one())
+            self._starts.add(task)
+            task.add_done_callback(self._starts.discard)
 
     async def _start_one(self) -> None:
         worker, error = None, None
