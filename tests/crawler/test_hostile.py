@@ -66,3 +66,22 @@ def test_a_detection_that_runs_over_is_killed_and_the_next_article_is_detected(
         assert [a.title for a in session.scalars(select(Article))] == ["Detected"]
         (statement,) = session.scalars(select(Statement)).all()
         assert statement.quote.startswith("GOOD")
+        feed = _feed(session, "News")  # the failure shows, and the feed keeps its validators
+        assert feed.status == "error" and "detection ran over 2s" in feed.last_error
+        assert feed.etag is not None
+
+
+def test_an_entry_whose_detection_ran_over_is_not_retried_on_every_poll(
+        feed_site, make_config, run_crawl, sessions):
+    feed_site.route("/feed.xml", rss_feed([{"guid": "hang", "title": "Hangs",
+                                            "summary": "HANG " + GOOD}]))
+    config = make_config([{"name": "News", "url": feed_site.url("/feed.xml")}],
+                         extract_timeout=2)
+
+    result = run_crawl(config, [{"do": "cycle", "timeout": 60}, {"do": "cycle", "timeout": 60}],
+                       detector="hangs_on_marker")
+
+    assert [a["idle"] for a in result["actions"]] == [True, True], result["log"][-4000:]
+    first, second = feed_site.requests_for("/feed.xml")
+    assert second.header("If-None-Match") is not None  # a 304, not the whole feed again
+    assert result["log"].count("detection ran over 2s and was killed") == 1
