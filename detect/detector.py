@@ -1,4 +1,5 @@
-"""The detector: text in, statements out. Pure: no I/O besides package data.
+"""The detector: text in, statements out. Pure: no I/O besides package data (and the one
+log line of rule 0).
 
 Evaluation order for one article:
 
