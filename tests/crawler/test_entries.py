@@ -80,13 +80,13 @@ def test_documents_without_entries_are_errors(body, content_type):
     assert listing.error.startswith("not a feed")
 
 
-def entity_feed(value: str, references: int, encoding: str = "utf-8") -> bytes:
+def entity_feed(value: str, references: int, encoding: str = "utf-8", ref: str = "&e;") -> bytes:
     """An RSS document declaring one internal entity, referenced `references` times in
     its one item's description (issue 10's billion laughs: 3 KB x 100,000)."""
     declared = f'<?xml version="1.0" encoding="{encoding}"?>\n'
     return (declared + f'<!DOCTYPE rss [\n<!ENTITY e "{value}">\n]>\n<rss version="2.0">'
             f"<channel><title>Site</title><item><guid>1</guid><title>&e; news</title>"
-            f"<description>{'&e;' * references}</description></item></channel></rss>"
+            f"<description>{ref * references}</description></item></channel></rss>"
             ).encode(encoding)
 
 
@@ -100,6 +100,8 @@ def entity_feed(value: str, references: int, encoding: str = "utf-8") -> bytes:
                  id="billion-laughs-in-utf-16-refused"),
     pytest.param(entity_feed("B" * 400, 2_600), None, "internal XML entities",
                  id="just-past-the-bound-refused"),
+    pytest.param(entity_feed("A" * 3000, 100_000, ref="&e "), None, "internal XML entities",
+                 id="references-without-semicolons-counted"),
 ])
 def test_internal_entities_expand_only_within_a_bound(body, title, error):
     listing = parse_feed(body, FEED, RSS, 10, NOW)
