@@ -15,8 +15,9 @@ input. Rules:
    one: tasks on the other workers go on. A replacement starts on demand. The
    caller gets TaskTimeout.
 4. A worker that dies under its task (killed, crashed) is replaced the same
-   way and the caller gets WorkerDied; an exception the task raises comes
-   back to the caller as it is.
+   way and the caller gets WorkerDied; one that died while idle is replaced
+   and the task goes to another (it never started). An exception the task
+   raises comes back to the caller as it is.
 
 `DetectionWorkers` are such processes that each hold the detection model and
 run `Detector.find_statements` for the pipeline.
@@ -71,13 +72,8 @@ class ProcessWorkers:
 
     async def run(self, timeout: float, fn, *args):
         """`fn(*args)` in a worker process; TaskTimeout after `timeout` seconds of work."""
-        worker = await self._take()
         name = getattr(fn, "__name__", repr(fn))
-        try:
-            worker.send((fn, args))
-        except Exception:  # not picklable: nothing reached the worker
-            self._give_back(worker)
-            raise
+        worker = await self._handed(fn, args)
         try:
             status, value = await worker.receive(timeout)
         except asyncio.TimeoutError:
@@ -93,6 +89,20 @@ class ProcessWorkers:
         if status == "error":
             raise value
         return value
+
+    async def _handed(self, fn, args: tuple) -> _Worker:
+        """A worker that has been sent the task (one that died while idle is replaced:
+        the task never reached it)."""
+        while True:
+            worker = await self._take()
+            try:
+                worker.send((fn, args))
+                return worker
+            except OSError:
+                self._discard(worker, "a worker process died between tasks")
+            except Exception:  # not picklable: nothing reached the worker
+                self._give_back(worker)
+                raise
 
     def close(self) -> None:
         """Stop at once: running tasks are abandoned, every worker is killed."""

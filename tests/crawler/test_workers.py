@@ -98,6 +98,20 @@ def test_a_failing_task_fails_alone(fn, args, error):
     asyncio.run(go())
 
 
+def test_a_worker_killed_while_idle_is_replaced_and_the_task_still_runs():
+    async def go():
+        workers = ProcessWorkers(1)
+        try:
+            pid, _ = await workers.run(20, _starts)
+            os.kill(pid, 9)
+            time.sleep(0.2)
+            assert (await workers.run(20, _starts))[0] != pid
+        finally:
+            workers.close()
+
+    asyncio.run(go())
+
+
 def test_an_initializer_that_fails_is_one_clear_error():
     async def go():
         workers = ProcessWorkers(1, initializer=operator.truediv, initargs=(1, 0))
