@@ -42,6 +42,9 @@ def make_engine(url: str, *, read_only: bool = False, must_exist: bool = False,
                 **kwargs) -> Engine:
     """An engine for `url`: SQLite gets WAL, a busy timeout and foreign keys.
 
+    Both hide SQL parameters from error messages: they hold scraped text (and could hold
+    secrets), and an error message ends up in logs and in `feeds.last_error`.
+
     `read_only` opens SQLite files with mode=ro and PostgreSQL sessions READ ONLY, so a
     reading command can never create or change an archive. `must_exist` opens SQLite files
     with mode=rw: a file deleted under a running daemon is an error, not a new empty archive.
@@ -53,14 +56,14 @@ def make_engine(url: str, *, read_only: bool = False, must_exist: bool = False,
             target = URL.create("sqlite", database="file:" + quote(str(path.absolute())),
                                 query={"mode": "ro" if read_only else "rw", "uri": "true"})
         timeout = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        engine = create_engine(target, connect_args=timeout, **kwargs)
+        engine = create_engine(target, connect_args=timeout, hide_parameters=True, **kwargs)
         event.listen(engine, "connect", _sqlite_reader_pragmas if read_only else _sqlite_pragmas)
         return engine
     if "connect_timeout" not in make_url(url).query:
         connect_args = kwargs.pop("connect_args", {})
         kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **connect_args}
     # pool_pre_ping: a restarted PostgreSQL leaves dead pooled connections behind.
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
     if read_only:
         event.listen(engine, "connect", _postgres_read_only)
     return engine

@@ -480,3 +480,38 @@ def test_database_trouble_is_told_from_bugs(db_url, fault, retry):
     with pytest.raises(sqlalchemy_exc.DBAPIError) as err:
         fault(db_url)
     assert is_unavailable(err.value) is retry
+
+
+SECRET = "scraped-text-or-a-secret-4d1f"
+
+
+def _too_long_feed_name(session) -> None:
+    session.add(Feed(name=SECRET * 10, url="https://x.example/rss", interval_seconds=900))
+
+
+def _duplicate_feed_name(session) -> None:
+    session.add(Feed(name=SECRET, url="https://x.example/a", interval_seconds=900))
+    session.flush()
+    session.add(Feed(name=SECRET, url="https://x.example/b", interval_seconds=900))
+
+
+@pytest.mark.parametrize(
+    "write, error, engines",
+    [
+        (_too_long_feed_name, sqlalchemy_exc.DataError, ("postgresql",)),  # SQLite: no limit
+        (_duplicate_feed_name, sqlalchemy_exc.IntegrityError, ("sqlite", "postgresql")),
+    ],
+    ids=["data-error-holds-no-parameter", "integrity-error-holds-no-parameter"],
+)
+def test_sql_parameters_never_reach_error_messages(sessions, engine, write, error, engines):
+    """An error's message is logged and stored: the statement's values (scraped text, maybe
+    a secret) must not be in what SQLAlchemy adds to it, on either engine. (PostgreSQL's own
+    DETAIL of a unique violation names the key: that is the server's line, not ours.)"""
+    if engine.dialect.name not in engines:
+        pytest.skip(f"{engine.dialect.name} raises no such error")
+    with pytest.raises(error) as err:
+        with sessions.begin() as session:
+            write(session)
+    _, sql, added = str(err.value).partition("[SQL:")
+    assert sql and SECRET not in added
+    assert "hidden due to hide_parameters" in added
