@@ -275,3 +275,28 @@ class Installation(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Review(Base):
+    """A reviewer's verdict on a statement, from a button on its Slack alert.
+
+    verdict: correct | not_relevant | wrong_stance (with `stance`, the right one) |
+    wrong_speaker (speaker or agency wrong). The latest review of a statement is its label
+    (`beatwire labels export`). `request_digest` is the Slack request signature: unique, so
+    a replayed request is refused by any web process, across restarts.
+    """
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[str] = mapped_column(String(50))  # Slack user id
+    reviewer_name: Mapped[str] = mapped_column(Text)  # as Slack gave it: display it escaped
+    verdict: Mapped[str] = mapped_column(String(20))
+    stance: Mapped[str | None] = mapped_column(String(12))
+    request_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    statement: Mapped[Statement] = relationship()
