@@ -11,8 +11,8 @@ as long as the service: a stopped reactor cannot restart, so there is never a
 CrawlerProcess per tick. Reloads: the live config is read per poll and per
 request (entries per feed, article age, timeouts, size cap, User-Agent, Slack
 channel, back-off cap) and a new detector is used for the next item; the
-crawler-wide settings CONCURRENT_REQUESTS(_PER_DOMAIN), ROBOTSTXT_OBEY and
-allow_private_addresses take effect at the next start.
+crawler-wide settings in RESTART_ONLY (concurrency, robots.txt, private addresses,
+download delay and AutoThrottle) take effect at the next start.
 """
 
 from __future__ import annotations
@@ -34,9 +34,11 @@ from crawler.workers import DetectionWorkers, ProcessWorkers
 log = logging.getLogger(__name__)
 
 STOP_SECONDS = 3.0
-# Changing these needs a new crawler: they apply at the next start.
+# Changing these needs a new crawler: they apply at the next start (crawler/settings.py
+# reads them into Scrapy's settings once; a reload changing one says so).
 RESTART_ONLY = ("concurrent_requests", "concurrent_per_domain", "obey_robots_txt",
-                "allow_private_addresses")
+                "allow_private_addresses", "download_delay", "autothrottle",
+                "autothrottle_start_delay")
 # Scrapy warns of a size cap or a data loss itself, and the request's errback then says it
 # again in its one line (feed=, url=, reason=): Scrapy's is left to errors only.
 SAID_BY_ERRBACKS = ("scrapy.core.downloader.handlers.http11",

@@ -325,3 +325,25 @@ def test_update_config_applies_to_the_next_poll(feed_site, make_config, run_craw
         logs = {f.name: _logs(session, f.name)[-1].new_articles
                 for f in session.scalars(select(Feed))}
         assert logs == {"first": 1, "second": 3, "third": 2}
+
+
+# A reload, one change at a time -> the keys its one line names (None: no line).
+RELOADS = [
+    ({"download_delay": 1.5}, "download_delay"),
+    ({"download_delay": 1.5, "autothrottle": False}, "autothrottle"),
+    ({"download_delay": 1.5, "autothrottle": False, "autothrottle_start_delay": 2},
+     "autothrottle_start_delay"),
+    ({"download_delay": 1.5, "autothrottle": False, "autothrottle_start_delay": 2,
+      "max_entries_per_feed": 3}, None),  # read per poll: applies at once, nothing to say
+]
+
+
+def test_a_reload_says_which_crawler_settings_wait_for_a_restart(make_config, run_crawl):
+    actions = [{"do": "reconfigure", "config": make_config([], **changes)}
+               for changes, _ in RELOADS]
+
+    result = run_crawl(make_config([]), actions)
+
+    said = [line.rpartition("keys=")[2] for line in result["log"].splitlines()
+            if "take effect at restart" in line]
+    assert said == [keys for _, keys in RELOADS if keys], result["log"][-3000:]
