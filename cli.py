@@ -105,30 +105,31 @@ QUIET_BELOW_DEBUG = ("apscheduler", "scrapy", "alembic", "twisted", "trafilatura
 
 # Line breaks of every kind str.splitlines() knows, with the blanks around them.
 _LINE_BREAKS = re.compile(r"\s*(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029])\s*")
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 # LogRecord's own attributes: anything else on a record came from `extra=`.
 _RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
 class LineFormatter(logging.Formatter):
-    """One line per message: line breaks folded to " | ", control characters escaped,
+    """One line per message: line breaks folded to " | ", escape sequences and control
+    characters removed (scraped text in a message stays inert on the operator's terminal),
     URL passwords masked. A bug's traceback follows on its own lines."""
 
     @staticmethod
     def one_line(text: str) -> str:
+        from crawler.text import terminal_safe
         from crawler.urls import redact_url
 
-        folded = _LINE_BREAKS.sub(" | ", text.strip())
-        return redact_url(_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", folded))
+        return redact_url(terminal_safe(_LINE_BREAKS.sub(" | ", text.strip())))
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = self.one_line(record.message)
         return super().formatMessage(record)
 
     def formatException(self, ei) -> str:
+        from crawler.text import terminal_safe
         from crawler.urls import redact_url
 
-        return redact_url(super().formatException(ei))
+        return redact_url(terminal_safe(super().formatException(ei), newlines=True))
 
 
 class JsonFormatter(LineFormatter):

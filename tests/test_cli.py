@@ -358,6 +358,21 @@ HOSTILE = {  # what a publisher might hide in a quote or a title, and what must 
 RAW_CONTROLS = ("\x1b", "\x9b", "\x07", "\x9d", "\u202e")
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
+@pytest.mark.parametrize("sequence", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_scraped_text_in_a_log_line_is_inert(sequence, log_format):
+    record = logging.LogRecord("crawler", logging.INFO, __file__, 1, "feed is malformed but "
+                               "usable feed=%s warning=%s", (f"News{sequence}", "bad"), None)
+    formatter = (cli.JsonFormatter() if log_format == "json" else
+                 cli.LineFormatter("%(levelname)s %(name)s %(message)s"))
+
+    line = formatter.format(record)
+
+    message = json.loads(line)["message"] if log_format == "json" else line
+    assert not [c for c in RAW_CONTROLS if c in message]
+    assert "feed=News warning=bad" in message  # the sequence gone whole, not half escaped
+
+
 @pytest.fixture
 def on_a_terminal(fake_slack, tmp_path):
     """Run `beatwire ARGS` with its stdout on a pseudo-terminal (Click strips some escape
