@@ -31,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from config import Config, FeedConfig
+from crawler.urls import redact_url  # stdlib only: the one place URL userinfo is masked
 from db.claims import held_by
 from db.locks import cluster_lock
 from db.models import Feed, FeedSyncState, FetchLog
@@ -40,9 +41,9 @@ log = logging.getLogger(__name__)
 MAX_ERROR_CHARS = 300
 # A hostile or broken Retry-After must not push a feed into the far future (or overflow).
 MAX_RETRY_AFTER = timedelta(days=7)
-# userinfo in URLs, secret-looking query parameters, Slack/Bearer tokens.
+# Beyond URL userinfo (crawler.urls.redact_url): secret-looking query parameters,
+# Slack/Bearer tokens.
 _SECRETS = (
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]*@"), r"\1***@"),
     (re.compile(r"(?i)([?&](?:[a-z_]*token|key|api_key|apikey|secret|password|passwd|sig|"
                 r"signature|auth|access_token)=)[^&\s#]*"), r"\1***"),
     (re.compile(r"(?i)\b(bearer|basic)\s+[a-z0-9._~+/=-]+"), r"\1 ***"),
@@ -79,7 +80,9 @@ class FeedHealth:
 
 
 def redact(text: str) -> str:
-    """`text` with URL credentials, secret query parameters and tokens masked."""
+    """`text` with URL credentials (as `redact_url` masks them everywhere), secret query
+    parameters and tokens masked."""
+    text = redact_url(text)
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text

@@ -324,9 +324,18 @@ def test_success_after_failures_resets_count(sessions, make_feed, clock):
     ("404 for https://x.example/rss?token=s3cr3t&page=2", "s3cr3t"),
     ("401 Authorization: Bearer abc.def.ghi", "abc.def.ghi"),
     ("slack said xoxb-1234-5678-abcdef", "xoxb-1234"),
-], ids=["userinfo", "query-token", "bearer", "slack-token"])
+    ("GET https://t0ken9@feeds.example/rss failed", "t0ken9"),
+    ("GET https://user:p@ss-w0rd@feeds.example/rss failed", "ss-w0rd"),
+], ids=["userinfo", "query-token", "bearer", "slack-token", "token-as-user-name",
+        "at-sign-in-password"])
 def test_errors_never_keep_secrets(raw, absent):
     assert absent not in clean_error(raw)
+
+
+def test_errors_mask_urls_as_everywhere_else():
+    """The user name stays (who was it?), the password goes, as in every log line."""
+    assert clean_error("GET https://bob:hunter2@feeds.example/rss") == (
+        "GET https://bob:***@feeds.example/rss")
 
 
 def test_errors_are_one_short_line():
