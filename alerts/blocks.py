@@ -11,6 +11,10 @@ Links are built only here (`link`): http(s) only, the URL percent-encoded so `|`
 and spaces cannot end it early. Block Kit limits (header 150, section 3,000, 10 context
 elements, 50 blocks) hold for any input; the source link gets its own block so no
 amount of text can cut it.
+
+A statement alert ends with review buttons (`review_actions`): each value names the statement
+and this archive's installation id, so the web app refuses a click on another archive's
+message. Once reviewed, the message is re-rendered with a context line instead (`reviewed`).
 """
 
 from __future__ import annotations
@@ -215,8 +219,79 @@ def statement_text(statement) -> str:
     return f"{head}: “{inert(statement.quote, max(room, 20))}”{tail}"
 
 
-def render_statement(alert) -> Rendered:
-    return Rendered(statement_text(alert.statement), statement_blocks(alert.statement))
+def render_statement(alert, installation: str | None = None) -> Rendered:
+    """The alert, with review buttons when the installation is known (the outbox knows it)."""
+    statement = alert.statement
+    buttons = [review_actions(statement, installation)] if installation else []
+    return Rendered(statement_text(statement), statement_blocks(statement) + buttons)
+
+
+# -- review buttons ----------------------------------------------------------------------
+
+REVIEW_BLOCK = "beatwire_review"
+# action_id -> verdict; the wrong-stance one is a select of the other stances.
+REVIEW_ACTIONS = {"review_correct": "correct", "review_not_relevant": "not_relevant",
+                  "review_wrong_stance": "wrong_stance", "review_wrong_speaker": "wrong_speaker"}
+VERDICT_LABELS = {"correct": "correct", "not_relevant": "not relevant",
+                  "wrong_stance": "wrong stance", "wrong_speaker": "wrong speaker or agency"}
+STANCE_CHOICES = tuple(PAST)  # refuses, cooperates, mixed: the select's order
+_REVIEW_VALUE = re.compile(r"^(\d{1,10})@([0-9A-Za-z]{1,64})(?:/([a-z]{1,12}))?$")
+
+
+@dataclass(frozen=True)
+class ReviewValue:
+    """What a review button carries: the statement, the archive, and a chosen stance."""
+
+    statement_id: int
+    installation_id: str
+    stance: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.statement_id}@{self.installation_id}"
+        return text + (f"/{self.stance}" if self.stance else "")
+
+    @classmethod
+    def parse(cls, text: object) -> ReviewValue | None:
+        """The value `str()` wrote, or None for anything else (a stance must be a stance)."""
+        found = _REVIEW_VALUE.match(text) if isinstance(text, str) else None
+        if found is None or (found[3] and found[3] not in STANCE_CHOICES):
+            return None
+        return cls(int(found[1]), found[2], found[3])
+
+
+def verdict_label(verdict: str, stance: str | None = None) -> str:
+    """"not relevant", "wrong stance (should be cooperates)", ..."""
+    label = VERDICT_LABELS.get(verdict, verdict)
+    return f"{label} (should be {stance})" if stance else label
+
+
+def _button(label: str, action_id: str, value: ReviewValue, style: str | None = None) -> dict:
+    button = {"type": "button", "action_id": action_id, "value": str(value),
+              "text": {"type": "plain_text", "text": label, "emoji": False}}
+    return {**button, "style": style} if style else button
+
+
+def review_actions(statement, installation: str) -> dict:
+    """Correct, Not relevant, Wrong stance (a choice of the others), Wrong speaker or agency."""
+    value = ReviewValue(statement.id, installation)
+    options = [{"text": {"type": "plain_text", "text": stance, "emoji": False},
+                "value": str(ReviewValue(statement.id, installation, stance))}
+               for stance in STANCE_CHOICES if stance != statement.stance]
+    return {"type": "actions", "block_id": REVIEW_BLOCK, "elements": [
+        _button("Correct", "review_correct", value, "primary"),
+        _button("Not relevant", "review_not_relevant", value),
+        {"type": "static_select", "action_id": "review_wrong_stance", "options": options,
+         "placeholder": {"type": "plain_text", "text": "Wrong stance", "emoji": False}},
+        _button("Wrong speaker or agency", "review_wrong_speaker", value),
+    ]}
+
+
+def reviewed(statement, review) -> Rendered:
+    """The alert once reviewed: its blocks, and who said what in place of the buttons."""
+    when = review.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    line = (f":white_check_mark: Reviewed by *{inert(review.reviewer_name, FIELD_MAX)}*: "
+            f"{verdict_label(review.verdict, review.stance)} · {when}")
+    return Rendered(statement_text(statement), statement_blocks(statement) + [context(line)])
 
 
 def render_also_reported(alert) -> Rendered:
@@ -270,6 +345,9 @@ RENDERERS = {
 }
 
 
-def render(alert) -> Rendered:
-    """The message for an outbox row, by its kind."""
+def render(alert, installation: str | None = None) -> Rendered:
+    """The message for an outbox row, by its kind (statement alerts of a known
+    `installation` carry review buttons)."""
+    if alert.kind == "statement":
+        return render_statement(alert, installation)
     return RENDERERS[alert.kind](alert)

@@ -225,7 +225,7 @@ def _parent_problem(alert: Alert) -> str | None:
 
 
 def _message(alert: Alert, installation: str) -> OutgoingMessage:
-    rendered = render(alert)
+    rendered = render(alert, installation)  # its review buttons name this archive
     thread_ts = alert.parent.slack_ts if alert.kind == "also_reported" else None
     return OutgoingMessage(str(message_key(alert, installation)), alert.channel, rendered.text,
                            rendered.blocks, thread_ts)

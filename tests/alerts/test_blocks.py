@@ -194,3 +194,68 @@ def test_digest_stays_within_fifty_blocks(n, shown, more):
 def test_unnamed_speaker_says_how_the_statement_was_made(kind, expected):
     statement = statement_row(speaker=None, speaker_title=None, kind=kind)
     assert f"*Speaker:* *{expected}*" in blocks.details(statement)
+
+
+# --- review buttons --------------------------------------------------------------------------
+
+INSTALLATION = "0123456789abcdef0123456789abcdef"
+
+
+def review_block(statement) -> dict:
+    rendered = blocks.render(alert_row(statement), INSTALLATION)
+    assert_limits(rendered)
+    found = [b for b in rendered.blocks if b["type"] == "actions"]
+    assert len(found) == 1 and rendered.blocks[-1] is found[0]
+    return found[0]
+
+
+@pytest.mark.parametrize("stance, choices", [
+    ("refuses", ["cooperates", "mixed"]),
+    ("cooperates", ["refuses", "mixed"]),
+    ("mixed", ["refuses", "cooperates"]),
+    (None, ["refuses", "cooperates", "mixed"]),
+], ids=["refuses", "cooperates", "mixed", "unclear-offers-all-three"])
+def test_a_statement_alert_carries_the_four_review_actions(stance, choices):
+    statement = statement_row(stance=stance, id=41)
+    elements = review_block(statement)["elements"]
+    assert [e["action_id"] for e in elements] == list(blocks.REVIEW_ACTIONS)
+    assert [e.get("text", e.get("placeholder"))["text"] for e in elements] == [
+        "Correct", "Not relevant", "Wrong stance", "Wrong speaker or agency"]
+    for button in (elements[0], elements[1], elements[3]):
+        assert blocks.ReviewValue.parse(button["value"]) == blocks.ReviewValue(41, INSTALLATION)
+    options = [blocks.ReviewValue.parse(o["value"]) for o in elements[2]["options"]]
+    assert options == [blocks.ReviewValue(41, INSTALLATION, s) for s in choices]
+
+
+@pytest.mark.parametrize("kind, installation", [
+    ("statement", None),
+    ("also_reported", INSTALLATION),
+], ids=["installation-unknown", "thread-reply"])
+def test_no_review_buttons_without_an_installation_or_on_replies(kind, installation):
+    rendered = blocks.render(alert_row(statement_row(id=7), kind=kind), installation)
+    assert not [b for b in rendered.blocks if b["type"] == "actions"]
+
+
+@pytest.mark.parametrize("value", [
+    "12", "12@", "@abc", "x@abc", "12@abc/unclear", "12@ab-c", "12@abc/refuses/x", None, 12,
+    "1" * 11 + "@abc",
+], ids=["no-installation", "empty-installation", "no-statement", "statement-not-a-number",
+        "not-a-stance", "installation-not-alnum", "trailing", "none", "not-a-string",
+        "statement-too-long"])
+def test_a_review_value_not_ours_does_not_parse(value):
+    assert blocks.ReviewValue.parse(value) is None
+
+
+def test_a_reviewed_alert_names_the_reviewer_inert_in_place_of_the_buttons():
+    from datetime import datetime, timezone
+
+    from db.models import Review
+
+    review = Review(reviewer_id="U1", reviewer_name="<!channel> *Ana*", verdict="wrong_stance",
+                    stance="mixed", created_at=datetime(2026, 12, 1, 13, 5, tzinfo=timezone.utc))
+    rendered = blocks.reviewed(statement_row(id=3), review)
+    assert not [b for b in rendered.blocks if b["type"] == "actions"]
+    last = rendered.blocks[-1]["elements"][0]["text"]
+    assert last == (":white_check_mark: Reviewed by *&lt;!channel&gt; ∗Ana∗*: "
+                    "wrong stance (should be mixed) · 2026-12-01 13:05 UTC")
+    assert_limits(rendered)
