@@ -487,26 +487,184 @@ class TerminalSafe:
 @click.option("--agency", help="The feed is this agency's own voice.")
 @click.option("--interval", help='Seconds or a duration like "15m".')
 @click.option("--item-selector", help="CSS selector for article links (kind html).")
+@click.option("--username", help="HTTP basic auth user, sent to the feed's own site only.")
+@click.option("--password-env", metavar="VAR",
+              help="Environment variable holding the basic auth password (never the file).")
 @click.pass_obj
-def feeds_add(loader: ConfigLoader, name, url, kind, agency, interval, item_selector) -> None:
+def feeds_add(loader: ConfigLoader, name, url, kind, agency, interval, item_selector,
+              username, password_env) -> None:
     """Add a [[feeds]] table to config.toml, keeping its comments; validates first.
 
-    A running daemon picks the change up by itself.
+    A running daemon picks the change up by itself. A password in URL is refused: it
+    would be written to the file; --password-env names the variable holding it instead.
 
-    Example:
-
-        beatwire feeds add "Springfield PD" https://springfield.example/news/rss \\
-          --agency "Springfield Police Department"
+    \b
+    Examples:
+      beatwire feeds add "Springfield PD" https://springfield.example/news/rss --agency "Springfield Police Department"
+      beatwire feeds add "Members" https://news.example/rss --username ops --password-env NEWS_PASSWORD
     """
     from config import add_feed
 
-    try:
-        add_feed(loader.path, name=name, url=url, kind=kind, agency=agency,
-                 interval=interval, item_selector=item_selector)
-    except ConfigError as exc:
-        click.echo(f"beatwire: {exc}", err=True)
-        sys.exit(2)
+    _edit_config(add_feed, loader.path, name=name, url=url, kind=kind, agency=agency,
+                 interval=interval, item_selector=item_selector, username=username,
+                 password_env=password_env)
     click.echo(f"added feed {name!r} to {loader.path}")
+
+
+def _edit_config(edit, *args, **kwargs):
+    """Run a config.toml edit; a refused one is one line, exit 2, and the file is unchanged."""
+    try:
+        return edit(*args, **kwargs)
+    except ConfigError as exc:
+        message = str(exc).replace(":\n", ": ").replace("\n", "; ")
+        click.echo(f"beatwire: {message}", err=True)
+        sys.exit(2)
+
+
+@feeds.command("remove")
+@click.argument("name")
+@click.pass_obj
+def feeds_remove(loader: ConfigLoader, name) -> None:
+    """Delete a feed's [[feeds]] table from config.toml, keeping the rest of the file.
+
+    The daemon stops polling it at its next reload; its archived articles and
+    statements stay searchable.
+
+    \b
+    Example:
+      beatwire feeds remove "Springfield PD"
+    """
+    from config import remove_feed
+
+    _edit_config(remove_feed, loader.path, name)
+    click.echo(f"removed feed {name!r} from {loader.path}; the daemon stops polling it "
+               "at its next reload")
+
+
+@feeds.command("disable")
+@click.argument("name")
+@click.pass_obj
+def feeds_disable(loader: ConfigLoader, name) -> None:
+    """Set enabled = false in a feed's table in config.toml: it is kept but not polled.
+
+    \b
+    Example:
+      beatwire feeds disable "Springfield PD"
+    """
+    _set_enabled(loader, name, False)
+
+
+@feeds.command("enable")
+@click.argument("name")
+@click.pass_obj
+def feeds_enable(loader: ConfigLoader, name) -> None:
+    """Set enabled = true in a feed's table in config.toml: it is polled again.
+
+    \b
+    Example:
+      beatwire feeds enable "Springfield PD"
+    """
+    _set_enabled(loader, name, True)
+
+
+def _set_enabled(loader: ConfigLoader, name: str, enabled: bool) -> None:
+    from config import set_feed_enabled
+
+    word = "enabled" if enabled else "disabled"
+    if _edit_config(set_feed_enabled, loader.path, name, enabled):
+        click.echo(f"feed {name!r} {word} in {loader.path}; the daemon applies it at its "
+                   "next reload")
+    else:
+        click.echo(f"feed {name!r} is already {word} in {loader.path}")
+
+
+@main.group("config")
+def config_group() -> None:
+    """Check config.toml."""
+
+
+@config_group.command("check")
+@click.option("--database", "check_database", is_flag=True,
+              help="Also open the archive: reachable and at the latest schema.")
+@click.pass_obj
+def config_check(loader: ConfigLoader, check_database: bool) -> None:
+    """Load and validate config.toml (and the environment it names); exit 2 if invalid.
+
+    Every bad key is named on one line. Feeds whose password_env is not set are errors;
+    a missing Slack token is a note (alerts wait in the outbox until it is set).
+
+    \b
+    Examples:
+      beatwire --config config.toml config check
+      beatwire --config config.toml config check --database
+    """
+    from crawler.urls import redact_url
+
+    config = loader.get()
+    missing = []
+    for feed in config.feeds:
+        try:
+            feed.credentials()
+        except ConfigError as exc:
+            missing.append(str(exc))
+    if missing:
+        click.echo(f"beatwire: {loader.path} is invalid: {'; '.join(missing)}", err=True)
+        sys.exit(2)
+    if check_database:
+        loader.archive().dispose()
+    enabled = sum(feed.enabled for feed in config.feeds)
+    click.echo(f"config OK: {len(config.feeds)} feeds ({enabled} enabled), database "
+               f"{redact_url(config.database.url)}"
+               f"{' (reachable, latest schema)' if check_database else ''}")
+    if config.slack.sink == "slack" and not config.slack.token():
+        click.echo(f"note: {config.slack.token_env} is not set: alerts wait in the outbox "
+                   "until it is")
+
+
+@main.group()
+def slack() -> None:
+    """Check the Slack connection."""
+
+
+@slack.command("test")
+@click.pass_obj
+def slack_test(loader: ConfigLoader) -> None:
+    """Post one test message to slack.channel with the configured token; prints its ts.
+
+    Writes nothing to the archive. A missing token exits 2, a refused post 1.
+
+    \b
+    Example:
+      SLACK_BOT_TOKEN=xoxb-... beatwire --config config.toml slack test
+    """
+    import socket
+
+    from alerts.base import AuthError, OutgoingMessage, SinkError
+    from alerts.slack import SlackSink
+
+    config = loader.get().slack
+    if not config.token():
+        click.echo(f"beatwire: {config.token_env} is not set (slack.token_env names the "
+                   "environment variable holding the bot token)", err=True)
+        sys.exit(2)
+    sink = SlackSink.from_config(config)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    message = OutgoingMessage(alert_key=f"test:{stamp.replace(' ', 'T')}",
+                              channel=config.channel,
+                              text=f"Beatwire test message from {socket.gethostname()} "
+                                   f"at {stamp}: alerts will arrive here.")
+    try:
+        posted = sink.post(message)
+    except AuthError as exc:
+        click.echo(f"beatwire: Slack refused the token in {config.token_env} ({exc.code})",
+                   err=True)
+        sys.exit(1)
+    except SinkError as exc:
+        click.echo(f"beatwire: Slack did not take the test message to {config.channel} "
+                   f"({exc})", err=True)
+        sys.exit(1)
+    click.echo(f"posted a test message to {config.channel} (channel {posted.channel_id}) "
+               f"ts={posted.ts}")
 
 
 @main.group()

@@ -415,13 +415,15 @@ def add_feed(path: str | os.PathLike, **fields) -> None:
     """
     import tomlkit
 
+    from crawler.urls import MASK, split_credentials
+
+    if split_credentials(fields.get("url") or "")[2] not in (None, "", MASK):
+        # Whoever reads config.toml would read the password: it is never written there.
+        raise ConfigError("the url holds a password, which is never written to the config "
+                          "file; give the url without it, with --username USER and "
+                          "--password-env VAR (the environment variable holding the password)")
     path = Path(path)
-    try:
-        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        doc = tomlkit.document()
-    except tomlkit.exceptions.ParseError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    doc = _read_document(path, missing_ok=True)
     table = tomlkit.table()
     for key, value in fields.items():
         if value is not None:
@@ -437,6 +439,62 @@ def add_feed(path: str | os.PathLike, **fields) -> None:
             feeds.append(tomlkit.item(old))
         doc.append("feeds", feeds)
     feeds.append(table)
+    _write_document(path, doc)
+
+
+def remove_feed(path: str | os.PathLike, name: str) -> None:
+    """Delete feed `name`'s table from the config file, keeping every other line.
+
+    The daemon disables the feed at its next sync; its archived articles stay.
+    """
+    path = Path(path)
+    doc = _read_document(path)
+    feeds = doc.get("feeds")
+    del feeds[_feed_index(path, doc, name)]
+    _write_document(path, doc)
+
+
+def set_feed_enabled(path: str | os.PathLike, name: str, enabled: bool) -> bool:
+    """Write `enabled = true/false` in feed `name`'s table; False if it already said so."""
+    path = Path(path)
+    doc = _read_document(path)
+    table = doc["feeds"][_feed_index(path, doc, name)]
+    if table.get("enabled", True) == enabled:
+        return False
+    table["enabled"] = enabled
+    _write_document(path, doc)
+    return True
+
+
+class UnknownFeed(ConfigError):
+    """No [[feeds]] table has this name."""
+
+
+def _feed_index(path: Path, doc, name: str) -> int:
+    for index, table in enumerate(doc.get("feeds") or []):
+        if table.get("name") == name:
+            return index
+    raise UnknownFeed(f"{path} has no feed named {name!r}")
+
+
+def _read_document(path: Path, *, missing_ok: bool = False):
+    """The config file as a tomlkit document (comments kept); ConfigError if unreadable."""
+    import tomlkit
+
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if missing_ok:
+            return tomlkit.document()
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomlkit.exceptions.ParseError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _write_document(path: Path, doc) -> None:
+    """Validate the edited document, then replace the file at once (a reload never sees half)."""
+    import tomlkit
+
     text = tomlkit.dumps(doc)
     parse_config(tomllib.loads(text), source=str(path))
     tmp = path.with_suffix(path.suffix + ".tmp")
