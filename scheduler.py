@@ -259,7 +259,8 @@ class Daemon:
     # -- lifecycle --------------------------------------------------------
 
     async def run_once(self) -> int:
-        """Poll every enabled feed once, process everything, deliver, return 0."""
+        """Poll every enabled feed once, process everything, deliver; 0, or 1 if delivery
+        paused."""
         from sqlalchemy import select
 
         from db.models import Feed
@@ -289,7 +290,8 @@ class Daemon:
                 report = await self.deliver_alerts()
             if not report.sent:
                 break
-        return 0
+        # A paused delivery (no or a refused token) left alerts waiting: not a success.
+        return 1 if report.paused else 0
 
     async def run_forever(self) -> int:
         """Run the jobs until SIGTERM/SIGINT, then stop within seconds."""

@@ -63,11 +63,13 @@ class PermanentError(SinkError):
 
 
 class AuthError(SinkError):
-    """The credentials are refused (invalid_auth, token_revoked, ...): pause all delivery."""
+    """The credentials are refused (invalid_auth, token_revoked, ...): pause all delivery.
+    `announced`: the sink has already logged why, so the pause adds no second line."""
 
-    def __init__(self, code: str):
+    def __init__(self, code: str, *, announced: bool = False):
         super().__init__(code)
         self.code = code
+        self.announced = announced
 
 
 class Sink(Protocol):
@@ -119,8 +121,12 @@ class MissingToken:
         self.token_env = token_env
 
     def post(self, message: OutgoingMessage) -> Posted:
-        raise AuthError(f"token_missing ({self.token_env} is not set)")
+        raise self.refusal()
 
     def find_posted(self, alert_key: str, channel: str,
                     thread_ts: str | None = None) -> Posted | None:
-        raise AuthError(f"token_missing ({self.token_env} is not set)")
+        raise self.refusal()
+
+    def refusal(self) -> AuthError:
+        # make_sink has logged the one line; the pause does not repeat it.
+        return AuthError(f"token_missing ({self.token_env} is not set)", announced=True)

@@ -16,6 +16,9 @@ that re-claimed an expired lease, or took over ours, wins and we step back.
 Failures: TransientError -> back to pending (or kept `sending` when the post may have
 landed) with back-off, never dropped; PermanentError -> failed, one log line, the rest go
 on; AuthError -> the row is put back as it was, the round stops and reports `paused`.
+Every row a pause puts back (the one tried and the claimed ones not tried) records why in
+`last_error` ("paused: token_missing (SLACK_BOT_TOKEN is not set)"; never a secret), so
+`alerts list` and `/healthz` can say why they wait.
 """
 
 from __future__ import annotations
@@ -58,12 +61,13 @@ class PauseState:
     def __init__(self) -> None:
         self.code: str | None = None
 
-    def pause(self, sink: Sink, code: str) -> None:
-        if self.code is None:
+    def pause(self, sink: Sink, error: AuthError) -> None:
+        # A missing token was already said, in one line, when the sink was made.
+        if self.code is None and not error.announced:
             log.error("slack delivery paused: sink=%s code=%s; the token is refused. Set a valid "
                       "token in the environment and restart; alerts wait in the outbox",
-                      sink.name, code)
-        self.code = code
+                      sink.name, error.code)
+        self.code = error.code
 
     def resume(self, sink: Sink) -> None:
         if self.code is not None:
@@ -105,8 +109,8 @@ def deliver_pending(sessions: sessionmaker, sink: Sink, *, now_fn=utcnow, limit:
             holding.discard(alert_id)
         tally[outcome] += 1
         if outcome == "paused":
-            pause.pause(sink, delivery.auth_code)
-            _release(sessions, claims[index + 1:])
+            pause.pause(sink, delivery.auth_error)
+            _release(sessions, claims[index + 1:], paused_because(delivery.auth_error))
             holding.clear()
             break
     if tally["sent"]:
@@ -122,7 +126,7 @@ class _Delivery:
         self.session, self.sink, self.token = session, sink, token
         self.now_fn, self.lease, self.installation = now_fn, lease, installation
         self.alert: Alert | None = None
-        self.auth_code = ""
+        self.auth_error: AuthError | None = None
 
     def run(self, alert_id: int) -> str:
         self.alert = self.session.get(Alert, alert_id, populate_existing=True)
@@ -132,9 +136,9 @@ class _Delivery:
         try:
             return self.attempt()
         except AuthError as exc:
-            # Refused credentials post nothing: put the row back exactly as it was.
-            self.auth_code = exc.code
-            self.fenced(claimed_until=None, **before)
+            # Refused credentials post nothing: put the row back as it was, saying why.
+            self.auth_error = exc
+            self.fenced(claimed_until=None, last_error=paused_because(exc), **before)
             return "paused"
 
     def attempt(self) -> str:
@@ -231,10 +235,15 @@ def _message(alert: Alert, installation: str) -> OutgoingMessage:
                            rendered.blocks, thread_ts)
 
 
-def _release(sessions: sessionmaker, claims: list) -> None:
-    """Give back leases we will not use this round (after an auth pause)."""
+def paused_because(error: AuthError) -> str:
+    """What a row waiting on a pause records as its last error."""
+    return f"paused: {error.code}"
+
+
+def _release(sessions: sessionmaker, claims: list, reason: str) -> None:
+    """Give back leases we will not use this round (after an auth pause), saying why."""
     with sessions() as session:
         for alert_id, token in claims:
             session.execute(update(Alert).where(Alert.id == alert_id, Alert.claimed_by == token)
-                            .values(claimed_until=None))
+                            .values(claimed_until=None, last_error=reason))
         session.commit()

@@ -199,7 +199,7 @@ def delivery_problem(session: Session, now: datetime, limits: HealthConfig) -> s
                                       .where(Alert.status.in_(WAITING))).one()
     if oldest is None or now - oldest <= timedelta(seconds=limits.alert_max_wait):
         return None
-    # A refused token puts rows back as they were, so there may be no error on record.
+    # A pause (no or a refused token) records itself on the rows it puts back.
     error = session.scalar(select(Alert.last_error).where(Alert.status.in_(WAITING),
                                                           Alert.last_error.is_not(None))
                            .order_by(Alert.next_attempt_at.desc()).limit(1))

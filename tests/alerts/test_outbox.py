@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from alert_builders import CHANNEL, T0, statement_row
 
-from alerts.base import AuthError, TransientError
+from alerts.base import AuthError, MissingToken, TransientError
 from alerts.outbox import BACKOFF_CAP, DeliveryReport, backoff, deliver_pending
 from alerts.slack import SlackSink
 from db.claims import claim_pending_alerts
@@ -112,6 +112,43 @@ def test_invalid_auth_pauses_logs_once_and_resumes(sessions, add_alert, load_ale
     assert "xoxb-revoked-token" not in caplog.text and fake_slack.token not in caplog.text
     assert deliver(sessions, slack_sink, clock, pause) == DeliveryReport(sent=3)
     assert len([r for r in caplog.records if "resumed" in r.getMessage()]) == 1
+
+
+# Why a row waits, as each kind of pause or outage records it on every row it put back.
+PAUSES = {
+    "token-missing": (lambda fake: MissingToken("SLACK_BOT_TOKEN"), 0, "pending",
+                      "paused: token_missing (SLACK_BOT_TOKEN is not set)"),
+    "token-refused": (lambda fake: SlackSink("xoxb-revoked-token", api_url=fake.url, timeout=1),
+                      0, "pending", "paused: invalid_auth"),
+    "slack-outage": (lambda fake: fake.fail_http(503, times=3) or SlackSink(
+        fake.token, api_url=fake.url, timeout=1), 1, "sending", "http_503"),
+}
+
+
+@pytest.mark.parametrize("make_sink, attempts, status, why", list(PAUSES.values()),
+                         ids=list(PAUSES))
+def test_rows_put_back_record_why_they_wait_and_go_once_the_token_works(
+        make_sink, attempts, status, why, sessions, add_alert, load_alerts, slack_sink,
+        fake_slack, clock, pause):
+    ids = [add_alert() for _ in range(3)]  # one tried, the others claimed and given back
+    deliver(sessions, make_sink(fake_slack), clock, pause)
+    rows = load_alerts()
+    assert [(rows[i].status, rows[i].attempts, rows[i].claimed_until, rows[i].last_error)
+            for i in ids] == [(status, attempts, None, why)] * 3
+    assert fake_slack.token not in why
+    clock.advance(BACKOFF_CAP.total_seconds())
+    assert deliver(sessions, slack_sink, clock, pause) == DeliveryReport(sent=3)
+    assert {(r.status, r.last_error) for r in load_alerts().values()} == {("sent", None)}
+    assert sorted(fake_slack.posted_keys()) == sorted(rows[i].key for i in ids)
+
+
+def test_a_missing_token_adds_no_second_error_line(sessions, add_alert, clock, pause, caplog):
+    """make_sink has said it once; each paused round stays quiet."""
+    add_alert()
+    caplog.set_level(logging.INFO, logger="alerts")
+    for _ in range(2):
+        assert deliver(sessions, MissingToken("SLACK_BOT_TOKEN"), clock, pause).paused
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_channel_not_found_fails_that_alert_and_the_rest_go_on(
@@ -395,3 +432,40 @@ def test_messages_carry_the_installation_id_and_statement_fingerprint(
         expected = {"alert_key": alert.key, "installation_id": ours,
                     "statement_fingerprint": statement_fingerprint(alert.statement)}
     assert len(ours) == 32 and fake_slack.posted[0].metadata["event_payload"] == expected
+
+
+# -- the bar, end to end: no token, then the token ------------------------------------------
+
+
+@pytest.mark.timeout(240)
+def test_without_a_token_run_once_fails_posts_nothing_and_the_next_run_posts_each_once(
+        sqlite_url, feed_site, fake_slack, make_config, beatwire):
+    from sqlalchemy import create_engine, select
+    from test_end_to_end import serve_seed
+
+    from db.models import Alert
+
+    config = make_config(sqlite_url, [{"name": "Metro", "url": serve_seed(feed_site, "/a.xml")}])
+
+    def outbox() -> list[tuple[str, str, str | None]]:
+        engine = create_engine(sqlite_url)
+        with engine.connect() as connection:
+            rows = connection.execute(select(Alert.key, Alert.status, Alert.last_error)).all()
+        engine.dispose()
+        return [tuple(row) for row in rows]
+
+    paused = beatwire(config, "run", "--once", token=False)
+    errors = [line for line in paused.stderr.splitlines() if " ERROR " in line]
+    assert paused.returncode == 1, paused.stderr
+    assert len(errors) == 1 and "BEATWIRE_TEST_SLACK_TOKEN is not set" in errors[0], errors
+    waiting = outbox()
+    assert len(waiting) >= 3 and fake_slack.calls == []
+    why = "paused: token_missing (BEATWIRE_TEST_SLACK_TOKEN is not set)"
+    assert {(status, error) for _, status, error in waiting} == {("pending", why)}
+    listed = beatwire(config, "alerts", "list", "--status", "pending")
+    assert listed.returncode == 0 and listed.stdout.count(why) == len(waiting), listed.stdout
+
+    posted = beatwire(config, "run", "--once")
+    assert posted.returncode == 0, posted.stderr
+    assert sorted(fake_slack.posted_keys()) == sorted(key for key, _, _ in waiting)
+    assert {(status, error) for _, status, error in outbox()} == {("sent", None)}

@@ -70,7 +70,7 @@ def test_a_paused_delivery_fails_the_health_check(sqlite_url, feed_site, fake_sl
     config = make_config(sqlite_url, [{"name": "Metro",
                                        "url": serve_seed(feed_site, "/a.xml")}])
     cycle = beatwire(config, "run", "--once", token=False)  # no token: delivery pauses
-    assert cycle.returncode == 0, cycle.stderr
+    assert cycle.returncode == 1, cycle.stderr
     assert fake_slack.posted == []
     time.sleep(1.1)
     with web_on(sqlite_url, health=HealthConfig(alert_max_wait=1)) as client:
@@ -78,5 +78,7 @@ def test_a_paused_delivery_fails_the_health_check(sqlite_url, feed_site, fake_sl
         waiting = value(scrape(client), "beatwire_outbox_depth")
     assert health.status_code == 503
     assert health.text.startswith(f"delivery stalled: {waiting:.0f} alerts waiting, the oldest")
+    assert health.text.endswith("(last error: paused: token_missing (BEATWIRE_TEST_SLACK_TOKEN "
+                                "is not set))\n")
     with web_on(sqlite_url) as client:  # within the default ten minutes, waiting is no fault
         assert client.get("/healthz").status_code == 200
