@@ -190,13 +190,18 @@ class DetectConfig(_Section):
                 raise ValueError(f"query does not parse: {exc}") from None
         return value
 
-    def make_detector(self):
-        """The detect.Detector this section describes (the built-in query if none is set)."""
+    def make_detector(self, *, load: bool = True):
+        """The detect.Detector this section describes (the built-in query if none is set);
+        ``load=False`` only checks the model files are there."""
         from detect import Detector
+        from detect.classifier import require_files
 
         query = {"query": self.query} if self.query else {}
         detector = Detector(threshold=self.threshold, **query)
-        detector.classifier  # noqa: B018 (load the model now, not inside a timed detection)
+        if load:
+            detector.classifier  # noqa: B018 (load the model now, not inside a timed detection)
+        else:
+            require_files()
         return detector
 
 

@@ -52,7 +52,9 @@ class Daemon:
         self.engine = make_engine(config.database.url, must_exist=True)
         self.sessions = make_sessionmaker(self.engine)
         self.health = ArchiveHealth(config.database.url, self.engine)
-        self.detector = config.detect.make_detector()
+        # Detection runs in worker processes that load the model (crawler/workers.py);
+        # loading it here too cost the main process about 550 MB for nothing.
+        self.detector = config.detect.make_detector(load=False)
         self.sink = make_sink(config.slack)
         self.crawl = None
         self.jobs = None
@@ -243,7 +245,7 @@ class Daemon:
         if new.metrics != old.metrics:
             log.warning("metrics.listen changed: takes effect at restart")
         if new.detect != old.detect:
-            self.detector = new.detect.make_detector()
+            self.detector = new.detect.make_detector(load=False)
         if new.slack != old.slack:
             self.sink = make_sink(new.slack)
         self._sync_feeds()

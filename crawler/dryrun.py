@@ -58,7 +58,7 @@ async def _poll(config: Config) -> int:
         sync_feeds(session, config, utcnow())
     with sessions() as session:
         feeds = claim_due_feeds(session, now=utcnow(), limit=1, lease=timedelta(minutes=10))
-    service = await CrawlService.start(config, sessions, config.detect.make_detector())
+    service = await CrawlService.start(config, sessions, config.detect.make_detector(load=False))
     try:
         service.submit(feeds)
         await service.wait_idle(WAIT_SECONDS)

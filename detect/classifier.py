@@ -136,9 +136,7 @@ class Classifier:
     @classmethod
     def load(cls, weights: Path = WEIGHTS, meta_path: Path = META) -> Classifier:
         """Load the committed model; ``ModelMissing`` names the file that is not there."""
-        for path in (weights, meta_path):
-            if not path.exists():
-                raise ModelMissing(f"detection model file {path} is missing; run `make train`")
+        require_files(weights, meta_path)
         import torch
         from safetensors.torch import load_file
 
@@ -160,6 +158,13 @@ class Classifier:
         with self._lock:
             readings = read(self.reader, self.tokenizer, passages)
         return [self.decision.judge(r, f) for r, f in zip(readings, found, strict=True)]
+
+
+def require_files(weights: Path = WEIGHTS, meta_path: Path = META) -> None:
+    """Raise ``ModelMissing`` naming the first model file that is not there."""
+    for path in (weights, meta_path):
+        if not path.exists():
+            raise ModelMissing(f"detection model file {path} is missing; run `make train`")
 
 
 _SHARED: Classifier | None = None

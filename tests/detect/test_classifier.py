@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 import pytest
 
 from detect import classifier
 from detect.classifier import LABELS, Decision
+from support import REPO
 
 MAX_MODEL_BYTES = 20 * 1024 * 1024
 
@@ -60,9 +63,22 @@ def test_weights_are_ranked_by_size() -> None:
     assert [n for n, _ in verdict.weights[:2]] == ["lex_police", "role_official"]
 
 
-def test_missing_model_file_names_it(tmp_path) -> None:
+@pytest.mark.parametrize("check", [
+    pytest.param(classifier.Classifier.load, id="loading"),
+    pytest.param(classifier.require_files, id="checking-without-loading"),
+])
+def test_missing_model_file_names_it(tmp_path, check) -> None:
     with pytest.raises(classifier.ModelMissing, match="make train"):
-        classifier.Classifier.load(tmp_path / "reader.safetensors", tmp_path / "model.json")
+        check(tmp_path / "reader.safetensors", tmp_path / "model.json")
+
+
+def test_daemon_detector_leaves_the_model_to_the_detection_workers() -> None:
+    """The daemon's main process only checks the files: each detection worker loads the model."""
+    probe = ("import sys; from config import DetectConfig; DetectConfig().make_detector(load=False);"
+             " import detect.classifier as c; print(c._SHARED is None, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert out.stdout.split() == ["True", "False"]
 
 
 READINGS = [
