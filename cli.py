@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from alerts.outbox import STATUSES as ALERT_STATUSES
 from config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 
 
@@ -673,51 +674,99 @@ def alerts() -> None:
 
 
 @alerts.command("list")
-@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]))
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--status", type=click.Choice(ALERT_STATUSES),
+              help="Only alerts in this status (skipped: backfill, never posted).")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @with_sessions
 def alerts_list(sessions, status, limit) -> None:
-    """The newest outbox rows with their status and last error.
+    """The newest outbox rows, and why they wait or failed.
 
-    Example:
+    Each row: id, status, agency, the quote's start, created (UTC), attempts, and the
+    last error (a paused delivery says why: "paused: token_missing ...").
 
-        beatwire alerts list --status failed
+    \b
+    Examples:
+      beatwire alerts list --status pending
+      beatwire alerts list --status failed --limit 10
     """
     from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
 
-    from crawler.text import terminal_safe
-    from db.models import Alert
+    from db.models import Alert, Statement
 
-    query = select(Alert).order_by(Alert.id.desc()).limit(limit)
+    query = (select(Alert).order_by(Alert.id.desc()).limit(limit)
+             .options(selectinload(Alert.statement).selectinload(Statement.agency)))
     if status:
         query = query.where(Alert.status == status)
     with sessions() as session:
-        for alert in session.scalars(query):
-            click.echo(terminal_safe(f"{alert.id:6} {alert.key:24} {alert.status:8} "
-                                     f"attempts={alert.attempts} {alert.last_error or ''}"
-                                     .rstrip()))
+        rows = [_alert_row(alert) for alert in session.scalars(query)]
+    if not rows:
+        click.echo(f"no {status + ' ' if status else ''}alerts")
+        return
+    click.echo(_columns(ALERT_COLUMNS, rows))
+
+
+ALERT_COLUMNS = ("ID", "STATUS", "AGENCY", "QUOTE", "CREATED", "ATTEMPTS", "WHY")
+QUOTE_START = 50
+AGENCY_WIDTH = 40
+
+
+def _alert_row(alert) -> tuple[str, ...]:
+    """One outbox row's cells, scraped text inert and cut to fit."""
+    from alerts.blocks import agency_name
+
+    statement = alert.statement
+    if statement is not None:
+        agency, quote = agency_name(statement), statement.quote
+    else:  # a digest: no statement of its own
+        agency, quote = "-", f"digest: {(alert.payload or {}).get('total', 0)} new statements"
+    return (str(alert.id), alert.status, _cell(agency, AGENCY_WIDTH),
+            _cell(quote, QUOTE_START), _when(alert.created_at), str(alert.attempts),
+            _cell(alert.last_error or "", None))
+
+
+def _cell(value: str, width: int | None) -> str:
+    """`value` on one line, inert for the terminal, cut to `width` with an ellipsis."""
+    from crawler.text import terminal_safe
+
+    text = " ".join(terminal_safe(value).split())
+    return text if width is None or len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
+def _columns(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """A table with a header line, columns padded to their widest cell (the last unpadded)."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
+                     for line in (headers, *rows))
 
 
 @alerts.command("retry")
-@click.argument("alert_ids", nargs=-1, type=int, required=True)
+@click.argument("alert_ids", nargs=-1, type=int)
+@click.option("--failed", "every_failed", is_flag=True, help="Retry every failed alert.")
 @with_sessions(write=True)
-def alerts_retry(sessions, alert_ids) -> None:
-    """Put failed alerts back in the queue (e.g. after fixing the channel).
+def alerts_retry(sessions, alert_ids, every_failed) -> None:
+    """Put failed alerts back in the queue: those named, or every one with --failed.
 
-    Example:
+    For instance after fixing the channel that made them fail.
 
-        beatwire alerts retry 12 13
+    \b
+    Examples:
+      beatwire alerts retry 12 13
+      beatwire alerts retry --failed
     """
     from sqlalchemy import update
 
     from db.engine import transaction
     from db.models import Alert, utcnow
 
+    if bool(alert_ids) == every_failed:
+        raise click.UsageError("name the alerts to retry (IDs) or give --failed, not both")
+    chosen = Alert.status == "failed"
+    if alert_ids:
+        chosen &= Alert.id.in_(alert_ids)
     with transaction(sessions) as session:
-        result = session.execute(
-            update(Alert).where(Alert.id.in_(alert_ids), Alert.status == "failed")
-            .values(status="pending", next_attempt_at=utcnow(), last_error=None)
-        )
+        result = session.execute(update(Alert).where(chosen).values(
+            status="pending", next_attempt_at=utcnow(), last_error=None))
     click.echo(f"requeued {result.rowcount} alert(s)")
 
 

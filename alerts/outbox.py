@@ -40,6 +40,8 @@ from db.models import Alert, utcnow
 
 log = logging.getLogger(__name__)
 
+# Every status an outbox row can have; `skipped`: archived by a backfill, never posted.
+STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 BACKOFF_BASE = timedelta(seconds=15)
 BACKOFF_CAP = timedelta(minutes=15)
 PARENT_WAIT = timedelta(seconds=30)

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -530,3 +531,89 @@ def test_explain_prints_the_passage_inert():
     assert result.exit_code == 0, result.output
     assert "Passage 1: Sheriff Ana Ruiz said deputies will not honor ICE detainers." in result.output
     assert not any(c in result.output for c in RAW_CONTROLS), repr(result.output)
+
+
+# -- alerts list and retry -----------------------------------------------------------------
+
+
+@pytest.fixture
+def outbox(archive, sqlite_url):
+    """The archive's three alerts as an operator finds them: failed, paused, backfilled."""
+    from db.models import Alert
+
+    engine = make_engine(sqlite_url)
+    with transaction(make_sessionmaker(engine)) as session:
+        states = {1: ("failed", "channel_not_found", 1),
+                  2: ("pending", "paused: token_missing (SLACK_BOT_TOKEN is not set)", 0),
+                  3: ("skipped", "backfill: published before the first poll's window", 0)}
+        for alert_id, (status, why, attempts) in states.items():
+            alert = session.get(Alert, alert_id)
+            alert.status, alert.last_error, alert.attempts = status, why, attempts
+            alert.created_at = datetime(2026, 4, 2, 9, 30, tzinfo=timezone.utc)
+    engine.dispose()
+    return archive
+
+
+def test_alerts_list_is_a_table_of_agency_quote_start_time_and_why(outbox):
+    result = invoke(outbox, "alerts", "list")
+    assert result.exit_code == 0, result.output
+    header, *rows = result.output.splitlines()
+    assert header.split() == ["ID", "STATUS", "AGENCY", "QUOTE", "CREATED", "ATTEMPTS", "WHY"]
+    cells = [[cell.strip() for cell in re.split(r" {2,}", row)] for row in rows]
+    assert cells == [
+        ["3", "skipped", "Brant Police Department",
+         "Officers will not ask about immigration status du…", "2026-04-02 09:30", "0",
+         "backfill: published before the first poll's window"],
+        ["2", "pending", "Ocotillo Police Department",
+         "Our deputies will keep working with ICE at the ja…", "2026-04-02 09:30", "0",
+         "paused: token_missing (SLACK_BOT_TOKEN is not set)"],
+        ["1", "failed", "Kern Valley County Sheriff's Office",
+         "We will not hold anyone on an ICE detainer withou…", "2026-04-02 09:30", "1",
+         "channel_not_found"]]
+    assert header.index("QUOTE") == rows[0].index("Officers")  # columns line up
+
+
+@pytest.mark.parametrize("args, ids", [
+    (["--status", "failed"], ["1"]),
+    (["--status", "pending"], ["2"]),
+    (["--status", "skipped"], ["3"]),
+    (["--status", "sent"], []),
+    (["--limit", "1"], ["3"]),
+], ids=["failed-only", "pending-only", "skipped-backfill", "none-sent", "limit-newest"])
+def test_alerts_list_filters(outbox, args, ids):
+    result = invoke(outbox, "alerts", "list", *args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    if not ids:
+        assert lines == ["no sent alerts"]
+        return
+    assert lines[0].startswith("ID") and [line.split()[0] for line in lines[1:]] == ids
+
+
+@pytest.mark.parametrize("args, says", [
+    (["list", "--limit", "0"], "--limit"),
+    (["list", "--status", "lost"], "--status"),
+    (["retry"], "--failed"),
+    (["retry", "1", "--failed"], "not both"),
+], ids=["limit-below-one", "unknown-status", "retry-nothing", "retry-ids-and-failed"])
+def test_alerts_usage_errors_exit_2_and_name_the_fix(outbox, args, says):
+    result = invoke(outbox, "alerts", *args)
+    assert result.exit_code == 2 and says in result.output, result.output
+
+
+@pytest.mark.parametrize("args, requeued, statuses", [
+    (["--failed"], 1, {1: "pending", 2: "pending", 3: "skipped"}),
+    (["1", "2", "3"], 1, {1: "pending", 2: "pending", 3: "skipped"}),
+    (["2"], 0, {1: "failed", 2: "pending", 3: "skipped"}),
+], ids=["every-failed", "named-only-failed-ones-move", "named-not-failed-untouched"])
+def test_alerts_retry_requeues_failed_alerts_only(outbox, sqlite_url, args, requeued, statuses):
+    from db.models import Alert
+
+    result = invoke(outbox, "alerts", "retry", *args)
+    assert result.exit_code == 0 and f"requeued {requeued} alert(s)" in result.output
+    engine = make_engine(sqlite_url)
+    with make_sessionmaker(engine)() as session:
+        found = {a.id: (a.status, a.last_error) for a in session.query(Alert)}
+    engine.dispose()
+    assert {i: status for i, (status, _) in found.items()} == statuses
+    assert found[1][1] == (None if statuses[1] == "pending" else "channel_not_found")

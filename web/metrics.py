@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.blocks import clean
+from alerts.outbox import STATUSES as ALERT_STATUSES
 from config import HealthConfig
 from db.models import Alert, Article, Feed, FetchLog, Statement, Worker, utcnow
 
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 
 # Always exported (at 0 until seen), so a rate over them exists from the first scrape.
 POLL_OUTCOMES = ("ok", "not_modified", "error", "gone")
-ALERT_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 STANCES = ("refuses", "cooperates", "mixed", "none")
 WAITING = ("pending", "sending")  # in the outbox, not yet posted
 # Histogram bounds in seconds: a poll (feed and its new article pages), and a delivery.
