@@ -77,9 +77,10 @@ class Poll:
 class PollTracker:
     """Open polls by id, and the records that close them."""
 
-    def __init__(self, db, max_backoff):
+    def __init__(self, db, max_backoff, dead_after=lambda: None):
         self.db = db
-        self.max_backoff = max_backoff  # callable: the live config's value
+        self.max_backoff = max_backoff  # callables: the live config's values
+        self.dead_after = dead_after
         self.polls: dict[int, Poll] = {}
         self._feeds: set[int] = set()
         self._idle = asyncio.Event()
@@ -152,11 +153,13 @@ class PollTracker:
 
     def failed(self, poll: Poll, error: str, *, http_status: int | None = None,
                retry_after: float | None = None, gone: bool = False) -> None:
-        """The poll failed; the feed backs off (at least Retry-After)."""
+        """The poll failed; the feed backs off (at least Retry-After). Its record logs the
+        poll's one line (feed, url, why)."""
         if poll.closed:
             return
         self._close(poll, record_failure, error=error, http_status=http_status,
-                    retry_after=retry_after, gone=gone, max_backoff=self.max_backoff())
+                    retry_after=retry_after, gone=gone, max_backoff=self.max_backoff(),
+                    dead_after_failures=self.dead_after())
 
     def _close(self, poll: Poll, record, **fields) -> None:
         poll.closed = True

@@ -145,7 +145,8 @@ class CrawlService:
 def _context(config: Config, sessions, detector, on_new_alerts) -> CrawlContext:
     db = Database(sessions)
     holder: dict[str, CrawlContext] = {}
-    polls = PollTracker(db, max_backoff=lambda: holder["ctx"].config.scheduler.max_backoff)
+    polls = PollTracker(db, max_backoff=lambda: holder["ctx"].config.scheduler.max_backoff,
+                        dead_after=lambda: holder["ctx"].config.scheduler.dead_after_failures)
     workers = max(1, min(4, os.cpu_count() or 2))
     context = CrawlContext(config=config, detector=detector, db=db, polls=polls,
                            parsers=ProcessWorkers(workers), detectors=DetectionWorkers(workers),

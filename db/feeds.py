@@ -267,9 +267,10 @@ def record_failure(session: Session, feed_id: int, *, now: datetime, error: obje
                    http_status: int | None = None,
                    retry_after: float | timedelta | datetime | None = None, gone: bool = False,
                    duration_ms: int | None = None, max_backoff: int = 86400,
+                   dead_after_failures: int | None = None,
                    holder: str | None = None) -> Feed | None:
     """Record a failed poll and back off; `gone` (HTTP 410) stops polling the feed.
-    Fenced on `holder` as record_success is."""
+    Fenced on `holder` as record_success is. Logs the poll's one line (see _log_failure)."""
     feed = _end_claim(session, feed_id, holder)
     if feed is None:
         return None
@@ -282,10 +283,21 @@ def record_failure(session: Session, feed_id: int, *, now: datetime, error: obje
         now, feed.interval_seconds, feed.consecutive_failures, max_backoff, retry_after)
     session.add(FetchLog(feed_id=feed_id, fetched_at=now, http_status=http_status,
                          outcome=feed.status, error=message, duration_ms=duration_ms))
-    log.warning("feed poll failed feed=%s status=%s http_status=%s failures=%d "
-                "next_poll_at=%s error=%s", feed.name, feed.status, http_status,
-                feed.consecutive_failures, feed.next_poll_at.isoformat(), message)
+    _log_failure(feed, http_status, message, dead_after_failures)
     return feed
+
+
+def _log_failure(feed: Feed, http_status: int | None, message: str,
+                 dead_after_failures: int | None) -> None:
+    """The failed poll's one line: INFO, as a network failure is ordinary and the feed
+    backs off; WARNING when the feed goes dead (gone, or its dead_after_failures-th failure
+    in a row), which needs someone to look. `feeds list` and the health job say the rest."""
+    dead = feed.status == "gone" or feed.consecutive_failures == dead_after_failures
+    log.log(logging.WARNING if dead else logging.INFO,
+            "feed poll failed%s feed=%s url=%s error=%s status=%s http_status=%s failures=%d "
+            "next_poll_at=%s", ", the feed is now dead" if dead else "", feed.name,
+            redact(feed.url), message, feed.status, http_status, feed.consecutive_failures,
+            feed.next_poll_at.isoformat())
 
 
 def next_poll_after_failure(now: datetime, interval: int, failures: int, max_backoff: int,

@@ -307,8 +307,9 @@ def test_run_once_logs_json_one_line_per_failed_feed_and_no_password(make_config
     reasons = {"nowhere": "DNS lookup failed for nonexistent.invalid",
                "unreachable": "cannot connect: No route to host"}
     for name, reason in reasons.items():
-        lines = [r for r in records if f"feed={name} " in r["message"] and " url=" in r["message"]]
+        lines = [r for r in records if f"feed={name} " in r["message"]]
         assert len(lines) == 1 and reason in lines[0]["message"], (name, done.stderr[-4000:])
+        assert " url=" in lines[0]["message"] and lines[0]["level"] == "INFO"
     assert FEED_PASSWORD not in done.stderr + done.stdout
     assert FEED_PASSWORD.encode() not in Path(sqlite_url.removeprefix("sqlite:///")).read_bytes()
     listed = invoke(config, "feeds", "list")

@@ -104,7 +104,7 @@ class FeedSpider(Spider):
         try:
             auth = BasicAuth.for_feed(feed.url, self._credentials(feed.name))
         except ConfigError as exc:
-            self._failed(poll, feed.url, str(exc))
+            self._failed(poll, str(exc))
             return True
         request = feed_request(poll, self.context.config.crawler, auth=auth,
                                callback=self.parse_feed, errback=self.feed_failed)
@@ -133,7 +133,7 @@ class FeedSpider(Spider):
             return
         listing = await self._parse(poll, response)
         if listing.error:
-            self._failed(poll, response.url, listing.error, http_status=response.status)
+            self._failed(poll, listing.error, http_status=response.status)
             return
         if listing.warning:
             log.info("feed is malformed but usable feed=%s warning=%s", poll.feed.name,
@@ -144,16 +144,14 @@ class FeedSpider(Spider):
             poll, http_status=response.status, entries=listing.total,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"))
 
-    def _failed(self, poll: Poll, url: str, reason: str, **record) -> None:
-        """The poll failed: one line saying where and why, then its record (with back-off)."""
-        log.info("feed fetch failed feed=%s url=%s reason=%s", poll.feed.name, redact_url(url),
-                 reason)
+    def _failed(self, poll: Poll, reason: str, **record) -> None:
+        """The poll failed: its record (with back-off) logs the one line saying where and why."""
         self.context.polls.failed(poll, reason, **record)
 
     def _http_failure(self, poll: Poll, response) -> None:
         status = response.status
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
-        self._failed(poll, response.url, http_error(status), http_status=status,
+        self._failed(poll, http_error(status), http_status=status,
                      retry_after=wait if status in (429, 503) else None, gone=status == 410)
 
     async def _parse(self, poll: Poll, response) -> Listing:
@@ -246,7 +244,7 @@ class FeedSpider(Spider):
         poll = self._poll_of(failure.request)
         if poll is not None:
             crawler_config = self.context.config.crawler
-            self._failed(poll, failure.request.url, describe_failure(
+            self._failed(poll, describe_failure(
                 failure, timeout=crawler_config.download_timeout,
                 max_bytes=crawler_config.max_download_bytes))
         return []

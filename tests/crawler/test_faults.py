@@ -89,11 +89,14 @@ def test_each_fault_fails_only_its_feed(feed_site, make_config, run_crawl, sessi
 
     assert result["actions"][0]["idle"], result["log"][-4000:]
     assert "Traceback" not in result["log"] and " ERROR " not in result["log"]
-    for name in EXPECTED:
-        assert len(_lines_about(result["log"], name)) == 1, (name, result["log"][-4000:])
+    for name, (status, _, _) in EXPECTED.items():
+        lines = _lines_about(result["log"], name)
+        assert len(lines) == 1, (name, result["log"][-4000:])
+        # Gone is dead at once: someone should look. The rest back off and retry quietly.
+        assert (" WARNING " if status == "gone" else " INFO ") in lines[0], lines
     for path in ("/oversized.xml", "/bomb.xml"):  # Scrapy's own size-cap warning says it twice
         lines = [line for line in result["log"].splitlines() if path in line]
-        assert len(lines) == 1 and "feed fetch failed" in lines[0], lines
+        assert len(lines) == 1 and "feed poll failed" in lines[0], lines
     with sessions() as session:
         feeds = {f.name: f for f in session.scalars(select(Feed))}
         logs = {log.feed_id: log for log in session.scalars(select(FetchLog))}
@@ -183,7 +186,10 @@ NETWORK_FAULTS = {
 
 
 def _lines_about(log: str, feed: str) -> list[str]:
-    return [line for line in log.splitlines() if f"feed={feed} " in line and " url=" in line]
+    """Every line naming `feed`: a failed poll must be one, and it must say the URL."""
+    lines = [line for line in log.splitlines() if f"feed={feed} " in line]
+    assert all(" url=" in line for line in lines), lines
+    return lines
 
 
 def test_network_failures_are_one_line_each_without_tracebacks(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 
@@ -314,6 +315,33 @@ def test_success_after_failures_resets_count(sessions, make_feed, clock):
                        last_modified=None, entries=0, new_articles=0)
     feed = _feeds(sessions)["feed-1"]
     assert (feed.consecutive_failures, feed.last_error, feed.status) == (0, None, "ok")
+
+
+# failures in a row, gone -> the level of the poll's one line (dead_after_failures=3)
+FAILURE_LINES = {
+    "ordinary-failure-is-info": (1, False, "INFO"),
+    "going-dead-is-a-warning": (3, False, "WARNING"),
+    "already-dead-is-info-again": (4, False, "INFO"),  # the health job repeats it, not each poll
+    "gone-is-a-warning": (1, True, "WARNING"),
+}
+
+
+@pytest.mark.parametrize("failures, gone, level", list(FAILURE_LINES.values()),
+                         ids=list(FAILURE_LINES))
+def test_a_failed_poll_is_one_line_with_its_url_redacted(sessions, make_feed, clock, caplog,
+                                                         failures, gone, level):
+    feed_id = make_feed("Sheriff", url="https://bob:hunter2@sheriff.example/rss",
+                        consecutive_failures=failures - 1)
+    caplog.set_level(logging.DEBUG, logger="db.feeds")
+    with sessions.begin() as session:
+        record_failure(session, feed_id, now=clock(), error="connection refused",
+                       gone=gone, dead_after_failures=3)
+
+    lines = [r for r in caplog.records if "feed=Sheriff " in r.getMessage()]
+    assert len(lines) == 1 and lines[0].levelname == level
+    assert "url=https://bob:***@sheriff.example/rss error=connection refused" in (
+        lines[0].getMessage())
+    assert "hunter2" not in caplog.text
 
 
 # --- error text ------------------------------------------------------------------------------
