@@ -2,7 +2,8 @@
 
 The row's key is `digest:<date>` (UTC date of `now`), so a second call the same day, or a
 second worker, adds nothing. Only primary statements count (re-reports are sources of an
-earlier statement, not news). The payload holds raw text; `blocks.render_digest` escapes it.
+earlier statement, not news), and not a backfill's (alerts `skipped`: a feed's backlog
+archived on its first poll is not news either). The payload holds raw text; `blocks.render_digest` escapes it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -28,10 +29,12 @@ def digest_key(now: datetime) -> str:
 
 
 def new_statements(session: Session, since: datetime, until: datetime) -> list[Statement]:
-    """Primary statements archived in [since, until), oldest first."""
+    """Primary statements archived in [since, until), oldest first, backfill left out."""
+    backfilled = exists().where(Alert.statement_id == Statement.id, Alert.kind == "statement",
+                                Alert.status == "skipped")
     query = (select(Statement)
              .where(Statement.duplicate_of_id.is_(None), Statement.created_at >= since,
-                    Statement.created_at < until)
+                    Statement.created_at < until, ~backfilled)
              .options(selectinload(Statement.agency), selectinload(Statement.article))
              .order_by(Statement.created_at, Statement.id))
     return list(session.scalars(query))

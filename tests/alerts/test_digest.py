@@ -47,6 +47,26 @@ def test_digest_summarises_the_periods_primary_statements(sessions, add_statemen
     assert payload["items"][1]["previous_stance"] == "refuses"
 
 
+@pytest.mark.parametrize("alert_statuses, total", [
+    (["skipped"], None),
+    (["pending", "skipped", "sent"], 2),
+    (["failed"], 1),
+], ids=["backfill-only-means-no-digest", "backfill-left-out-of-the-new", "failed-is-still-new"])
+def test_backfilled_statements_are_not_new(sessions, add_statement, alert_statuses, total):
+    """A feed's backlog archived on its first poll (alerts `skipped`) is not news."""
+    with sessions.begin() as session:
+        for status in alert_statuses:
+            statement_id = add_statement(created_at=T0 - timedelta(hours=2))
+            session.add(Alert(key=f"statement:{statement_id}", statement_id=statement_id,
+                              kind="statement", channel=CHANNEL, status=status,
+                              last_error="backfill: older than the window"
+                              if status == "skipped" else None))
+    found = enqueue(sessions)
+    assert (found and found[1]["total"]) == total
+    if found:
+        assert len(found[1]["items"]) == total
+
+
 @pytest.mark.parametrize("later", [timedelta(0), timedelta(hours=11)],
                          ids=["same-time", "same-day"])
 def test_one_digest_per_day(sessions, add_statement, later):
