@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from db.archive import record_refused_entries
 from db.claims import release_feed
-from db.feeds import record_failure, record_not_modified, record_success
+from db.feeds import clean_error, record_failure, record_not_modified, record_success
+from db.health import is_unavailable
 from db.models import Feed, utcnow
 
 log = logging.getLogger(__name__)
@@ -171,9 +172,9 @@ class PollTracker:
         try:
             await self.db.run(record, poll.feed.id, now=utcnow(), holder=poll.feed.holder,
                               duration_ms=poll.duration_ms(), **fields)
-        except Exception:
-            log.exception("recording poll failed feed=%s (its lease will expire)",
-                          poll.feed.name)
+        except Exception as exc:
+            log_database_failure("recording poll failed (its lease will expire) feed=%s", exc,
+                                 poll.feed.name)
         finally:
             self._forget(poll)
 
@@ -183,15 +184,22 @@ class PollTracker:
         if not self.polls:
             self._idle.set()
 
-    async def abandon_all(self) -> int:
-        """Drop every open poll and release its lease (it is re-claimed later)."""
+    async def abandon_all(self, timeout: float | None = None) -> int:
+        """Drop every open poll and release its lease (it is re-claimed later), within
+        `timeout` seconds; a release that fails is logged and the leases expire instead."""
         abandoned = [poll for poll in self.polls.values() if not poll.closed]
         for poll in abandoned:
             poll.closed = True
             self._forget(poll)
         if abandoned:
-            await self.db.run(_release_all, [poll.feed for poll in abandoned])
-            log.info("polls abandoned count=%d", len(abandoned))
+            try:
+                await asyncio.wait_for(
+                    self.db.run(_release_all, [poll.feed for poll in abandoned]), timeout)
+            except Exception as exc:
+                log_database_failure("releasing leases failed (they will expire) count=%d",
+                                     exc, len(abandoned))
+            else:
+                log.info("polls abandoned count=%d", len(abandoned))
         return len(abandoned)
 
     async def drain(self, timeout: float) -> None:
@@ -206,6 +214,17 @@ class PollTracker:
         except asyncio.TimeoutError:
             return False
         return True
+
+
+def log_database_failure(message: str, exc: Exception, *args) -> None:
+    """Database trouble (away, read-only, too slow: db.health.is_unavailable) is one warning
+    line with its reason; anything else is a bug and keeps its traceback."""
+    if isinstance(exc, asyncio.TimeoutError):
+        log.warning(message + " error=timed out", *args)
+    elif is_unavailable(exc):
+        log.warning(message + " error=%s", *args, clean_error(getattr(exc, "orig", None) or exc))
+    else:
+        log.error(message, *args, exc_info=exc)
 
 
 def _release_all(session, feeds: list[FeedSnapshot]) -> None:

@@ -122,10 +122,7 @@ class CrawlService:
         self._stopped = True
         self.context.stopping = True
         self._crawler.spider.cancel_waiters()
-        try:
-            await asyncio.wait_for(self.context.polls.abandon_all(), STOP_SECONDS)
-        except Exception:
-            log.exception("releasing leases failed; they will expire")
+        await self.context.polls.abandon_all(STOP_SECONDS)
         await self._close_crawler()
         await self.context.polls.drain(1.0)
         for closable in (self.context.parsers, self.context.detectors, self.context.db):

@@ -1,0 +1,74 @@
+"""Recording polls when the database fails: trouble is one warning line, a bug its traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from crawler.database import Database
+from crawler.polls import FeedSnapshot, PollTracker
+from db.engine import make_engine, make_sessionmaker
+from db.migrate import upgrade
+from db.models import Feed
+
+FEED = FeedSnapshot(id=1, name="News", url="https://news.example/rss", kind="feed",
+                    agency=None, item_selector=None, etag=None, last_modified=None)
+
+
+def _read_only_archive(url: str):
+    """A real archive holding the feed, opened read-only: every write is refused."""
+    upgrade(url)
+    writable = make_engine(url)
+    with make_sessionmaker(writable).begin() as session:
+        session.add(Feed(id=FEED.id, name=FEED.name, url=FEED.url, interval_seconds=900))
+    writable.dispose()
+    return make_engine(url, read_only=True)
+
+
+def _no_schema(url: str):
+    """A database without our tables: an SQL error of ours, not the database's trouble."""
+    return make_engine(url)
+
+
+async def _record_failure(tracker: PollTracker) -> None:
+    tracker.failed(tracker.open(FEED), "connection refused")
+    assert await tracker.wait_idle(30)
+
+
+async def _abandon(tracker: PollTracker) -> None:
+    tracker.open(FEED)
+    assert await tracker.abandon_all(30) == 1
+
+
+# database -> (level of the one line, traceback?)
+DATABASES = {
+    "read-only-archive-is-one-warning-line": (_read_only_archive, "WARNING", False),
+    "missing-table-is-a-bug-with-its-traceback": (_no_schema, "ERROR", True),
+}
+ACTIONS = {"recording-a-poll": (_record_failure, "recording poll failed"),
+           "releasing-leases-at-stop": (_abandon, "releasing leases failed")}
+
+
+@pytest.mark.parametrize("action, says", list(ACTIONS.values()), ids=list(ACTIONS))
+@pytest.mark.parametrize("open_database, level, traceback", list(DATABASES.values()),
+                         ids=list(DATABASES))
+def test_database_failure_while_closing_polls(db_url, caplog, open_database, level, traceback,
+                                              action, says):
+    engine = open_database(db_url)
+    db = Database(make_sessionmaker(engine))
+    tracker = PollTracker(db, max_backoff=lambda: 3600)
+    caplog.set_level(logging.INFO, logger="crawler.polls")
+    try:
+        asyncio.run(action(tracker))
+    finally:
+        db.close()
+        engine.dispose()
+
+    lines = [r for r in caplog.records if r.name == "crawler.polls"]
+    assert [r.levelname for r in lines] == [level], caplog.text
+    assert says in lines[0].getMessage() and "\n" not in lines[0].getMessage()
+    assert bool(lines[0].exc_info) is traceback
+    if not traceback:
+        assert " error=" in lines[0].getMessage()
