@@ -1,7 +1,8 @@
 """Block Kit formatting of alerts: a statement, an "also reported by" thread reply, a digest.
 
 Everything scraped is hostile until made inert here, in this order:
-1. `clean`: control and bidi-override characters dropped, whitespace collapsed to one space
+1. `clean`: escape sequences, control, zero-width and bidi characters dropped (crawler/text.py's
+   `terminal_safe` rules, one set for Slack and terminals), whitespace collapsed to one space
    (so no scraped text starts a line: no forged blockquotes or lists);
 2. `escape`: `&`, `<`, `>` become entities, so `<!channel>`, `<@U123>`, `<#C1>` and
    `<https://x|forged>` show as text; `* _ ~ \\`` become look-alikes so nothing turns bold,
@@ -23,6 +24,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from crawler.text import terminal_safe
+
 ELLIPSIS = "…"
 HEADER_MAX = 150
 SECTION_MAX = 3000
@@ -36,9 +39,6 @@ FIELD_MAX = 300
 DIGEST_QUOTE_MAX = 300
 
 PAST = {"refuses": "refused", "cooperates": "cooperated", "mixed": "was mixed"}
-# C0/C1 controls (terminal escapes too), zero-width and bidi-override characters.
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f"
-                        "\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
 LOOKALIKES = {"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"}
 _LOOKALIKES = str.maketrans(LOOKALIKES)
@@ -58,8 +58,9 @@ class Rendered:
 
 
 def clean(text: object) -> str:
-    """One line of visible text: controls dropped, whitespace collapsed."""
-    return _SPACES.sub(" ", _INVISIBLE.sub("", str(text or ""))).strip()
+    """One line of visible text: escape sequences, controls and invisible characters dropped
+    by crawler/text.py's rules (the same as for a terminal), whitespace collapsed."""
+    return _SPACES.sub(" ", terminal_safe(text or "")).strip()
 
 
 def escape(text: object) -> str:

@@ -39,9 +39,12 @@ _ESCAPE_SEQUENCE = re.compile(
     "(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]?"
     "|(?:\x1b[\\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\\\|\x9c)?"
     "|\x1b[ -/]*[0-~]?")
-# Left over after the sequences: C0 and C1 controls, DEL, and bidi overrides and isolates
-# (which reorder what the terminal shows). Tab, CR and the like read as a space.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Left over after the sequences: C0 and C1 controls, DEL, and the invisible characters that
+# hide or reorder what is shown (zero-width spaces and joiners, bidi marks, overrides and
+# isolates, the BOM). Tab, CR and the like read as a space. The one set of these rules:
+# alerts/blocks.py's `clean` (Slack, the web app) builds on `terminal_safe` too.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069"
+                      "\ufeff]")
 _CONTROL_SPACE = re.compile("[\t\x0b\x0c\r]")
 
 

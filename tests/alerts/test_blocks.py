@@ -81,6 +81,26 @@ def test_hostile_text_is_inert_within_limits_and_keeps_the_source_link(field, te
     assert_limits(rendered)
 
 
+# Invisible or terminal-driving text: one set of rules (crawler/text.py) for Slack and terminals.
+UNSEEN = {
+    "csi-colour": ("we \x1b[31mrefuse\x1b[0m", "we refuse"),
+    "osc-title": ("we\x1b]0;pwned\x07 refuse", "we refuse"),
+    "c1-csi": ("we \x9b2Jrefuse", "we refuse"),
+    "c0-and-del": ("we\x00 re\x7ffuse\x08", "we refuse"),
+    "zero-width": ("we re\u200bfu\u200dse\ufeff", "we refuse"),
+    "bidi-marks": ("\u200ewe\u200f \u202erefuse\u2066\u2069", "we refuse"),
+    "cr-and-tabs": ("we\r\n\trefuse", "we refuse"),
+}
+
+
+@pytest.mark.parametrize("text, shown", list(UNSEEN.values()), ids=list(UNSEEN))
+def test_slack_and_terminals_drop_the_same_unseen_characters(text, shown):
+    from crawler.text import terminal_safe
+
+    assert blocks.clean(text) == shown
+    assert " ".join(terminal_safe(text).split()) == shown
+
+
 @pytest.mark.parametrize("text", ["*bold*", "_x_", "~gone~", "`code`"], ids=["bold", "italic",
                                                                             "strike", "code"])
 def test_formatting_marks_become_lookalikes(text):
