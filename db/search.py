@@ -7,9 +7,13 @@ by their own words or agency rank before those matched only through article text
 each group the newest come first. An empty query applies the filters only, newest first.
 
 Query syntax is web-search style on both engines: words are ANDed, "quoted phrases", `OR`
-between terms, `-word` to exclude. User text never raises a syntax error: on SQLite every
-term is quoted for FTS5; PostgreSQL's websearch_to_tsquery accepts anything. A query with
-no positive term (only `-word`s or punctuation) is treated as empty.
+between terms (AND binds tighter: `a b OR c` is a and b, or c), `-word` to exclude, and
+`immigra*` for any word starting with "immigra" (as in detect.query). Words match by their
+stem ("detainer" finds "detainers"), case-insensitively. User text never raises a syntax
+error: on SQLite every term is quoted for FTS5; PostgreSQL's websearch_to_tsquery accepts
+anything. A query with no positive term (only `-word`s or punctuation) is treated as empty.
+The indexes hold stems ("immigration" and "immigrants" are both "immigr"), so a prefix is
+asked of the index by its first syllable and then checked against the words as written.
 """
 
 from __future__ import annotations
@@ -21,7 +25,18 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timezone
 
-from sqlalchemy import Select, case, column, func, literal_column, or_, select, table
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    column,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session, aliased
 
 from db.engine import is_postgres
@@ -36,6 +51,15 @@ _WORD = re.compile(r"\w")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _REGCONFIG = literal_column("'english'::regconfig")
+_SIMPLE = literal_column("'simple'::regconfig")  # no stemming, no stop words: for prefixes
+_PREFIX = re.compile(r"\w+")
+_FIRST_SYLLABLE = re.compile(r"([^aeiou]*?)([aeiou]+)([^aeiou]?)")
+# The columns each table's search document is made of (migration 0001 builds the indexes).
+SEARCH_COLUMNS = {
+    "articles": ("title", "text"),
+    "statements": ("quote", "speaker", "agency_as_written"),
+    "agencies": ("name", "place"),
+}
 
 
 @dataclass(frozen=True)
@@ -91,12 +115,12 @@ def count(session: Session, query: str, *, agency: str | None = None,
 def _matching_statements(session: Session, query: str, **filters) -> Select:
     query = _CONTROL.sub(" ", query or "")  # PostgreSQL refuses NUL in text
     statement = _filter(_base(), **filters)
-    terms = fts5_query(query)
+    parsed = SearchQuery.parse(query)
     # Newest articles first; within one article, statements in reading order.
     newest = (func.coalesce(Article.published, Article.fetched_at).desc(), Article.id.desc(),
               Statement.id)
-    if terms:
-        own, related = _matching(session, query if is_postgres(session) else terms)
+    if parsed.groups:
+        own, related = _matching(session, parsed)
         statement = statement.where(or_(own, related))
         return statement.order_by(case((own, 0), else_=1), *newest)
     return statement.order_by(*newest)
@@ -137,11 +161,11 @@ def _as_datetime(value: date | datetime) -> datetime:
 # --- full-text matching ----------------------------------------------------------------------
 
 
-def _matching(session: Session, text: str):
-    """(own, related): conditions on the outer Statement for a full-text match of `text`."""
-    statements = _ids(session, "statements", text)
-    agencies = _ids(session, "agencies", text)
-    articles = _ids(session, "articles", text)
+def _matching(session: Session, query: SearchQuery):
+    """(own, related): conditions on the outer Statement for a full-text match of `query`."""
+    statements = _ids(session, "statements", query)
+    agencies = _ids(session, "agencies", query)
+    articles = _ids(session, "articles", query)
     reports = aliased(Statement, name="report")
     rereported = select(reports.duplicate_of_id).where(
         reports.duplicate_of_id.is_not(None),
@@ -151,36 +175,164 @@ def _matching(session: Session, text: str):
     return own, related
 
 
-def _ids(session: Session, name: str, text: str) -> Select:
-    """Ids of rows of table `name` whose search document matches `text`."""
+def _ids(session: Session, name: str, query: SearchQuery) -> Select:
+    """Ids of rows of table `name` whose search document matches `query`.
+
+    A query with a prefix term (`immigra*`) is first matched on the index with each prefix
+    cut to its first syllable (the index holds stems: "immigration" is "immigr"), then
+    exactly, each prefix against the words as written.
+    """
+    postgres = is_postgres(session)
+    rows = table(name, column("id"), column("search_vector"),
+                 *(column(c) for c in SEARCH_COLUMNS[name])).alias(f"{name}_match")
+    if postgres:
+        tsquery = (query.tsquery() if query.has_prefix
+                   else func.websearch_to_tsquery(_REGCONFIG, query.text))
+        index = rows.c.search_vector.op("@@")(tsquery)
+    else:
+        fts = table(f"{name}_fts", column("rowid"))
+        index = select(fts.c.rowid).where(
+            literal_column(f"{name}_fts").op("MATCH")(query.fts5()))
+        if not query.has_prefix:
+            return index
+        index = rows.c.id.in_(index)
+    if not query.has_prefix:
+        return select(rows.c.id).where(index)
+    return select(rows.c.id).where(index, query.exact(_term_condition(session, name, rows)))
+
+
+def _term_condition(session: Session, name: str, rows):
+    """A function: one Term -> SQL true when a row of `rows` matches it exactly."""
+    columns = [func.coalesce(rows.c[c], "") for c in SEARCH_COLUMNS[name]]
     if is_postgres(session):
-        rows = table(name, column("id"), column("search_vector")).alias(f"{name}_match")
-        tsquery = func.websearch_to_tsquery(_REGCONFIG, text)
-        return select(rows.c.id).where(rows.c.search_vector.op("@@")(tsquery))
+        def matches(term: Term):
+            if term.prefix:
+                # \m: the start of a word; the term is letters and digits only (Term.parse).
+                return or_(*(c.op("~*")(r"\m" + term.text) for c in columns))
+            words = term.tsquery()
+            # A stop word ("the") matches nothing in the index: it is left out, as in
+            # websearch_to_tsquery.
+            return or_(func.numnode(words) == 0, rows.c.search_vector.op("@@")(words))
+        return matches
     fts = table(f"{name}_fts", column("rowid"))
-    return select(fts.c.rowid).where(literal_column(f"{name}_fts").op("MATCH")(text))
+
+    def matches(term: Term):
+        index = rows.c.id.in_(select(fts.c.rowid).where(
+            literal_column(f"{name}_fts").op("MATCH")(term.fts5())))
+        if not term.prefix:
+            return index
+        # A word starting with the prefix: preceded by a non-word character (or the start).
+        pattern = f"*[^a-z0-9_]{term.text.lower()}*"
+        return and_(index, or_(*((" " + func.lower(c)).op("GLOB")(pattern) for c in columns)))
+    return matches
+
+
+@dataclass(frozen=True)
+class Term:
+    """One search term: a word, a "quoted phrase", or a word prefix written `immigra*`."""
+
+    text: str
+    prefix: bool = False
+
+    @classmethod
+    def parse(cls, phrase: str, word: str) -> Term | None:
+        """The term a token stands for, or None if it has no word character."""
+        text = phrase if not word else word
+        stem = text.rstrip("*")
+        if word and stem != text and _PREFIX.fullmatch(stem):
+            return cls(stem, prefix=True)
+        return cls(text) if _WORD.search(text) else None
+
+    def probe(self) -> str:
+        """The prefix an index of stems can be asked for, which the stem of every word
+        starting with the term keeps: up to its first vowels and the consonant after them
+        ("immigra" -> "im", "deport" -> "dep"), as stemmers keep that much; but only the
+        first vowel when no consonant (or an s, or a y) follows, since "ties" stems to "ti",
+        "gas" to "ga" and, in Porter's, "bay" to "bai"."""
+        text = self.text.lower()
+        match = _FIRST_SYLLABLE.match(text)
+        if match is None:
+            return text  # no vowel (digits, "287g"): the index holds the word as written
+        start, vowels, consonant = match.groups()
+        return start + (vowels + consonant if consonant not in ("", "s", "y") else vowels[0])
+
+    def fts5(self) -> str:
+        if self.prefix:
+            return '"' + self.probe() + '"*'
+        return '"' + self.text.replace('"', '""') + '"'
+
+    def tsquery(self):
+        if self.prefix:
+            return func.to_tsquery(_SIMPLE, f"'{self.probe()}':*")
+        return func.phraseto_tsquery(_REGCONFIG, self.text)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A parsed query: groups of terms ANDed within, ORed between; `exclude` is NOT-ed.
+
+    `fts5` and `tsquery` match at least what the query does (prefixes by their probe);
+    `exact` is the query itself.
+    """
+
+    text: str
+    groups: tuple[tuple[Term, ...], ...]
+    exclude: tuple[Term, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> SearchQuery:
+        groups: list[list[Term]] = [[]]
+        exclude: list[Term] = []
+        for phrase, word in _TOKENS.findall(text or ""):
+            if word == "OR":
+                if groups[-1]:
+                    groups.append([])
+                continue
+            negated = bool(word) and word.startswith("-") and len(word) > 1
+            term = Term.parse(phrase, word[1:] if negated else word)
+            if term is not None:
+                (exclude if negated else groups[-1]).append(term)
+        positive = tuple(tuple(group) for group in groups if group)
+        return cls(text or "", positive, tuple(exclude) if positive else ())
+
+    @property
+    def has_prefix(self) -> bool:
+        return any(term.prefix for group in self.groups for term in group + self.exclude)
+
+    def fts5(self) -> str:
+        """The FTS5 expression; "" when there is no positive term."""
+        if not self.groups:
+            return ""
+        expression = " OR ".join(" ".join(t.fts5() for t in group) for group in self.groups)
+        # An excluded prefix's probe would exclude too much ("im"* drops "important"): it is
+        # left to the exact match.
+        return "(" + expression + ")" + "".join(f" NOT {t.fts5()}" for t in self.exclude
+                                                if not t.prefix)
+
+    def tsquery(self):
+        """The PostgreSQL tsquery, the same tree as `fts5` (prefixes probed, see Term)."""
+        def every(terms, operator):
+            result = terms[0]
+            for term in terms[1:]:
+                result = result.op(operator)(term)
+            return result
+
+        tree = every([every([t.tsquery() for t in group], "&&") for group in self.groups], "||")
+        for term in self.exclude:
+            if not term.prefix:  # as in fts5
+                tree = tree.op("&&")(func.tsquery_not(term.tsquery()))
+        return tree
+
+    def exact(self, matches):
+        """The same tree as SQL conditions, each term through `matches(term)`."""
+        tree = or_(*(and_(*(matches(t) for t in group)) for group in self.groups))
+        return and_(tree, *(not_(matches(t)) for t in self.exclude))
 
 
 def fts5_query(text: str) -> str:
-    """`text` as a safe FTS5 expression (web-search style), or "" if it has no positive term."""
-    positive: list[str] = []
-    negative: list[str] = []
-    for phrase, word in _TOKENS.findall(text or ""):
-        if word == "OR":
-            if positive and positive[-1] != "OR":
-                positive.append("OR")
-            continue
-        negated = bool(word) and word.startswith("-") and len(word) > 1
-        term = phrase if not word else (word[1:] if negated else word)
-        if _WORD.search(term):
-            quoted = '"' + term.replace('"', '""') + '"'
-            (negative if negated else positive).append(quoted)
-    while positive and positive[-1] == "OR":
-        positive.pop()
-    if not positive:
-        return ""
-    expression = " ".join(positive)
-    return "(" + expression + ")" + "".join(f" NOT {n}" for n in negative)
+    """`text` as a safe FTS5 expression (web-search style), or "" if it has no positive term.
+    A prefix term is asked for by its first syllable here (`Term.probe`)."""
+    return SearchQuery.parse(text).fts5()
 
 
 def _hit(statement: Statement, article: Article, agency: Agency | None,

@@ -139,8 +139,12 @@ def test_hit_carries_article(archive):
     ("-jail", ""),
     ("  ", ""),
     ("!!! ???", ""),
+    ("immigra*", '("im"*)'),
+    ("ice* -jail", '("ic"*) NOT "jail"'),
+    ("[x*", '("[x*")'),
 ], ids=["word", "words", "phrase", "or", "dangling-or", "not", "unterminated", "inner-quote",
-        "only-negative", "blank", "punctuation"])
+        "only-negative", "blank", "punctuation", "prefix-by-first-syllable",
+        "prefix-and-not", "star-after-punctuation-is-a-word"])
 def test_fts5_query(text, expected):
     assert fts5_query(text) == expected
 
@@ -179,3 +183,52 @@ def test_count_is_the_number_of_matches(crowded):
     with crowded() as session:
         assert count(session, "") == 105 and count(session, "detainers") == 105
         assert count(session, "zeppelin") == 0
+
+
+# -- prefixes: `immigra*` means any word starting with "immigra", as in detect.query ----------
+
+IMMIGRATION = "Deputies will not ask about immigration status."
+IMMIGRANTS = "The sheriff said immigrants are safe to report crimes."
+IMPORTANT = "It is important that residents call 911."
+INSIDE = "The chief spoke of nonimmigrant visas and deportations."
+
+
+@pytest.fixture
+def prefixes(sessions, make_feed, make_article, make_statement, clock):
+    """Four statements, each in its own article: two words starting immigra, two not."""
+    feed = make_feed("outlet-p")
+    for n, quote in enumerate((IMMIGRATION, IMMIGRANTS, IMPORTANT, INSIDE)):
+        item = make_article(feed, title=f"Story {n}", text=f"Story number {n}.",
+                            published=clock() - timedelta(hours=n))
+        with sessions.begin() as session:
+            store_article(session, item, [make_statement(quote, speaker=None)],
+                          channel="#t", now=clock())
+    return sessions
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("immigra*", [IMMIGRATION, IMMIGRANTS]),
+    ("IMMIGRA*", [IMMIGRATION, IMMIGRANTS]),
+    ("immigrant*", [IMMIGRANTS]),
+    ("immigra* sheriff", [IMMIGRANTS]),
+    ("immigra* -sheriff", [IMMIGRATION]),
+    ("important OR immigrant*", [IMMIGRANTS, IMPORTANT]),
+    ("deport*", [INSIDE]),
+    ("-immigra* important", [IMPORTANT]),
+    ("imm*", [IMMIGRATION, IMMIGRANTS]),
+    ("immigra", []),
+    ("status immigra*", [IMMIGRATION]),
+    ("\"report crimes\" immigra*", [IMMIGRANTS]),
+], ids=["prefix-two-words", "prefix-any-case", "prefix-longer", "prefix-and-word",
+        "prefix-not-word", "word-or-prefix", "prefix-of-a-stemmed-word", "excluded-prefix",
+        "short-prefix-not-mid-word", "no-star-is-a-whole-word", "word-then-prefix",
+        "phrase-and-prefix"])
+def test_prefix_matches_words_starting_with_it(prefixes, query, expected):
+    assert _quotes(_run(prefixes, query)) == expected
+
+
+def test_prefix_is_counted_as_searched(prefixes):
+    from db.search import count
+
+    with prefixes() as session:
+        assert count(session, "immigra*") == 2
