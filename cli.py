@@ -389,18 +389,31 @@ def _host_patterns(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 @with_sessions
 def web(sessions, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     """Serve the archive read-only in a browser: search, statements, agencies, feeds,
-    /metrics and /healthz.
+    /metrics and /healthz; with SLACK_SIGNING_SECRET set, also the review buttons of
+    Slack alerts at POST /slack/interactivity.
 
     Example:
 
         beatwire --config config.toml web --port 8080
     """
+    from db.engine import make_sessionmaker
     from web.app import serve
+    from web.interactivity import Interactivity, signing_secret
 
-    config = click.get_current_context().find_object(ConfigLoader).get()
-    sys.exit(serve(sessions, host=host, port=port,
-                   dead_after_failures=config.scheduler.dead_after_failures,
-                   health=config.health, allow_hosts=allow_hosts))
+    loader = click.get_current_context().find_object(ConfigLoader)
+    config = loader.get()
+    # Only the Slack route writes: it alone gets a writable engine, and only when it is on.
+    writer = loader.archive(write=True) if signing_secret() else None
+    interactivity = Interactivity.from_env(writer and make_sessionmaker(writer), config.slack)
+    try:
+        status = serve(sessions, host=host, port=port,
+                       dead_after_failures=config.scheduler.dead_after_failures,
+                       health=config.health, allow_hosts=allow_hosts,
+                       interactivity=interactivity)
+    finally:
+        if writer is not None:
+            writer.dispose()
+    sys.exit(status)
 
 
 @main.group()
@@ -685,7 +698,7 @@ def alerts_list(sessions, status, limit) -> None:
     last error (a paused delivery says why: "paused: token_missing ...").
 
     \b
-    Examples:
+    Example:
       beatwire alerts list --status pending
       beatwire alerts list --status failed --limit 10
     """
@@ -750,7 +763,7 @@ def alerts_retry(sessions, alert_ids, every_failed) -> None:
     For instance after fixing the channel that made them fail.
 
     \b
-    Examples:
+    Example:
       beatwire alerts retry 12 13
       beatwire alerts retry --failed
     """
@@ -796,6 +809,49 @@ def workers(sessions) -> None:
         click.echo(f"{worker.id[:12]}  {state:8} host={worker.host} pid={worker.pid} "
                    f"version={worker.version or '?'} started={_when(worker.started_at)} "
                    f"heartbeat={worker.heartbeat_at.strftime('%Y-%m-%d %H:%M:%S')}")
+
+
+@main.group()
+def labels() -> None:
+    """Reviewers' verdicts as training labels."""
+
+
+@labels.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default="-",
+              help="Write to this file (default: stdout).")
+@with_sessions
+def labels_export(sessions, out: str) -> None:
+    """Every reviewed statement as labelled JSON Lines, the format `make train` reads.
+
+    The latest verdict of a statement is its label: correct keeps its stance, not
+    relevant is relevant false, wrong stance takes the reviewer's stance. Wrong speaker
+    or agency is left out (the right one is not known), and so is a correct statement
+    whose stance is unclear; stderr says how many.
+
+    \b
+    Example:
+      beatwire labels export --out reviewed.jsonl
+      python -m detect.train ../shared/corpus/real/train.jsonl reviewed.jsonl
+    """
+    from collections import Counter
+
+    from db import reviews
+
+    skipped: Counter[str] = Counter()
+    lines = []
+    with sessions() as session:
+        for review in reviews.latest(session):
+            reason = reviews.skip_reason(review)
+            if reason:
+                skipped[reason] += 1
+            else:
+                lines.append(json.dumps(reviews.training_item(review), ensure_ascii=False))
+    with click.open_file(out, "w", encoding="utf-8") as stream:
+        stream.write("".join(line + "\n" for line in lines))
+    left_out = "".join(f"; left out {n}: {reviews.SKIPPED[reason]}"
+                       for reason, n in sorted(skipped.items()))
+    where = "stdout" if out == "-" else out
+    click.echo(f"wrote {len(lines)} labelled statement(s) to {where}{left_out}", err=True)
 
 
 @main.group()

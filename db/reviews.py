@@ -64,3 +64,50 @@ def latest(session: Session) -> list[Review]:
     for review in rows:
         found.setdefault(review.statement_id, review)
     return list(found.values())
+
+
+# --- labels for training ---------------------------------------------------------------------
+
+# Why a reviewed statement is left out of the labels (None: it is labelled).
+SKIPPED = {"wrong_speaker": "wrong speaker or agency (the right one is not known)",
+           "unclear": "correct but the stance is unclear (a label needs one)"}
+
+
+def skip_reason(review: Review) -> str | None:
+    """The SKIPPED key that keeps this latest review out of the labels, or None."""
+    if review.verdict == "wrong_speaker":
+        # Training scores the speaker and agency too: a label naming the wrong ones would
+        # teach them, one naming none would count every right reading as a miss.
+        return "wrong_speaker"
+    if review.verdict == "correct" and review.statement.stance is None:
+        return "unclear"
+    return None
+
+
+def training_item(review: Review) -> dict:
+    """The labelled JSON Lines item (detect/train.py's format) a latest review makes."""
+    statement = review.statement
+    relevant = review.verdict != "not_relevant"
+    stance = review.stance if review.verdict == "wrong_stance" else statement.stance
+    agency = statement.agency.name if statement.agency else statement.agency_as_written
+    return {"id": f"statement-{statement.id}", "text": passage(statement),
+            "relevant": relevant, "stance": stance if relevant else None,
+            "speaker": statement.speaker, "agency": agency,
+            "source": statement.article.url, "title": statement.article.title,
+            "review": {"verdict": review.verdict, "reviewer": review.reviewer_id,
+                       "at": review.created_at.isoformat()}}
+
+
+def passage(statement: Statement) -> str:
+    """The paragraph of the stored article text that holds the quote (the passage detection
+    read), else the quote itself."""
+    from detect.text import normalize, paragraphs
+
+    text = statement.article.text or ""
+    flat = normalize(text)
+    quote = " ".join(normalize(statement.quote).split())
+    for needle in (quote, quote[:60]):
+        for span in paragraphs(flat):
+            if needle and needle in " ".join(flat[span.start:span.end].split()):
+                return text[span.start:span.end].strip()
+    return statement.quote

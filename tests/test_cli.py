@@ -618,3 +618,66 @@ def test_alerts_retry_requeues_failed_alerts_only(outbox, sqlite_url, args, requ
     engine.dispose()
     assert {i: status for i, (status, _) in found.items()} == statuses
     assert found[1][1] == (None if statuses[1] == "pending" else "channel_not_found")
+
+
+# --- labels export ---------------------------------------------------------------------------
+
+
+def _review(sqlite_url, statement_id: int, verdicts: list[tuple[str, str | None]]) -> None:
+    from datetime import timedelta
+
+    from db import reviews
+
+    engine = make_engine(sqlite_url)
+    start = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+    for n, (verdict, stance) in enumerate(verdicts):
+        with transaction(make_sessionmaker(engine)) as session:
+            reviews.record(session, statement_id, reviewer_id="U1", reviewer_name="Ana",
+                           verdict=verdict, stance=stance, request_digest=f"{statement_id}-{n}",
+                           now=start + timedelta(minutes=n))
+    engine.dispose()
+
+
+KERN_QUOTE = "We will not hold anyone on an ICE detainer without a judge's warrant."
+
+
+@pytest.mark.parametrize("verdicts, label", [
+    ([("correct", None)], (True, "mixed")),
+    ([("not_relevant", None)], (False, None)),
+    ([("wrong_stance", "refuses")], (True, "refuses")),
+    ([("not_relevant", None), ("correct", None)], (True, "mixed")),
+    ([("correct", None), ("not_relevant", None)], (False, None)),
+    ([("correct", None), ("wrong_speaker", None)], None),
+], ids=["correct-keeps-its-stance", "not-relevant", "wrong-stance-takes-the-reviewers",
+        "latest-wins", "latest-wins-the-other-way", "wrong-speaker-left-out"])
+def test_labels_export_writes_the_latest_verdict_in_the_train_format(archive, sqlite_url,
+                                                                     tmp_path, verdicts, label):
+    from detect.train import load
+
+    _review(sqlite_url, 1, verdicts)
+    out = tmp_path / "labels.jsonl"
+    result = invoke(archive, "labels", "export", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    items = load([out])
+    if label is None:
+        assert items == []
+        assert result.stderr == (f"wrote 0 labelled statement(s) to {out}; left out 1: wrong "
+                                 "speaker or agency (the right one is not known)\n")
+        return
+    [item] = items
+    assert (item["relevant"], item["stance"]) == label
+    assert item == {**item, "id": "statement-1", "speaker": "Sheriff Ada Park",
+                    "agency": "Kern Valley County Sheriff's Office",
+                    "source": "https://news.example/a", "title": "Story 0"}
+    assert KERN_QUOTE in item["text"]
+    assert result.stderr == f"wrote 1 labelled statement(s) to {out}\n"
+
+
+def test_labels_export_writes_stdout_and_nothing_reviewed_is_nothing(archive, sqlite_url):
+    empty = invoke(archive, "labels", "export")
+    assert (empty.exit_code, empty.stdout) == (0, "")
+    _review(sqlite_url, 3, [("correct", None)])
+    _review(sqlite_url, 2, [("not_relevant", None)])
+    lines = [json.loads(line) for line in invoke(archive, "labels", "export").stdout.splitlines()]
+    assert [(i["id"], i["relevant"], i["stance"]) for i in lines] == [
+        ("statement-2", False, None), ("statement-3", True, "refuses")]

@@ -3,7 +3,9 @@
 Pages: `/` search (the CLI's filters, paged) with `/search.csv` and `/search.json` downloads of
 the same query, `/statements/{id}` (a statement's permanent link), `/agencies/{id}` and `/feeds`;
 `/metrics` (Prometheus) and `/healthz` for operators (web/metrics.py).
-Every route is GET: nothing here writes to the archive. Scraped text reaches the browser only
+Every route is GET and reads only, but `POST /slack/interactivity` (web/interactivity.py: the
+review buttons of Slack alerts, verified with Slack's signing secret), the one route given
+writable sessions. Scraped text reaches the browser only
 through autoescaped templates, links only when they are http(s), and every response carries a
 Content-Security-Policy that allows no script at all.
 """
@@ -30,11 +32,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from alerts.blocks import PAST, UNNAMED, agency_name, clean, cue_text, outlet, place
+from alerts.blocks import (PAST, UNNAMED, agency_name, clean, cue_text, outlet, place,
+                           verdict_label)
 from config import HealthConfig
+from db import reviews
 from db.search import export_hits, search, search_page
 from detect.model import STANCES
 from web import pages
+from web.interactivity import Interactivity, interactivity_view
 from web.metrics import healthz, make_registry
 
 log = logging.getLogger(__name__)
@@ -131,7 +136,7 @@ def make_templates() -> Jinja2Templates:
     env.filters.update(href=href, day=day, moment=moment, plain=clean, outlet=outlet,
                        cue=cue_text)
     env.globals.update(agency_name=agency_name, place=place, past=PAST, unnamed=UNNAMED,
-                       stances=sorted(STANCES))
+                       stances=sorted(STANCES), verdict_label=verdict_label)
     return Jinja2Templates(env=env)
 
 
@@ -208,7 +213,8 @@ def statement_view(request: Request) -> Response:
             # A re-report is one more source of its first statement: that is the page.
             return RedirectResponse(f"/statements/{found.duplicate_of_id}", 301)
         return render(request, "statement.html", statement=found,
-                      reports=pages.reports(session, found.id))
+                      reports=pages.reports(session, found.id),
+                      reviews=reviews.for_statement(session, found.id))
 
 
 def agency_view(request: Request) -> Response:
@@ -263,17 +269,19 @@ ROUTES = [
     Route("/feeds", feeds_view, methods=["GET"]),
     Route("/metrics", metrics_view, methods=["GET"]),
     Route("/healthz", healthz_view, methods=["GET"]),
+    Route("/slack/interactivity", interactivity_view, methods=["POST"]),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]
 
 
 def make_app(sessions: sessionmaker[Session], *, dead_after_failures: int = 10,
              health: HealthConfig = DEFAULT_HEALTH,
-             allowed_hosts: list[str] | None = None) -> Starlette:
-    """The web app over the archive that `sessions` opens.
+             allowed_hosts: list[str] | None = None,
+             interactivity: Interactivity | None = None) -> Starlette:
+    """The web app over the archive that `sessions` opens (read-only).
 
     `allowed_hosts`: the Host headers answered (others get 400); None answers any (`serve`
-    always gives them)."""
+    always gives them). `interactivity`: what the Slack route needs (None: it answers 503)."""
     app = Starlette(routes=ROUTES, exception_handlers={HTTPException: http_error,
                                                        OperationalError: archive_down})
     app.state.sessions = sessions
@@ -281,6 +289,7 @@ def make_app(sessions: sessionmaker[Session], *, dead_after_failures: int = 10,
     app.state.dead_after_failures = dead_after_failures
     app.state.health = health
     app.state.metrics = make_registry(sessions)
+    app.state.interactivity = interactivity
     if allowed_hosts is not None:
         # Against DNS rebinding: a page from elsewhere whose name now points here is refused.
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
@@ -302,12 +311,12 @@ def allowed_hosts(host: str, extra: tuple[str, ...] = ()) -> list[str]:
 
 def serve(sessions: sessionmaker[Session], *, host: str, port: int,
           dead_after_failures: int = 10, health: HealthConfig = DEFAULT_HEALTH,
-          allow_hosts: tuple[str, ...] = ()) -> int:
+          allow_hosts: tuple[str, ...] = (), interactivity: Interactivity | None = None) -> int:
     """Serve the app with uvicorn until SIGINT/SIGTERM; the exit status (1: could not listen)."""
     import uvicorn
 
     app = make_app(sessions, dead_after_failures=dead_after_failures, health=health,
-                   allowed_hosts=allowed_hosts(host, allow_hosts))
+                   allowed_hosts=allowed_hosts(host, allow_hosts), interactivity=interactivity)
     # log_config=None: uvicorn's lines go through our logging (format, level) instead of its own.
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None,
                                            server_header=False))

@@ -83,3 +83,24 @@ def test_a_bad_verdict_is_refused_and_nothing_stored(sessions, statement_ids, ve
         add(sessions, statement_ids[0], "d", verdict, stance=stance)
     with sessions() as session:
         assert reviews.for_statement(session, statement_ids[0]) == []
+
+
+@pytest.mark.parametrize("stance, verdict, stance_given, skipped", [
+    (None, "correct", None, "unclear"),
+    (None, "wrong_stance", "mixed", None),
+    ("refuses", "wrong_speaker", None, "wrong_speaker"),
+    ("refuses", "correct", None, None),
+], ids=["correct-but-unclear-left-out", "unclear-given-a-stance-is-labelled",
+        "wrong-speaker-left-out", "correct-is-labelled"])
+def test_which_latest_reviews_make_no_label(sessions, make_feed, make_article, make_statement,
+                                            stance, verdict, stance_given, skipped):
+    with transaction(sessions) as session:
+        stored = store_article(session, make_article(make_feed()),
+                               [make_statement(stance=stance)], channel="#test")
+    add(sessions, stored.new_statement_ids[0], "d", verdict, stance=stance_given)
+    with sessions() as session:
+        [review] = reviews.latest(session)
+        assert reviews.skip_reason(review) == skipped
+        if skipped is None:
+            item = reviews.training_item(review)
+            assert (item["relevant"], item["stance"]) == (True, stance_given or stance)

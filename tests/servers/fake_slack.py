@@ -1,23 +1,32 @@
 """A fake Slack Web API: a real HTTP server on 127.0.0.1 that slack_sdk reaches via `api_url`.
 
-Implements the methods Beatwire calls (auth.test, chat.postMessage, chat.getPermalink,
-conversations.history, conversations.replies, conversations.list), records every call,
+Implements the methods Beatwire calls (auth.test, chat.postMessage, chat.update,
+chat.getPermalink, conversations.history, conversations.replies, conversations.list), records
+every call,
 checks Block Kit limits like Slack does, and injects faults on demand, each for the next
 N calls: HTTP errors, 429 with Retry-After, Slack error codes, slow answers, "accept then
 drop" (the message is posted but the connection closes without a response) and "accept then
 fail" (the message is posted, the answer is a 5xx).
 `stop()` / `start()` close and reopen the listener on the same port (connection refused).
+
+Interactivity: `click()` builds the block_actions payload Slack sends when a user clicks a
+button (or picks an option) of a posted message, and `signed()` signs a payload as Slack does
+(v0: HMAC-SHA256 of `v0:{timestamp}:{body}` with the app's signing secret), written here
+from Slack's documentation rather than with slack_sdk, so the app's verification is checked
+against the algorithm itself.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
@@ -71,6 +80,7 @@ class FakeSlack:
         self.archived: set[str] = {"C0OLD"}
         self.calls: list[Call] = []
         self.posted: list[Message] = []
+        self.updates: list[dict] = []  # every chat.update carried out: channel, ts, text, blocks
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
         self._last_us = 0
@@ -103,6 +113,7 @@ class FakeSlack:
         with self._lock:
             self.calls.clear()
             self.posted.clear()
+            self.updates.clear()
             self.faults.clear()
 
     # -- fault programming -------------------------------------------------------------
@@ -197,6 +208,45 @@ class FakeSlack:
         return {"ok": True, "channel": channel_id, "ts": message.ts,
                 "message": _message_json(message, with_metadata=True)}
 
+    def update_message(self, args: dict) -> dict:
+        """chat.update: replace a posted message's text and blocks (same channel and ts)."""
+        channel_id = self._channel_id(args.get("channel"))
+        found = next((m for m in self.posted if m.channel == channel_id
+                      and m.ts == args.get("ts")), None)
+        if found is None:
+            return {"ok": False, "error": "message_not_found"}
+        problem = check_message(args)
+        if problem:
+            return {"ok": False, "error": problem}
+        found.text, found.blocks = args.get("text") or "", _as_json(args.get("blocks"))
+        self.updates.append({"channel": found.channel, "ts": found.ts, "text": found.text,
+                             "blocks": found.blocks})
+        return {"ok": True, "channel": found.channel, "ts": found.ts, "text": found.text}
+
+    def click(self, message: Message, action_id: str, *, option: str | None = None,
+              user: tuple[str, str] = ("U0ANA", "ana.reviewer")) -> dict:
+        """The block_actions payload for `user` (id, name) clicking `action_id` on `message`
+        (`option`: the value picked, for a select)."""
+        element = next(e for b in message.blocks or [] if b.get("type") == "actions"
+                       for e in b["elements"] if e["action_id"] == action_id)
+        action = {"action_id": action_id, "block_id": "beatwire_review", "type": element["type"],
+                  "action_ts": self._next_ts()}
+        if element["type"] == "static_select":
+            picked = next(o for o in element["options"] if o["value"] == option)
+            action["selected_option"] = picked
+        else:
+            action |= {"value": element["value"], "text": element["text"]}
+        user_id, name = user
+        return {"type": "block_actions", "team": {"id": "T0TEST", "domain": "fake"},
+                "user": {"id": user_id, "username": name, "name": name, "team_id": "T0TEST"},
+                "api_app_id": "A0BEAT", "token": "deprecated-verification-token",
+                "container": {"type": "message", "message_ts": message.ts,
+                              "channel_id": message.channel, "is_ephemeral": False},
+                "trigger_id": "1.2.3", "channel": {"id": message.channel,
+                                                  "name": self.channels.get(message.channel)},
+                "message": _message_json(message, with_metadata=False),
+                "response_url": f"{self.url}response/{message.ts}", "actions": [action]}
+
     def get_permalink(self, args: dict) -> dict:
         channel_id = self._channel_id(args.get("channel"))
         ts = args.get("message_ts", "")
@@ -233,11 +283,22 @@ class FakeSlack:
 METHODS = {
     "auth.test": FakeSlack.auth_test,
     "chat.postMessage": FakeSlack.post_message,
+    "chat.update": FakeSlack.update_message,
     "chat.getPermalink": FakeSlack.get_permalink,
     "conversations.history": FakeSlack.history,
     "conversations.replies": FakeSlack.replies,
     "conversations.list": FakeSlack.list_channels,
 }
+
+
+def signed(secret: str, payload: dict, timestamp: int | None = None) -> tuple[bytes, dict]:
+    """The form-encoded body and headers of Slack's request carrying `payload`, signed with
+    `secret` at `timestamp` (default now)."""
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    when = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), b"v0:" + when.encode() + b":" + body, hashlib.sha256)
+    return body, {"content-type": "application/x-www-form-urlencoded",
+                  "x-slack-request-timestamp": when, "x-slack-signature": f"v0={digest.hexdigest()}"}
 
 
 def check_message(args: dict) -> str | None:
