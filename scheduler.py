@@ -262,18 +262,28 @@ class Daemon:
 
     async def run_once(self) -> int:
         """Poll every enabled feed once, process everything, deliver; 0, or 1 if delivery
-        paused."""
+        paused, or 1 with one line if the database fails under the run (away, read-only)."""
         from sqlalchemy import select
+        from sqlalchemy.exc import DBAPIError
 
+        from db.engine import redact
+        from db.feeds import clean_error
+        from db.health import is_unavailable
         from db.models import Feed
 
-        with self.sessions() as session:
-            pending = set(session.scalars(select(Feed.id).where(Feed.enabled.is_(True))))
         beats = self._scheduler()  # leases of long polls must not run out in a --once either
         self._add_heartbeat(beats)
         beats.start()
         try:
+            with self.sessions() as session:
+                pending = set(session.scalars(select(Feed.id).where(Feed.enabled.is_(True))))
             return await self._once(pending)
+        except DBAPIError as exc:
+            if not is_unavailable(exc):
+                raise  # a bug: its traceback
+            log.error("archive unavailable, run --once stopped url=%s error=%s",
+                      redact(self.config.database.url), clean_error(exc.orig or exc))
+            return 1
         finally:
             beats.shutdown(wait=False)
 

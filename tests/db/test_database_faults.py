@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import subprocess
 import threading
 import time
 import uuid
@@ -24,7 +25,7 @@ from servers.feed_site import rss_feed
 from sqlalchemy import create_engine, event, func, pool, select, text
 from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.exc import OperationalError
-from support import config_text, restart_postgres
+from support import REPO, beatwire_command, config_text, restart_postgres
 from test_scheduler import start_daemon, wait_for
 
 from db.archive import store_article
@@ -515,3 +516,34 @@ def test_sql_parameters_never_reach_error_messages(sessions, engine, write, erro
     _, sql, added = str(err.value).partition("[SQL:")
     assert sql and SECRET not in added
     assert "hidden due to hide_parameters" in added
+
+
+@pytest.mark.timeout(240)
+def test_run_once_ends_in_one_line_when_the_database_goes_mid_run(pg_url, feed_site, fake_slack,
+                                                                  tmp_path):
+    """The server gone while a feed is being fetched: `run --once` says so in one line and
+    exits 1, with no traceback."""
+    upgrade(pg_url)
+    outage = Outage("unreachable", pg_url)
+    feed_site.trickle("/slow.xml", 3600)
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(outage.url, [{"name": "Slow", "url": feed_site.url("/slow.xml")}],
+                                  slack={"api_url": fake_slack.url},
+                                  crawler={"download_timeout": 3}), encoding="utf-8")
+    env = {**os.environ, "BEATWIRE_TEST_SLACK_TOKEN": fake_slack.token}
+    env.pop("BEATWIRE_DATABASE_URL", None)
+    log = tmp_path / "once.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(beatwire_command(config, "run", "--once"), env=env, cwd=REPO,
+                                stdout=out, stderr=subprocess.STDOUT)
+    try:
+        assert wait_for(lambda: feed_site.fetched("/slow.xml"), timeout=120), log.read_text()
+        outage.begin()
+        proc.wait(timeout=90)
+    finally:
+        _stop(proc)
+        outage.close()
+    text = log.read_text()
+    assert proc.returncode == 1, text[-4000:]
+    assert "Traceback" not in text, text[-4000:]
+    assert text.count("archive unavailable, run --once stopped") == 1, text[-4000:]
