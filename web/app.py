@@ -32,8 +32,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from alerts.blocks import (PAST, UNNAMED, agency_name, clean, cue_text, outlet, place,
-                           verdict_label)
+from alerts.blocks import PAST, UNNAMED, agency_name, clean, cue_text, outlet, place, verdict_label
 from config import HealthConfig
 from db import reviews
 from db.search import export_hits, search, search_page
