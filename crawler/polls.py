@@ -21,6 +21,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from crawler.urls import redact_url
 from db.archive import record_refused_entries
 from db.claims import release_feed
 from db.feeds import clean_error, record_failure, record_not_modified, record_success
@@ -173,8 +174,8 @@ class PollTracker:
             await self.db.run(record, poll.feed.id, now=utcnow(), holder=poll.feed.holder,
                               duration_ms=poll.duration_ms(), **fields)
         except Exception as exc:
-            log_database_failure("recording poll failed (its lease will expire) feed=%s", exc,
-                                 poll.feed.name)
+            log_database_failure("recording poll failed (its lease will expire) feed=%s url=%s",
+                                 exc, poll.feed.name, redact_url(poll.feed.url))
         finally:
             self._forget(poll)
 

@@ -13,7 +13,7 @@ from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade
 from db.models import Feed
 
-FEED = FeedSnapshot(id=1, name="News", url="https://news.example/rss", kind="feed",
+FEED = FeedSnapshot(id=1, name="News", url="https://bob:hunter2@news.example/rss", kind="feed",
                     agency=None, item_selector=None, etag=None, last_modified=None)
 
 
@@ -72,3 +72,6 @@ def test_database_failure_while_closing_polls(db_url, caplog, open_database, lev
     assert bool(lines[0].exc_info) is traceback
     if not traceback:
         assert " error=" in lines[0].getMessage()
+    if says == "recording poll failed":  # a poll's line says which feed, where
+        assert "feed=News url=https://bob:***@news.example/rss" in lines[0].getMessage()
+    assert "hunter2" not in caplog.text
