@@ -3,7 +3,8 @@
 The row's key is `digest:<date>` (UTC date of `now`), so a second call the same day, or a
 second worker, adds nothing. Only primary statements count (re-reports are sources of an
 earlier statement, not news), and not a backfill's (alerts `skipped`: a feed's backlog
-archived on its first poll is not news either). The payload holds raw text; `blocks.render_digest` escapes it.
+archived on its first poll is not news either). The payload holds raw text;
+`blocks.render_digest` escapes it.
 """
 
 from __future__ import annotations
