@@ -247,3 +247,45 @@ def test_a_failed_message_update_keeps_the_review_and_says_why(alerted, client, 
     assert [r.getMessage() for r in caplog.records] == [
         f"review {review.id} stored; its message is not updated: cant_update_message"]
     assert fake_slack.token not in caplog.text
+
+
+def test_beatwire_web_answers_a_click_before_slack_has_updated_the_message(
+        alerted, db_url, fake_slack, sessions, tmp_path):
+    """The real command: SLACK_SIGNING_SECRET from the environment, the bot token from
+    [slack], the answer sent while a slow chat.update is still under way."""
+    import os
+    import subprocess
+    import urllib.request
+
+    from support import REPO, beatwire_command, config_text
+    from test_browser import _wait_until_up, free_port
+
+    _, message = alerted
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(db_url, [], slack={"api_url": fake_slack.url}), "utf-8")
+    port, log_path = free_port(), tmp_path / "web.log"
+    env = {**{k: v for k, v in os.environ.items() if k != "BEATWIRE_DATABASE_URL"},
+           "SLACK_SIGNING_SECRET": SECRET, "BEATWIRE_TEST_SLACK_TOKEN": fake_slack.token}
+    with log_path.open("w") as log:
+        process = subprocess.Popen(beatwire_command(config, "web", "--port", str(port)),
+                                   cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_until_up(base, process, log_path)
+            fake_slack.slow(3, method="chat.update")
+            body, headers = signed(SECRET, fake_slack.click(message, "review_not_relevant"))
+            request = urllib.request.Request(base + "/slack/interactivity", data=body,
+                                             headers=headers, method="POST")
+            started = time.monotonic()
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 200
+            assert time.monotonic() - started < 2 and fake_slack.updates == []
+            assert review_count(sessions) == 1
+            deadline = time.monotonic() + 10
+            while not fake_slack.updates and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert "Reviewed by" in json.dumps(fake_slack.updates[0]["blocks"])
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+    assert SECRET not in log_path.read_text() and fake_slack.token not in log_path.read_text()
