@@ -351,22 +351,36 @@ def render_hits(hits, fmt: str) -> str:
     return _table([hit_record(hit) for hit in hits])
 
 
+HIT_COLUMNS = ("PUBLISHED", "STANCE", "STATE", "AGENCY", "SPEAKER", "SOURCES")
+
+
 def _table(rows: list[dict]) -> str:
+    """A header, then per statement a row of its fields with its quote and link beneath."""
     from crawler.text import terminal_safe
 
     if not rows:
         return "no statements found\n"
-    lines = []
-    for row in rows:
-        # Scraped fields on one line each, inert: the table's own newlines are the only ones.
-        row = {key: terminal_safe(value) if isinstance(value, str) else value
-               for key, value in row.items()}
+    # Scraped fields on one line each, inert: the table's own newlines are the only ones.
+    rows = [{key: terminal_safe(value) if isinstance(value, str) else value
+             for key, value in row.items()} for row in rows]
+    header, *lines = _aligned(HIT_COLUMNS, [
+        ((row["published"] or "")[:10], row["stance"] or "-", row["state"] or "--",
+         row["agency"] or "?", row["speaker"] or "(the agency)", str(row["sources"]))
+        for row in rows])
+    out = [header]
+    for line, row in zip(lines, rows):
         quote = row["quote"] if len(row["quote"]) <= 160 else row["quote"][:157] + "..."
-        lines.append(f"{(row['published'] or '')[:10]:10}  {row['stance'] or '-':10}  "
-                     f"{row['agency'] or '?'} ({row['state'] or '--'})  "
-                     f"{row['speaker'] or '(the agency)'}  x{row['sources']}\n"
-                     f"    \u201c{quote}\u201d\n    {row['url']}")
-    return "\n".join(lines) + "\n"
+        out += [line, f"    \u201c{quote}\u201d", f"    {row['url']}"]
+    return "\n".join(out) + "\n"
+
+
+def _aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], cap: int = 40) -> list[str]:
+    """The header and rows as lines of columns, each as wide as its widest cell (cut at cap)."""
+    cells = [[cell if len(cell) <= cap else cell[:cap - 1] + "\u2026" for cell in row]
+             for row in (header, *rows)]
+    widths = [max(len(row[n]) for row in cells) for n in range(len(header))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+            for row in cells]
 
 
 def _host_patterns(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -441,19 +455,35 @@ def feeds_list(sessions) -> None:
     with sessions() as session:
         health = feed_health(session, utcnow(),
                              dead_after_failures=config.scheduler.dead_after_failures)
-    for feed in health:
-        status = "DEAD" if feed.dead else feed.status
-        line = (f"{feed.name:30} {status:12} failures={feed.consecutive_failures:<3} "
-                f"last_poll={_when(feed.last_polled_at)} next={_when(feed.next_poll_at)}"
-                f"{'' if feed.enabled else ' (disabled)'}")
-        click.echo(terminal_safe(line))
-        if feed.last_error and feed.status in ("error", "gone"):
-            click.echo(terminal_safe(f"    last error: {feed.last_error}"))
+    # config.toml is the source of truth: an edit the daemon has not applied yet says so.
+    wanted = {feed.name: feed.enabled for feed in config.feeds}
+    rows = [(feed.name, "DEAD" if feed.dead else feed.status, str(feed.consecutive_failures),
+             _when(feed.last_polled_at), _when(feed.next_poll_at),
+             _enabled(feed.enabled, wanted.get(feed.name, False))) for feed in health]
+    errors = [feed.last_error if feed.status in ("error", "gone") else None for feed in health]
     archived = {feed.name for feed in health}
-    for feed in config.feeds:
-        if feed.name not in archived:
-            click.echo(f"{feed.name:30} {'new':12} failures=0   last_poll=never "
-                       "next=when the daemon next starts or reloads")
+    rows += [(feed.name, "new", "0", "never", "next start or reload",
+              "yes" if feed.enabled else "no") for feed in config.feeds
+             if feed.name not in archived]
+    if not rows:
+        click.echo("no feeds: add one with `beatwire feeds add NAME URL`")
+        return
+    header, *lines = _aligned(FEED_COLUMNS, [tuple(map(terminal_safe, row)) for row in rows],
+                              cap=60)
+    click.echo(header)
+    for line, error in zip(lines, errors + [None] * len(lines)):
+        click.echo(line)
+        if error:
+            click.echo(terminal_safe(f"    last error: {error}"))
+
+
+FEED_COLUMNS = ("NAME", "STATUS", "FAILURES", "LAST POLL", "NEXT POLL", "ENABLED")
+
+
+def _enabled(archived: bool, configured: bool) -> str:
+    word = "yes" if archived else "no"
+    return word if archived == configured else f"{word}, {'yes' if configured else 'no'} " \
+        "at next reload"
 
 
 def _when(value: datetime | None) -> str:

@@ -202,3 +202,34 @@ def test_slack_test_failure_is_one_line(make_config, sqlite_url, fake_slack, tok
     assert result.exit_code == code
     assert result.stderr.count("\n") == 1 and said in result.stderr
     assert fake_slack.posted == [] and fake_slack.token not in result.stderr
+
+
+# -- tables with headers --------------------------------------------------------------------
+
+from test_cli import archive  # noqa: E402,F401 (three statements in a SQLite archive)
+
+
+def test_search_table_has_a_header_and_a_row_per_statement(archive):
+    result = invoke(archive, "search", "warrant")
+    assert result.exit_code == 0, result.output
+    header, row, quote, url, *_ = result.output.splitlines()
+    assert header.split() == ["PUBLISHED", "STANCE", "STATE", "AGENCY", "SPEAKER", "SOURCES"]
+    assert row.startswith("2026-03-01  mixed       CA     Kern Valley County Sheriff's Office  ")
+    assert row.split("  ")[-1] == "1" and "Sheriff Ada Park" in row
+    assert quote.startswith("    \u201cWe will not hold anyone") and url == "    https://news.example/a"
+    # Every row's columns start where the header's do.
+    assert row.index("Kern Valley") == header.index("AGENCY")
+
+
+def test_feeds_list_is_a_table_with_a_header(archive):
+    from config import add_feed
+
+    add_feed(archive, name="Not yet polled", url="https://new.example/rss")
+    assert invoke(archive, "feeds", "disable", "News").exit_code == 0
+    result = invoke(archive, "feeds", "list")
+    assert result.exit_code == 0, result.output
+    header, news, new = result.output.splitlines()
+    assert header.split("  ")[0] == "NAME" and "LAST POLL" in header and "ENABLED" in header
+    assert news.split()[:3] == ["News", "never", "0"] and news.endswith("yes, no at next reload")
+    assert new.split("  ")[0] == "Not yet polled" and new.endswith("next start or reload  yes")
+    assert new.index("new") == news.index("never") == header.index("STATUS")
