@@ -17,6 +17,7 @@ import http.client
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from urllib.error import URLError
 from urllib.parse import parse_qs
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 SECRET_ENV = "SLACK_SIGNING_SECRET"
 # Slack's payloads are a few KB (the message's blocks included); anything far larger is not one.
 MAX_BODY = 1_000_000
+SLACK_USER_ID = re.compile(r"^[A-Z0-9]{2,50}$")  # U0ANA..., W012...; fits reviews.reviewer_id
+NAME_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -154,8 +157,10 @@ def parse_click(body: bytes) -> Click:
     ts = container.get("message_ts") or _dict(payload, "message").get("ts")
     if not all(isinstance(v, str) and v for v in (reviewer, channel, ts)):
         raise Refused(400, "the interaction names no user, channel or message")
-    name = user.get("name") or user.get("username") or reviewer
-    return Click(value, verdict, reviewer, str(name), channel, ts)
+    if not SLACK_USER_ID.match(reviewer):
+        raise Refused(400, "the interaction's user id is not a Slack user id")
+    name = str(user.get("name") or user.get("username") or reviewer)[:NAME_MAX]
+    return Click(value, verdict, reviewer, name, channel, ts)
 
 
 def _dict(payload: dict, key: str) -> dict:

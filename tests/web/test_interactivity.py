@@ -197,10 +197,12 @@ def test_a_button_of_another_archive_is_refused(alerted, client, sessions, fake_
     (lambda p: p["actions"][0].update(action_id="someone_elses_button"), 400),
     (lambda p: p["actions"][0].update(value="not a review value"), 400),
     (lambda p: p.pop("user"), 400),
+    (lambda p: p["user"].update(id="U" * 51), 400),
+    (lambda p: p["user"].update(id="<@U1>"), 400),
     (lambda p: p["actions"][0].update(value="999999@" + p["actions"][0]["value"].split("@")[1]),
      404),
 ], ids=["not-block-actions", "not-our-action", "value-not-ours", "no-user",
-        "statement-not-in-archive"])
+        "user-id-too-long", "user-id-not-slacks", "statement-not-in-archive"])
 def test_a_signed_interaction_that_is_not_a_review_is_refused(alerted, client, sessions,
                                                                fake_slack, change, status):
     _, message = alerted
