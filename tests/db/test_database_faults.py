@@ -519,12 +519,13 @@ def test_sql_parameters_never_reach_error_messages(sessions, engine, write, erro
 
 
 @pytest.mark.timeout(240)
-def test_run_once_ends_in_one_line_when_the_database_goes_mid_run(pg_url, feed_site, fake_slack,
-                                                                  tmp_path):
-    """The server gone while a feed is being fetched: `run --once` says so in one line and
-    exits 1, with no traceback."""
+@pytest.mark.parametrize("kind", ["unreachable", "read-only"])
+def test_run_once_ends_in_one_line_when_the_database_goes_mid_run(kind, pg_url, feed_site,
+                                                                  fake_slack, tmp_path):
+    """The server gone or read-only while a feed is being fetched: `run --once` says so in
+    one line and exits 1, with no traceback."""
     upgrade(pg_url)
-    outage = Outage("unreachable", pg_url)
+    outage = Outage(kind, pg_url)
     feed_site.trickle("/slow.xml", 3600)
     config = tmp_path / "config.toml"
     config.write_text(config_text(outage.url, [{"name": "Slow", "url": feed_site.url("/slow.xml")}],
