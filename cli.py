@@ -746,7 +746,8 @@ def alerts_list(sessions, status, limit) -> None:
     if not rows:
         click.echo(f"no {status + ' ' if status else ''}alerts")
         return
-    click.echo(_columns(ALERT_COLUMNS, rows))
+    # Agency and quote are already cut to their widths (_cell); the why is shown whole.
+    click.echo("\n".join(_aligned(ALERT_COLUMNS, rows, cap=1000)))
 
 
 ALERT_COLUMNS = ("ID", "STATUS", "AGENCY", "QUOTE", "CREATED", "ATTEMPTS", "WHY")
@@ -774,13 +775,6 @@ def _cell(value: str, width: int | None) -> str:
 
     text = " ".join(terminal_safe(value).split())
     return text if width is None or len(text) <= width else text[:width - 1].rstrip() + "…"
-
-
-def _columns(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """A table with a header line, columns padded to their widest cell (the last unpadded)."""
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows)]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
-                     for line in (headers, *rows))
 
 
 @alerts.command("retry")
