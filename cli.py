@@ -174,9 +174,9 @@ def configure_logging(level: str, log_format: str = "text") -> None:
 def main(ctx: click.Context, config_path: str | None, log_level: str, log_format: str) -> None:
     """Beatwire: find law-enforcement statements on immigration enforcement.
 
+    \b
     Example:
-
-        beatwire --config config.toml run --once
+      beatwire --config config.toml run --once
     """
     configure_logging(log_level.upper(), log_format.lower())
     ctx.obj = ConfigLoader(config_path or DEFAULT_CONFIG_PATH, explicit=config_path is not None)
@@ -190,9 +190,9 @@ def run(loader: ConfigLoader, once: bool) -> None:
 
     SIGHUP, or saving the config file, reloads the config.
 
+    \b
     Example:
-
-        beatwire --config config.toml run
+      beatwire --config config.toml run
     """
     import scheduler
 
@@ -236,10 +236,9 @@ def classify(loader: ConfigLoader) -> None:
 
     Needs no database and no network.
 
+    \b
     Example:
-
-        echo '{"id": 1, "text": "The sheriff said he will not honor ICE detainers."}' \\
-          | beatwire classify
+      echo '{"id": 1, "text": "The sheriff said he will not honor ICE detainers."}' | beatwire classify
     """
     from detect.classify import main as classify_main
 
@@ -258,9 +257,9 @@ def explain(loader: ConfigLoader, source: str, title: str, agency: str | None) -
     stdin. Prints, per passage, the probability against detect.threshold, the stance,
     who speaks for which agency, the evidence that weighed most and the rule cues.
 
+    \b
     Example:
-
-        echo "Sheriff Ana Ruiz said deputies will not honor ICE detainers." | beatwire explain
+      echo "Sheriff Ana Ruiz said deputies will not honor ICE detainers." | beatwire explain
     """
     from crawler.text import terminal_safe
     from detect.explain import explain as explain_text
@@ -305,9 +304,19 @@ def search(sessions, query, agency, state, stance, since, limit, fmt) -> None:
     Shows the best --limit matches and says how many matched in all ("100 of 160"; on
     stderr for json and csv, so the output stays machine-readable).
 
-    Example:
+    \b
+    QUERY syntax (as in a search box; case does not matter):
+      detainer warrant     both words; a word finds its forms too (detainers)
+      "judicial warrant"   the phrase: these words in this order
+      ICE OR CBP           either; AND binds first: a b OR c is (a and b) or c
+      -jail                not this word
+      immigra*             any word starting with immigra: immigration, immigrants
+      ""                   no words: every statement the filters keep, newest first
 
-        beatwire search "detainer" --state CA --stance refuses --format csv
+    \b
+    Example:
+      beatwire search "detainer" --state CA --stance refuses --format csv
+      beatwire search 'immigra* "will not" -jail' --since 2026-01-01
     """
     from db.search import count
     from db.search import search as search_archive
@@ -330,9 +339,9 @@ def search(sessions, query, agency, state, stance, since, limit, fmt) -> None:
 def export(sessions, agency, state, stance, since, fmt) -> None:
     """Export every archived statement matching the filters (as in search), CSV or JSON.
 
+    \b
     Example:
-
-        beatwire export --since 2026-01-01 --format json > statements.json
+      beatwire export --since 2026-01-01 --format json > statements.json
     """
     from db.search import search as search_archive
 
@@ -406,9 +415,9 @@ def web(sessions, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     /metrics and /healthz; with SLACK_SIGNING_SECRET set, also the review buttons of
     Slack alerts at POST /slack/interactivity.
 
+    \b
     Example:
-
-        beatwire --config config.toml web --port 8080
+      beatwire --config config.toml web --port 8080
     """
     from db.engine import make_sessionmaker
     from web.app import serve
@@ -443,9 +452,9 @@ def feeds_list(sessions) -> None:
     Reads the archive only; a feed in config.toml that the daemon has not added yet is
     listed as `new` (it is added at the daemon's next start or reload).
 
+    \b
     Example:
-
-        beatwire feeds list
+      beatwire feeds list
     """
     from crawler.text import terminal_safe
     from db.feeds import feed_health
@@ -499,9 +508,9 @@ def _when(value: datetime | None) -> str:
 def feeds_test(loader: ConfigLoader, url, kind, item_selector, agency) -> None:
     """Fetch one feed now and show what would be stored and alerted; writes nothing.
 
+    \b
     Example:
-
-        beatwire feeds test https://example.org/news/feed/
+      beatwire feeds test https://example.org/news/feed/
     """
     from crawler.dryrun import dry_run
 
@@ -543,7 +552,7 @@ def feeds_add(loader: ConfigLoader, name, url, kind, agency, interval, item_sele
     would be written to the file; --password-env names the variable holding it instead.
 
     \b
-    Examples:
+    Example:
       beatwire feeds add "Springfield PD" https://springfield.example/news/rss --agency "Springfield Police Department"
       beatwire feeds add "Members" https://news.example/rss --username ops --password-env NEWS_PASSWORD
     """
@@ -638,7 +647,7 @@ def config_check(loader: ConfigLoader, check_database: bool) -> None:
     a missing Slack token is a note (alerts wait in the outbox until it is set).
 
     \b
-    Examples:
+    Example:
       beatwire --config config.toml config check
       beatwire --config config.toml config check --database
     """
@@ -815,9 +824,9 @@ def workers(sessions) -> None:
     A worker is dead when its heartbeat is older than scheduler.lease (or its process is
     gone, on this machine); its claims are taken over by the next worker that looks.
 
+    \b
     Example:
-
-        beatwire workers
+      beatwire workers
     """
     from db.models import utcnow
     from db.workers import list_workers
@@ -888,9 +897,9 @@ def db() -> None:
 def upgrade(loader: ConfigLoader) -> None:
     """Create or migrate the archive schema to the latest version.
 
+    \b
     Example:
-
-        BEATWIRE_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/beatwire beatwire db upgrade
+      BEATWIRE_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/beatwire beatwire db upgrade
     """
     from db.migrate import upgrade as upgrade_schema
 
