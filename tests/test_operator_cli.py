@@ -233,3 +233,44 @@ def test_feeds_list_is_a_table_with_a_header(archive):
     assert news.split()[:3] == ["News", "never", "0"] and news.endswith("yes, no at next reload")
     assert new.split("  ")[0] == "Not yet polled" and new.endswith("next start or reload  yes")
     assert new.index("new") == news.index("never") == header.index("STATUS")
+
+
+# -- help: examples survive click's reflow ----------------------------------------------------
+
+
+def _commands(group=cli.main, path=()):
+    """(path, command) for the root and every command under it."""
+    yield path, group
+    for name, command in sorted(getattr(group, "commands", {}).items()):
+        yield from _commands(command, (*path, name))
+
+
+def _examples(command) -> list[str]:
+    """The lines of a command's Example(s) paragraph, as its docstring writes them."""
+    lines = (command.help or "").splitlines()
+    starts = [n for n, line in enumerate(lines) if line.strip() in ("Example:", "Examples:")]
+    found = []
+    for start in starts:
+        for line in lines[start + 1:]:
+            if not line.strip() and found:
+                break
+            found += [line.strip()] if line.strip() else []
+    return found
+
+
+COMMANDS = list(_commands())
+
+
+@pytest.mark.parametrize("path, command", COMMANDS,
+                         ids=[" ".join(path) or "beatwire" for path, _ in COMMANDS])
+def test_help_shows_each_example_command_on_one_line(path, command):
+    examples = _examples(command)
+    if isinstance(command, cli.click.Group) and not examples:
+        pytest.skip("a group without examples of its own")
+    assert examples, "every command's help has an example"
+    result = CliRunner().invoke(cli.main, [*path, "--help"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    shown = [line.strip() for line in result.output.splitlines()]
+    assert any("beatwire" in example for example in examples)
+    for example in examples:
+        assert example in shown, f"{example!r} is split in:\n{result.output}"
