@@ -238,7 +238,7 @@ def classify(loader: ConfigLoader) -> None:
 
     \b
     Example:
-      echo '{"id": 1, "text": "The sheriff said he will not honor ICE detainers."}' | beatwire classify
+      echo '{"id": 1, "text": "The sheriff will not honor ICE detainers."}' | beatwire classify
     """
     from detect.classify import main as classify_main
 
@@ -377,7 +377,7 @@ def _table(rows: list[dict]) -> str:
          row["agency"] or "?", row["speaker"] or "(the agency)", str(row["sources"]))
         for row in rows])
     out = [header]
-    for line, row in zip(lines, rows):
+    for line, row in zip(lines, rows, strict=True):
         quote = row["quote"] if len(row["quote"]) <= 160 else row["quote"][:157] + "..."
         out += [line, f"    \u201c{quote}\u201d", f"    {row['url']}"]
     return "\n".join(out) + "\n"
@@ -388,7 +388,8 @@ def _aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], cap: int = 40
     cells = [[cell if len(cell) <= cap else cell[:cap - 1] + "\u2026" for cell in row]
              for row in (header, *rows)]
     widths = [max(len(row[n]) for row in cells) for n in range(len(header))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            .rstrip()
             for row in cells]
 
 
@@ -471,16 +472,18 @@ def feeds_list(sessions) -> None:
              _enabled(feed.enabled, wanted.get(feed.name, False))) for feed in health]
     errors = [feed.last_error if feed.status in ("error", "gone") else None for feed in health]
     archived = {feed.name for feed in health}
-    rows += [(feed.name, "new", "0", "never", "next start or reload",
-              "yes" if feed.enabled else "no") for feed in config.feeds
-             if feed.name not in archived]
+    for feed in config.feeds:
+        if feed.name not in archived:
+            rows.append((feed.name, "new", "0", "never", "next start or reload",
+                         "yes" if feed.enabled else "no"))
+            errors.append(None)
     if not rows:
         click.echo("no feeds: add one with `beatwire feeds add NAME URL`")
         return
     header, *lines = _aligned(FEED_COLUMNS, [tuple(map(terminal_safe, row)) for row in rows],
                               cap=60)
     click.echo(header)
-    for line, error in zip(lines, errors + [None] * len(lines)):
+    for line, error in zip(lines, errors, strict=True):
         click.echo(line)
         if error:
             click.echo(terminal_safe(f"    last error: {error}"))
@@ -553,8 +556,8 @@ def feeds_add(loader: ConfigLoader, name, url, kind, agency, interval, item_sele
 
     \b
     Example:
-      beatwire feeds add "Springfield PD" https://springfield.example/news/rss --agency "Springfield Police Department"
-      beatwire feeds add "Members" https://news.example/rss --username ops --password-env NEWS_PASSWORD
+      beatwire feeds add "Springfield PD" https://spd.example/rss --agency "Springfield PD"
+      beatwire feeds add Members https://news.example/rss --username ops --password-env NEWS_PW
     """
     from config import add_feed
 

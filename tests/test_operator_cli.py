@@ -209,7 +209,7 @@ def test_slack_test_failure_is_one_line(make_config, sqlite_url, fake_slack, tok
 from test_cli import archive  # noqa: E402,F401 (three statements in a SQLite archive)
 
 
-def test_search_table_has_a_header_and_a_row_per_statement(archive):
+def test_search_table_has_a_header_and_a_row_per_statement(archive):  # noqa: F811 (the fixture)
     result = invoke(archive, "search", "warrant")
     assert result.exit_code == 0, result.output
     header, row, quote, url, *_ = result.output.splitlines()
@@ -221,7 +221,7 @@ def test_search_table_has_a_header_and_a_row_per_statement(archive):
     assert row.index("Kern Valley") == header.index("AGENCY")
 
 
-def test_feeds_list_is_a_table_with_a_header(archive):
+def test_feeds_list_is_a_table_with_a_header(archive):  # noqa: F811 (the fixture)
     from config import add_feed
 
     add_feed(archive, name="Not yet polled", url="https://new.example/rss")
