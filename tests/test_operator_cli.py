@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tomllib
 from datetime import datetime, timezone
@@ -274,3 +275,36 @@ def test_help_shows_each_example_command_on_one_line(path, command):
     assert any("beatwire" in example for example in examples)
     for example in examples:
         assert example in shown, f"{example!r} is split in:\n{result.output}"
+
+
+# -- search: a prefix through the command, on both engines --------------------------------
+
+
+def test_search_prefix_through_the_command(make_config, db_url):
+    from crawler.items import ArticleItem
+    from db.archive import store_article
+    from detect import Agency, Statement
+
+    config = make_config(db_url, [{"name": "News", "url": "http://127.0.0.1:9/feed.xml"}])
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    quotes = ("We will not ask about immigration status.", "Immigrants may report crimes.",
+              "It is important to call 911.")
+    try:
+        with transaction(sessions) as session:
+            sync_feeds(session, load_config(config), datetime.now(timezone.utc))
+        for n, quote in enumerate(quotes):
+            item = ArticleItem(url=f"https://news.example/{n}", title=f"Story {n}", text=quote,
+                               published=datetime(2026, 3, 1 + n, tzinfo=timezone.utc),
+                               feed="News", feed_id=1, entry_key=f"k{n}")
+            agency = Agency("Brant Police Department", "police", "Brant", "CA", "Brant police")
+            with transaction(sessions) as session:
+                store_article(session, item, [Statement(
+                    quote=quote, speaker=None, speaker_title=None, agency=agency,
+                    stance="refuses", score=0.8, cues=(), kind="quote")], channel="#x")
+    finally:
+        engine.dispose()
+    result = invoke(config, "search", "immigra*", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [hit["quote"] for hit in json.loads(result.output)] == list(quotes[1::-1])
