@@ -46,3 +46,12 @@ def restart_postgres() -> None:
         pytest.skip("no pg_ctlcluster here to restart PostgreSQL with")
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1].name, "main",
                     "restart"], check=True, capture_output=True, timeout=60)
+
+
+def netns_available() -> bool:
+    """True when this process may enter a network namespace of its own (`unshare -n`)."""
+    try:
+        return subprocess.run(["unshare", "-n", "true"], capture_output=True,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False

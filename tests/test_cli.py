@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import REPO, beatwire_command
+from support import REPO, beatwire_command, netns_available
 
 import cli
 from config import ConfigError, add_feed, load_config
@@ -279,16 +279,8 @@ def test_extraction_self_check_passes_on_this_install():
 FEED_PASSWORD = "hunter2-Secret"
 
 
-def _netns_available() -> bool:
-    try:
-        return subprocess.run(["unshare", "-n", "true"], capture_output=True,
-                              timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
 @pytest.mark.timeout(240)
-@pytest.mark.skipif(not _netns_available(), reason="unshare -n (a network namespace) not allowed")
+@pytest.mark.skipif(not netns_available(), reason="unshare -n (a network namespace) not allowed")
 def test_run_once_logs_json_one_line_per_failed_feed_and_no_password(make_config, sqlite_url):
     # A network namespace of its own: the DNS lookup fails on this machine, nothing leaves it.
     feeds = [{"name": "nowhere", "url": f"http://bob:{FEED_PASSWORD}@nonexistent.invalid/f.xml"},

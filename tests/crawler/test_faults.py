@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from servers.feed_site import article_page, rss_feed
 from sqlalchemy import select
+from support import netns_available
 
 from db.models import Article, Feed, FetchLog
 
@@ -223,15 +224,7 @@ def test_network_failures_are_one_line_each_without_tracebacks(
         assert stored["good"].status == "ok"
 
 
-def _netns_available() -> bool:
-    try:
-        return subprocess.run(["unshare", "-n", "true"], capture_output=True,
-                              timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-@pytest.mark.skipif(not _netns_available(), reason="unshare -n (a network namespace) not allowed")
+@pytest.mark.skipif(not netns_available(), reason="unshare -n (a network namespace) not allowed")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # PostgreSQL is outside the netns
 @pytest.mark.parametrize("guarded", [True, False], ids=["ssrf-guard-resolves",
                                                         "reactor-resolves"])
