@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from support import REPO
 
 from detect import classifier
 from detect.classifier import LABELS, Decision
-from support import REPO
 
 MAX_MODEL_BYTES = 20 * 1024 * 1024
 
