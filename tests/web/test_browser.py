@@ -89,6 +89,20 @@ def browser():
     driver.quit()
 
 
+def arrived(browser, wanted, seconds: float = 20) -> None:
+    """Wait until a click's navigation has landed where `wanted(url)` says (a click returns
+    before the next page has loaded; on a loaded machine the old URL is still current)."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(browser, seconds).until(lambda b: wanted(b.current_url)
+                                              and b.execute_script("return document.readyState")
+                                              == "complete")
+    except TimeoutException:
+        pytest.fail(f"the browser stayed at {browser.current_url}")
+
+
 def test_search_statement_and_agency_in_a_real_browser(served, archive, browser, tmp_path):
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
@@ -99,14 +113,14 @@ def test_search_statement_and_agency_in_a_real_browser(served, archive, browser,
     field.send_keys("warrant")
     browser.find_element(By.NAME, "stance").send_keys("refuses")
     browser.find_element(By.CSS_SELECTOR, "form.search button").click()
-    assert "q=warrant" in browser.current_url and "stance=refuses" in browser.current_url
+    arrived(browser, lambda url: "q=warrant" in url and "stance=refuses" in url)
     assert browser.find_element(By.ID, "count").text == "1–1 of 1"
     result = browser.find_element(By.CSS_SELECTOR, "a.permalink")
     assert result.text == f"“{REFUSAL}”"  # the scraped <script> is text on the search page too
     browser.save_screenshot(str(tmp_path / "search.png"))
 
     result.click()
-    assert browser.current_url == f"{served}/statements/{archive.refusal}"
+    arrived(browser, lambda url: url == f"{served}/statements/{archive.refusal}")
     quote = browser.find_element(By.ID, "quote")
     assert SCRIPT in quote.text and quote.text == f"“{REFUSAL}”"
     assert browser.find_elements(By.CSS_SELECTOR, "script") == []
@@ -119,7 +133,7 @@ def test_search_statement_and_agency_in_a_real_browser(served, archive, browser,
     browser.save_screenshot(str(tmp_path / "statement.png"))
 
     browser.find_element(By.CSS_SELECTOR, "#agency a").click()
-    assert browser.current_url == f"{served}/agencies/{archive.kern}"
+    arrived(browser, lambda url: url == f"{served}/agencies/{archive.kern}")
     assert browser.find_element(By.TAG_NAME, "h1").text == KERN
     timeline = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#timeline li")]
     assert timeline == ["refuses 2025-01-10 · 1 statement", "cooperates 2025-06-01 · 1 statement"]
