@@ -15,7 +15,10 @@ dataclasses. Rules, in order:
    before feedparser sees it, as one error on that feed; the few short
    entities real feeds declare still expand. A document that needs more
    memory than a worker may have (crawler.workers.ADDRESS_SPACE_LIMIT) is
-   an error on that feed too.
+   an error on that feed too. A numeric character reference to a code point
+   no text can hold (a lone surrogate such as &#55296;, or one past U+10FFFF)
+   is dropped first: feedparser's loose parser raises on it. A document
+   feedparser still cannot read is one error on that feed.
 2. Entries are sorted newest first (undated ones after dated ones, in
    document order), de-duplicated by key, and capped at `limit`.
 3. entry key = sha256 of the GUID, else the link, else the title and summary;
@@ -29,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,6 +51,10 @@ MAX_ENTITY_EXPANSION = 1_000_000
 # An entity reference as feedparser's loose parser reads one (the name, ended by any other
 # character: "&e;" and "&e " alike). Its strict parser (expat) bounds its own expansions.
 _ENTITY_REF_RE = re.compile(rb"&([a-zA-Z][-.a-zA-Z0-9]*)")
+# A numeric character reference as feedparser's loose parser reads one (it calls chr() on
+# the number and encodes it to UTF-8, which raises for a surrogate or a number past U+10FFFF).
+_CHAR_REF_RE = re.compile(rb"&#(?:([0-9]+)|[xX]([0-9a-fA-F]+));")
+_MAX_DECIMAL_DIGITS, _MAX_HEX_DIGITS = len(str(sys.maxunicode)), len(f"{sys.maxunicode:x}")
 
 
 @dataclass(frozen=True)
@@ -138,9 +146,13 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str], limit: int,
     if refused:
         return Listing(error=refused)
     try:
-        parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+        parsed = feedparser.parse(io.BytesIO(without_bad_char_refs(body)),
+                                  response_headers=response_headers)
     except MemoryError:
         return Listing(error=_OUT_OF_MEMORY)
+    except (ValueError, OverflowError) as exc:  # UnicodeError too: the document, not a bug
+        return Listing(error=f"document refused: feedparser could not read it "
+                             f"({one_line(f'{type(exc).__name__}: {exc}', 200)})")
     bozo = _bozo_reason(parsed)
     if not parsed.entries:
         if parsed.get("version"):
@@ -171,6 +183,24 @@ def entity_bomb(body: bytes, headers: dict[str, str]) -> str | None:
             return (f"document refused: its internal XML entities would expand to over "
                     f"{MAX_ENTITY_EXPANSION:,} characters (entity {one_line(name, 40)!r})")
     return None
+
+
+def without_bad_char_refs(body: bytes) -> bytes:
+    """``body`` without character references to code points no text can hold (surrogates,
+    numbers past U+10FFFF), which feedparser raises on; every other byte as it was."""
+    if b"&#" not in body:
+        return body
+    return _CHAR_REF_RE.sub(_kept_char_ref, body)
+
+
+def _kept_char_ref(ref: re.Match) -> bytes:
+    decimal, hexadecimal = ref.groups()
+    digits = (decimal or hexadecimal).lstrip(b"0") or b"0"
+    longest = _MAX_DECIMAL_DIGITS if decimal else _MAX_HEX_DIGITS
+    if len(digits) > longest:  # past U+10FFFF (and no int of thousands of digits)
+        return b""
+    value = int(digits, 10 if decimal else 16)
+    return b"" if value > sys.maxunicode or 0xD800 <= value <= 0xDFFF else ref.group(0)
 
 
 def _bozo_reason(parsed) -> str | None:

@@ -109,6 +109,36 @@ def test_internal_entities_expand_only_within_a_bound(body, title, error):
     assert [e.title for e in listing.entries] == ([title] if title else [])
 
 
+def char_ref_feed(ref: str, encoding: str = "utf-8") -> bytes:
+    """An RSS document whose one item's title holds the character reference `ref`."""
+    xml = rss_feed([{"guid": "1", "title": "Status REF checks", "summary": "Chief REF said"}])
+    xml = xml.replace('encoding="utf-8"', f'encoding="{encoding}"')
+    return xml.replace("REF", ref).encode(encoding)
+
+
+@pytest.mark.parametrize("body,title,error", [
+    pytest.param(char_ref_feed("&#55296;"), "Status checks", None,
+                 id="lone-surrogate-dropped"),
+    pytest.param(char_ref_feed("&#xdfff;"), "Status checks", None,
+                 id="hex-surrogate-dropped"),
+    pytest.param(char_ref_feed("&#1114112;"), "Status checks", None,
+                 id="past-the-last-code-point-dropped"),
+    pytest.param(char_ref_feed("&#" + "9" * 5000 + ";"), "Status checks", None,
+                 id="thousands-of-digits-dropped"),
+    pytest.param(char_ref_feed("&#0000000065;"), "Status A checks", None,
+                 id="leading-zeros-still-a-character"),
+    pytest.param(char_ref_feed("&#x10FFFF;"), "Status \U0010ffff checks", None,
+                 id="last-code-point-kept"),
+    pytest.param(char_ref_feed("&#55296;", "utf-16"), None, "feedparser could not read it",
+                 id="surrogate-in-utf-16-is-one-error"),
+])
+def test_character_references_no_text_can_hold(body, title, error):
+    listing = parse_feed(body, FEED, RSS, 10, NOW)
+    assert listing.error is None if error is None else error in (listing.error or "")
+    assert "\n" not in (listing.error or "")
+    assert [e.title for e in listing.entries] == ([title] if title else [])
+
+
 def test_bozo_feed_with_entries_is_used():
     broken = rss_feed([{"title": "ok", "guid": "1"}]).replace("</channel></rss>", "<oops>")
     listing = _parse(broken)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from servers.feed_site import article_page, rss_feed
 from sqlalchemy import select
-from test_entries import entity_feed
+from test_entries import char_ref_feed, entity_feed
 
 from db.models import Article, Feed, Statement
 
@@ -85,3 +85,24 @@ def test_an_entry_whose_detection_ran_over_is_not_retried_on_every_poll(
     first, second = feed_site.requests_for("/feed.xml")
     assert second.header("If-None-Match") is not None  # a 304, not the whole feed again
     assert result["log"].count("detection ran over 2s and was killed") == 1
+
+
+def test_character_references_no_text_can_hold_fail_no_feed_and_log_no_traceback(
+        feed_site, make_config, run_crawl, sessions):
+    feed_site.route("/surrogate.xml", char_ref_feed("&#55296;"))
+    feed_site.route("/utf16.xml", char_ref_feed("&#55296;", "utf-16"))
+    feed_site.route("/good.xml", rss_feed([{"guid": "good", "title": "Good",
+                                            "summary": GOOD}]))
+    config = make_config([{"name": name, "url": feed_site.url(f"/{name}.xml")}
+                          for name in ("surrogate", "utf16", "good")])
+
+    result = run_crawl(config, [{"do": "cycle"}])
+
+    assert result["actions"][0]["idle"], result["log"][-4000:]
+    assert "Traceback" not in result["log"], result["log"][-4000:]
+    with sessions() as session:
+        statuses = {name: _feed(session, name).status for name in ("surrogate", "utf16", "good")}
+        assert statuses == {"surrogate": "ok", "utf16": "error", "good": "ok"}
+        assert "feedparser could not read it" in _feed(session, "utf16").last_error
+        titles = sorted(a.title for a in session.scalars(select(Article)))
+        assert titles == ["Good", "Status checks"]
