@@ -43,31 +43,45 @@ class ConfigLoader:
 
     def archive(self, *, write: bool = False):
         """An engine on the existing archive at the latest schema; else one line, exit 2."""
-        from db.engine import ArchiveUnavailable, open_archive
+        from db.engine import open_archive
 
-        try:
-            return open_archive(self.get().database.url, read_only=not write)
-        except ArchiveUnavailable as exc:
-            click.echo(f"beatwire: {exc}", err=True)
-            sys.exit(2)
+        return self._or_exit(open_archive, self.get().database.url, read_only=not write)
 
     def reachable_url(self) -> str:
         """database.url once its server answers (a SQLite file may be created); else exit 2."""
-        from db.engine import ArchiveUnavailable, check_reachable
+        from db.engine import check_reachable
 
         url = self.get().database.url
+        self._or_exit(check_reachable, url)
+        return url
+
+    def daemon_url(self, *, init: bool) -> str:
+        """database.url for the daemon, which migrates it at start: with `init` it need only
+        answer; without, it must hold an archive (at any schema up to ours); else exit 2."""
+        from db.engine import INIT_HINT, require_archive
+
+        if init:
+            return self.reachable_url()
+        url = self.get().database.url
+        self._or_exit(require_archive, url, hint=INIT_HINT, behind_ok=True)
+        return url
+
+    @staticmethod
+    def _or_exit(check, *args, **kwargs):
+        """`check(*args, **kwargs)`; an ArchiveUnavailable is its one line on stderr, exit 2."""
+        from db.engine import ArchiveUnavailable
+
         try:
-            check_reachable(url)
+            return check(*args, **kwargs)
         except ArchiveUnavailable as exc:
             click.echo(f"beatwire: {exc}", err=True)
             sys.exit(2)
-        return url
 
 
 def with_sessions(func=None, *, write: bool = False):
     """Pass a sessionmaker on the configured archive as `sessions`, read-only unless `write`.
 
-    Never creates or migrates the archive (only `db upgrade` and the daemon's start do):
+    Never creates or migrates the archive (only `db upgrade` and `run` do):
     a missing or old one is one line naming the fix, exit 2.
     """
     if func is None:
@@ -184,20 +198,25 @@ def main(ctx: click.Context, config_path: str | None, log_level: str, log_format
 
 @main.command()
 @click.option("--once", is_flag=True, help="Poll every enabled feed once, deliver, exit.")
+@click.option("--init", is_flag=True,
+              help="Create the archive if there is none (as `db upgrade` does), then start.")
 @click.pass_obj
-def run(loader: ConfigLoader, once: bool) -> None:
+def run(loader: ConfigLoader, once: bool, init: bool) -> None:
     """Run the daemon until SIGTERM/SIGINT (or one cycle with --once).
 
-    SIGHUP, or saving the config file, reloads the config.
+    The archive must exist (an older schema is migrated at start): a missing one is an
+    error, not a fresh empty archive whose first poll alerts everything again, unless
+    --init asks for one. SIGHUP, or saving the config file, reloads the config.
 
     \b
     Example:
       beatwire --config config.toml run
+      beatwire --config config.toml run --init --once
     """
     import scheduler
 
     config = loader.get()
-    loader.reachable_url()
+    loader.daemon_url(init=init)
     broken = extraction_fault()
     if broken:
         click.echo(f"beatwire: article extraction is broken ({broken}); reinstall beatwire's "

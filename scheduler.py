@@ -41,21 +41,21 @@ class Daemon:
     """The running jobs and the state they share (config, crawl, sink)."""
 
     def __init__(self, config_path: str | None, config: Config, *, now_fn: Callable = utcnow):
-        from alerts.base import make_sink
+        from alerts.base import make_sinks
         from db.engine import make_engine, make_sessionmaker
         from db.health import ArchiveHealth
 
         self.config_path = config_path
         self.config = config
         self.now_fn = now_fn
-        # must_exist: start() creates the file; after that, a deleted one is never recreated.
+        # must_exist: only start() creates the file (`run --init`); a deleted one never is.
         self.engine = make_engine(config.database.url, must_exist=True)
         self.sessions = make_sessionmaker(self.engine)
         self.health = ArchiveHealth(config.database.url, self.engine)
         # Detection runs in worker processes that load the model (crawler/workers.py);
         # loading it here too cost the main process about 550 MB for nothing.
         self.detector = config.detect.make_detector(load=False)
-        self.sink = make_sink(config.slack)
+        self.sink = make_sinks(config)  # `[slack]`'s and the routes'
         self.crawl = None
         self.jobs = None
         self.stopping = asyncio.Event()
@@ -85,6 +85,8 @@ class Daemon:
         from crawler.service import CrawlService
         from db.migrate import upgrade
 
+        # This would create a missing archive: `beatwire run` gets here without one only
+        # with --init (cli.ConfigLoader.daemon_url).
         upgrade(self.config.database.url)
         self.health.opened()  # the file we write to, watched each tick from now on
         self._register()
@@ -195,12 +197,13 @@ class Daemon:
 
     async def send_digest(self) -> None:
         """Queue the daily digest (once per cluster) and deliver it."""
-        from alerts.digest import enqueue_digest
+        from alerts.digest import enqueue_digests
 
         with self.sessions() as session, session.begin():
             if not cluster_job(session, "send_digest"):
                 return
-            enqueue_digest(session, now=self.now_fn(), channel=self.config.slack.channel)
+            enqueue_digests(session, now=self.now_fn(), channel=self.config.slack.channel,
+                            routes=self.config.alerts.routes)
         await self.deliver_alerts()
 
     async def check_feed_health(self) -> None:
@@ -237,7 +240,7 @@ class Daemon:
         return True
 
     def _apply(self, new: Config) -> None:
-        from alerts.base import make_sink
+        from alerts.base import make_sinks
 
         old, self.config = self.config, new
         if new.database != old.database:
@@ -246,8 +249,8 @@ class Daemon:
             log.warning("metrics.listen changed: takes effect at restart")
         if new.detect != old.detect:
             self.detector = new.detect.make_detector(load=False)
-        if new.slack != old.slack:
-            self.sink = make_sink(new.slack)
+        if new.slack != old.slack or new.alerts != old.alerts:
+            self.sink = make_sinks(new)
         self._sync_feeds()
         if self.crawl is not None:
             self.crawl.update_config(new, detector=self.detector)

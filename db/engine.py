@@ -17,6 +17,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # A server that drops packets must not hang a command for the TCP timeout (minutes).
 PG_CONNECT_TIMEOUT_S = 10
 UPGRADE_HINT = "run `beatwire db upgrade`"
+# The daemon may also create the archive itself, when asked to (issue 10: never by accident).
+INIT_HINT = "run `beatwire db upgrade` first, or start with `run --init`"
 
 
 class ArchiveUnavailable(Exception):
@@ -138,19 +140,25 @@ def open_archive(url: str, *, read_only: bool = True) -> Engine:
     Never creates or migrates it (that is `beatwire db upgrade`): a missing SQLite file, an
     unreachable server or an old schema raises ArchiveUnavailable with the fix in one line.
     """
+    require_archive(url)
+    return make_engine(url, read_only=read_only)
+
+
+def require_archive(url: str, *, hint: str = UPGRADE_HINT, behind_ok: bool = False) -> None:
+    """Raise ArchiveUnavailable (one line ending in `hint`) unless `url` holds an archive at
+    the latest schema (or, with `behind_ok`, at any older one). Creates and changes nothing."""
     from db.migrate import require_current
 
     path = sqlite_path(url)
     if path is not None and not path.exists():
-        raise ArchiveUnavailable(f"no archive at {path}; {UPGRADE_HINT}")
+        raise ArchiveUnavailable(f"no archive at {path}; {hint}")
     # Checked read-only even for a writer: opening for writes would already switch on WAL.
     checker = make_engine(url, read_only=True, poolclass=pool.NullPool)
     try:
         connect_or_explain(checker, url)
-        require_current(checker, url)
+        require_current(checker, url, hint=hint, behind_ok=behind_ok)
     finally:
         checker.dispose()
-    return make_engine(url, read_only=read_only)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

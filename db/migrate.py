@@ -1,4 +1,5 @@
-"""Schema migrations, run programmatically: `upgrade(url)` at every daemon start.
+"""Schema migrations, run programmatically: `upgrade(url)` by `db upgrade` and at every
+daemon start (the daemon creates a missing archive only when started with `run --init`).
 
 Alembic's scripts live in `db/migrations` inside the package, so this works from a checkout
 and when installed. Upgrading is idempotent and safe to run from several workers at once
@@ -53,16 +54,19 @@ def head() -> str:
     return ScriptDirectory.from_config(alembic_config("")).get_current_head()
 
 
-def require_current(engine: Engine, url: str) -> None:
-    """Raise ArchiveUnavailable (one line, with the fix) unless the schema is the latest.
+def require_current(engine: Engine, url: str, *, hint: str | None = None,
+                    behind_ok: bool = False) -> None:
+    """Raise ArchiveUnavailable (one line, ending in `hint`) unless the schema is the latest.
 
-    Reads only: commands that must not migrate check with this instead of upgrading.
+    Reads only: commands that must not migrate check with this instead of upgrading. With
+    `behind_ok` (the daemon, which migrates at start) an older schema passes too.
     """
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
     from db.engine import UPGRADE_HINT, ArchiveUnavailable, redact
 
+    hint = hint or UPGRADE_HINT
     with engine.connect() as connection:
         revision = MigrationContext.configure(connection).get_current_revision()
     latest = head()
@@ -70,10 +74,11 @@ def require_current(engine: Engine, url: str) -> None:
         return
     where = f"database.url {redact(url)}"
     if revision is None:
-        raise ArchiveUnavailable(f"{where} holds no archive yet; {UPGRADE_HINT}")
+        raise ArchiveUnavailable(f"{where} holds no archive yet; {hint}")
     try:
         ScriptDirectory.from_config(alembic_config("")).get_revision(revision)
     except CommandError:
         raise ArchiveUnavailable(f"{where}: schema {revision} is newer than this beatwire "
                                  f"(latest {latest}); upgrade beatwire") from None
-    raise ArchiveUnavailable(f"{where}: schema {revision} is behind {latest}; {UPGRADE_HINT}")
+    if not behind_ok:
+        raise ArchiveUnavailable(f"{where}: schema {revision} is behind {latest}; {hint}")

@@ -168,7 +168,7 @@ READ_IDS = ["search", "export", "feeds-list", "alerts-list", "alerts-retry"]
 
 @pytest.mark.parametrize("args", READ_COMMANDS, ids=READ_IDS)
 def test_command_on_a_missing_archive_creates_nothing(tmp_path, make_config, args):
-    """Only `db upgrade` and the daemon create an archive: the others say how to."""
+    """Only `db upgrade` and `run --init` create an archive: the others say how to."""
     db = tmp_path / "archive.db"
     config = make_config(f"sqlite:///{db}", [{"name": "News", "url": "http://127.0.0.1:9/f"}])
     result = invoke(config, *args)
@@ -206,6 +206,150 @@ def test_command_on_a_never_migrated_file_leaves_it_alone(tmp_path, make_config,
     assert db.stat().st_size == 0
 
 
+# -- run: the archive is created on purpose only (issue 10) ---------------------------------
+
+RUN_HINT = "run `beatwire db upgrade` first, or start with `run --init`"
+
+
+@pytest.fixture
+def pg_database(pg_base_url):
+    """A fresh PostgreSQL database of its own (nothing of Beatwire's in it), dropped after."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    name = f"beatwire_fresh_{uuid.uuid4().hex[:12]}"
+    server = pg_base_url.rsplit("/", 1)[0]
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{server}/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _no_file(tmp_path, request) -> tuple[str, str]:
+    db = tmp_path / "archive.db"
+    return f"sqlite:///{db}", f"no archive at {db}; {RUN_HINT}"
+
+
+def _empty_file(tmp_path, request) -> tuple[str, str]:
+    db = tmp_path / "archive.db"
+    db.touch()
+    return f"sqlite:///{db}", f"database.url sqlite:///{db} holds no archive yet; {RUN_HINT}"
+
+
+def _empty_pg_database(tmp_path, request) -> tuple[str, str]:
+    url = request.getfixturevalue("pg_database")
+    return url, f"database.url {url} holds no archive yet; {RUN_HINT}"
+
+
+def _newer_schema(tmp_path, request) -> tuple[str, str]:
+    from sqlalchemy import create_engine, text
+
+    from db.migrate import head
+
+    url = f"sqlite:///{tmp_path / 'archive.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    engine.dispose()
+    return url, (f"database.url {url}: schema 9999_future is newer than this beatwire "
+                 f"(latest {head()}); upgrade beatwire")
+
+
+NO_ARCHIVE = [_no_file, _empty_file, _empty_pg_database, _newer_schema]
+NO_ARCHIVE_IDS = ["missing-sqlite-file", "never-migrated-sqlite-file",
+                  "postgres-database-without-schema", "schema-newer-than-beatwire"]
+
+
+def _contents(url: str):
+    """What a refused start must leave as it was: the SQLite files, or PostgreSQL's tables."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.pool import NullPool
+
+    from db.engine import sqlite_path
+
+    path = sqlite_path(url)
+    if path is not None:
+        return {file.name: file.read_bytes() for file in path.parent.glob(path.name + "*")}
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        return sorted(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("args", [["run"], ["run", "--once"]], ids=["daemon", "once"])
+@pytest.mark.parametrize("prepare", NO_ARCHIVE, ids=NO_ARCHIVE_IDS)
+def test_run_without_an_archive_refuses_to_start_and_creates_nothing(
+        tmp_path, request, make_config, prepare, args):
+    """A typo in database.url or a restore gone wrong must not start a fresh empty archive
+    (whose first poll would alert everything again): one line with both fixes, exit 2."""
+    url, says = prepare(tmp_path, request)
+    before = _contents(url)
+    result = invoke(make_config(url, [{"name": "News", "url": "http://127.0.0.1:9/f"}]), *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"beatwire: {says}\n"
+    assert _contents(url) == before
+
+
+def _worker_states(url: str) -> list[str]:
+    from sqlalchemy import select
+
+    from db.models import Worker
+
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            return list(session.scalars(select(Worker.state)))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("prepare", NO_ARCHIVE[:3], ids=NO_ARCHIVE_IDS[:3])
+def test_run_init_creates_the_archive_and_runs(tmp_path, request, make_config, beatwire,
+                                               prepare):
+    from db.migrate import current, head
+
+    url, _ = prepare(tmp_path, request)
+    result = beatwire(make_config(url, []), "run", "--init", "--once")
+    assert result.returncode == 0, result.stderr
+    assert current(url) == head()
+    assert _worker_states(url) == ["stopped"], "the daemon ran a cycle and stopped"
+
+
+def _first_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config("")).get_base()
+
+
+def _previous_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import alembic_config, head
+
+    return ScriptDirectory.from_config(alembic_config("")).get_revision(head()).down_revision
+
+
+@pytest.mark.parametrize("revision", [_first_revision, _previous_revision],
+                         ids=["first-revision", "one-revision-behind"])
+def test_run_migrates_an_older_archive_without_init(db_url, make_config, beatwire, revision):
+    """Only creating an archive needs --init: an existing one is brought up to date at start."""
+    from db.migrate import current, head
+
+    upgrade(db_url, revision())
+    result = beatwire(make_config(db_url, []), "run", "--once")
+    assert result.returncode == 0, result.stderr
+    assert current(db_url) == head()
+
+
 def test_relative_sqlite_path_is_found_from_another_directory(archive, tmp_path, monkeypatch):
     """`sqlite:///beatwire.db` is the file beside config.toml, wherever the command runs."""
     archive.write_text(archive.read_text().replace(str(tmp_path / "beatwire.db"), "beatwire.db"))
@@ -238,7 +382,8 @@ def test_unreachable_database_is_one_line_naming_database_url(make_config, url, 
     assert "s3cret" not in result.output
 
 
-@pytest.mark.parametrize("args", [["run", "--once"], ["db", "upgrade"]], ids=["run", "db-upgrade"])
+@pytest.mark.parametrize("args", [["run", "--init", "--once"], ["db", "upgrade"]],
+                         ids=["run-init", "db-upgrade"])
 def test_sqlite_file_in_a_missing_folder_is_one_line(tmp_path, make_config, args):
     folder = tmp_path / "no" / "such"
     result = invoke(make_config(f"sqlite:///{folder}/beatwire.db", []), *args)
@@ -260,7 +405,7 @@ def test_run_refuses_to_start_when_extraction_is_broken(make_config, sqlite_url)
     instead of crawling on feed summaries only."""
     config = make_config(sqlite_url, [])
     code = ("import runpy, sys; sys.modules['lxml_html_clean'] = None; "  # as if not installed
-            f"sys.argv = ['beatwire', '--config', {str(config)!r}, 'run', '--once']; "
+            f"sys.argv = ['beatwire', '--config', {str(config)!r}, 'run', '--init', '--once']; "
             "runpy.run_module('cli', run_name='__main__')")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                             text=True, timeout=120)
@@ -289,7 +434,7 @@ def test_run_once_logs_json_one_line_per_failed_feed_and_no_password(make_config
                          crawler={"obey_robots_txt": True})
     env = {key: value for key, value in os.environ.items() if key != "BEATWIRE_DATABASE_URL"}
     done = subprocess.run(["unshare", "-n", *beatwire_command(config, "--log-format", "json",
-                                                              "run", "--once")],
+                                                              "run", "--init", "--once")],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
 
     records = [json.loads(line) for line in done.stderr.splitlines()]
