@@ -15,9 +15,10 @@ input. Rules:
    one: tasks on the other workers go on. A replacement starts on demand. The
    caller gets TaskTimeout.
 4. A worker that dies under its task (killed, crashed) is replaced the same
-   way and the caller gets WorkerDied; one that died while idle is replaced
-   and the task goes to another (it never started). An exception the task
-   raises comes back to the caller as it is.
+   way and the caller gets WorkerDied, which says how it died ("worker died:
+   signal 9 (SIGKILL) running parse_feed"); one that died while idle is
+   replaced and the task goes to another (it never started). An exception the
+   task raises comes back to the caller as it is.
 
 `DetectionWorkers` are such processes that each hold the detection model and
 run `Detector.find_statements` for the pipeline.
@@ -80,8 +81,9 @@ class ProcessWorkers:
             self._discard(worker, f"{name} ran over {timeout:g}s")
             raise TaskTimeout(f"gave up after {timeout:g}s") from None
         except (EOFError, OSError):
-            self._discard(worker, f"the worker process died running {name}")
-            raise WorkerDied(f"the worker process died running {name}") from None
+            why = f"worker died: {worker.death()} running {name}"
+            self._discard(worker, why)
+            raise WorkerDied(why) from None
         except BaseException:  # cancelled: the worker may still be busy with it
             self._discard(worker, f"{name} was cancelled")
             raise
@@ -215,6 +217,19 @@ class _Worker:
             finally:
                 loop.remove_reader(fd)
         return self.conn.recv()
+
+    def death(self) -> str:
+        """How the process ended ("signal 9 (SIGKILL)", "exit code 3"), once it has."""
+        self.process.join(1)  # its pipe closed as it exited: this returns at once
+        code = self.process.exitcode
+        if code is None:
+            return "its pipe closed"
+        if code < 0:
+            try:
+                return f"signal {-code} ({signal.Signals(-code).name})"
+            except ValueError:
+                return f"signal {-code}"
+        return f"exit code {code}"
 
     def kill(self) -> None:
         if self.process.is_alive():

@@ -6,7 +6,8 @@ on the event loop. A detection that runs over its time is killed with its
 worker, which is replaced; the other articles go on. A detection that fails or
 runs over drops the entry as failed, with its reason: it is not archived, so
 a later poll tries it again rather than archiving it without its statements.
-One that ran over would run over again on every refetch, so it is reported to
+One that ran over would run over again on every refetch (and one whose worker
+died under it, killed or crashed, would likely die again), so it is reported to
 its poll like an entry the database refuses (crawler.polls.entry_refused): the
 feed shows the reason (`feeds list`), keeps its validators, and the entry is
 tried again only when the feed changes, not on every poll.
@@ -41,19 +42,19 @@ class DetectionPipeline(ContextPipeline):
                 place=feed_place(self.context.config, article.feed),
                 year=article.published.year if article.published else None)
         except TaskTimeout:
-            raise self._ran_over(item, timeout) from None
-        except WorkerDied as exc:
-            raise DropItem(f"detection failed url={article.url}: {exc}") from None
+            raise self._refused(item, f"detection ran over {timeout:g}s and was killed "
+                                      f"chars={len(article.text)}") from None
+        except WorkerDied as exc:  # a crash on this text would recur on every refetch too
+            raise self._refused(item, f"detection failed, {exc}") from None
         except Exception as exc:
             log.exception("detection failed url=%s", article.url)
             raise DropItem(f"detection failed url={article.url}: {exc}") from None
         return replace(item, statements=tuple(statements))
 
-    def _ran_over(self, item, timeout: float) -> DropItem:
-        """Report an entry whose detection was killed to its poll; the DropItem for it."""
-        article = item.article
-        reason = clean_error(f"detection ran over {timeout:g}s and was killed "
-                             f"chars={len(article.text)} url={article.url}")
+    def _refused(self, item, why: str) -> DropItem:
+        """Report an entry whose detection was killed (or died) to its poll; the DropItem
+        for it."""
+        reason = clean_error(f"{why} url={item.article.url}")
         poll = self.context.polls.get(item.poll_id)
         if poll is not None:
             self.context.polls.entry_refused(poll, reason)

@@ -43,7 +43,7 @@ from crawler.requests import (
     feed_request,
 )
 from crawler.urls import redact_url
-from crawler.workers import TaskTimeout
+from crawler.workers import TaskTimeout, WorkerDied
 from db.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -168,6 +168,8 @@ class FeedSpider(Spider):
                                          response.url, dict(headers), limit, now)
         except TaskTimeout:
             return Listing(error=f"parsing the document took over {ctx.parse_timeout:g}s")
+        except WorkerDied as exc:  # killed or crashed on this document: the poll fails alone
+            return Listing(error=f"parsing the document failed, {exc}")
 
     async def _dispatch(self, poll: Poll, entries: tuple[Entry, ...],
                         auth: BasicAuth | None) -> list:

@@ -43,9 +43,9 @@ def run_crawl():
     """Run CrawlService in a child process with `actions`; the child's result dict."""
 
     def run(config: dict, actions: list[dict], *, detector: str = "none",
-            ssrf_exempt: list[str] | None = None, only_origins: list[str] | None = None,
-            timeout: float = 120) -> dict:
-        job = {"config": config, "actions": actions, "detector": detector,
+            parser: str = "real", ssrf_exempt: list[str] | None = None,
+            only_origins: list[str] | None = None, timeout: float = 120) -> dict:
+        job = {"config": config, "actions": actions, "detector": detector, "parser": parser,
                "ssrf_exempt": ssrf_exempt or [], "only_origins": only_origins or []}
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         done = subprocess.run([sys.executable, str(CHILD)], input=json.dumps(job),

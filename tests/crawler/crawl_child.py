@@ -1,7 +1,8 @@
 """Runs CrawlService in a fresh process for one test (see conftest.py for why).
 
 Reads a JSON job on stdin: {"config": {...config.toml as a dict...},
-"actions": [...], "detector": "real" | "none" | "overlong_agency" | "hangs_on_marker",
+"actions": [...], "detector": "real" | "none" | "overlong_agency" | "hangs_on_marker" |
+"dies_on_marker", "parser": "real" | "dies_on_marker",
 "ssrf_exempt": ["127.0.0.1:PORT"], "only_origins": ["127.0.0.1:PORT"]}
 and prints one line "RESULT <json>" with what each action saw. Actions:
 
@@ -18,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import signal
 import sys
 import time
 from datetime import timedelta
@@ -65,6 +68,26 @@ class HangsOnMarker:
                           stance="refuses", score=0.9, cues=(), kind="quote")]
 
 
+class DiesOnMarker(HangsOnMarker):
+    """Its worker process kills itself (SIGKILL) on a text holding DIE; otherwise as
+    HangsOnMarker: for tests of a detection worker that dies under its task."""
+
+    def find_statements(self, text, **context):
+        if "DIE" in text:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super().find_statements(text, **context)
+
+
+def parse_feed_or_die(body: bytes, *args):
+    """crawler.entries.parse_feed, but its worker process kills itself (SIGKILL) on a
+    document holding KILL-THE-PARSER: for tests of a parse worker that dies."""
+    from crawler.entries import parse_feed
+
+    if b"KILL-THE-PARSER" in body:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return parse_feed(body, *args)
+
+
 def _detector(kind: str, config):
     if kind == "none":
         return NoStatements()
@@ -72,6 +95,8 @@ def _detector(kind: str, config):
         return HangsOnMarker()
     if kind == "overlong_agency":
         return OverlongAgency()
+    if kind == "dies_on_marker":
+        return DiesOnMarker()
     from detect import Detector
 
     kwargs = {"threshold": config.detect.threshold}
@@ -141,6 +166,10 @@ async def main(job: dict) -> int:
     # every origin but the feed site's (third-party feeds link to real hosts).
     extra = {"BEATWIRE_SSRF_EXEMPT": job.get("ssrf_exempt") or [],
              "BEATWIRE_ONLY_ORIGINS": job.get("only_origins") or []}
+    if job.get("parser") == "dies_on_marker":
+        import crawler.spiders.feeds as feeds_module
+
+        feeds_module.parse_feed = parse_feed_or_die
     build = service_module.scrapy_settings
     service_module.scrapy_settings = lambda c: {**build(c), **extra}
     engine = make_engine(config.database.url)

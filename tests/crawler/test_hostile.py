@@ -106,3 +106,31 @@ def test_character_references_no_text_can_hold_fail_no_feed_and_log_no_traceback
         assert "feedparser could not read it" in _feed(session, "utf16").last_error
         titles = sorted(a.title for a in session.scalars(select(Article)))
         assert titles == ["Good", "Status checks"]
+
+
+def test_a_worker_that_dies_fails_its_feed_or_entry_alone_in_one_line(
+        feed_site, make_config, run_crawl, sessions):
+    feed_site.route("/dying.xml", rss_feed([{"guid": "x", "title": "KILL-THE-PARSER"}]))
+    feed_site.route("/feed.xml", rss_feed([
+        {"guid": "die", "title": "Dies", "summary": "DIE " + GOOD},
+        {"guid": "good", "title": "Detected", "summary": "GOOD " + GOOD},
+    ]))
+    config = make_config([{"name": "dying", "url": feed_site.url("/dying.xml")},
+                          {"name": "News", "url": feed_site.url("/feed.xml")}])
+
+    result = run_crawl(config, [{"do": "cycle", "timeout": 60}], detector="dies_on_marker",
+                       parser="dies_on_marker")
+
+    log = result["log"]
+    assert result["actions"][0]["idle"], log[-4000:]
+    assert "Traceback" not in log, log[-4000:]
+    assert log.count("worker process replaced") == 2
+    with sessions() as session:
+        dying, news = _feed(session, "dying"), _feed(session, "News")
+        assert dying.status == "error"
+        assert "parsing the document failed, worker died: signal 9 (SIGKILL)" in dying.last_error
+        assert news.status == "error" and "detection failed, worker died: signal 9" in (
+            news.last_error)
+        assert [a.title for a in session.scalars(select(Article))] == ["Detected"]
+        (statement,) = session.scalars(select(Statement)).all()
+        assert statement.quote.startswith("GOOD")

@@ -98,6 +98,27 @@ def test_a_failing_task_fails_alone(fn, args, error):
     asyncio.run(go())
 
 
+def _killed() -> None:
+    os.kill(os.getpid(), 9)
+
+
+@pytest.mark.parametrize("fn,how", [
+    pytest.param(_killed, "signal 9 (SIGKILL)", id="killed-names-the-signal"),
+    pytest.param(_die, "exit code 3", id="exited-names-the-exit-code"),
+])
+def test_a_worker_that_dies_says_how(fn, how):
+    async def go():
+        workers = ProcessWorkers(1)
+        try:
+            with pytest.raises(WorkerDied) as died:
+                await workers.run(30, fn)
+            assert str(died.value) == f"worker died: {how} running {fn.__name__}"
+        finally:
+            workers.close()
+
+    asyncio.run(go())
+
+
 def test_a_worker_killed_while_idle_is_replaced_and_the_task_still_runs():
     async def go():
         workers = ProcessWorkers(1)
