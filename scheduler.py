@@ -41,7 +41,7 @@ class Daemon:
     """The running jobs and the state they share (config, crawl, sink)."""
 
     def __init__(self, config_path: str | None, config: Config, *, now_fn: Callable = utcnow):
-        from alerts.base import make_sinks
+        from alerts.base import make_sink
         from db.engine import make_engine, make_sessionmaker
         from db.health import ArchiveHealth
 
@@ -55,7 +55,7 @@ class Daemon:
         # Detection runs in worker processes that load the model (crawler/workers.py);
         # loading it here too cost the main process about 550 MB for nothing.
         self.detector = config.detect.make_detector(load=False)
-        self.sink = make_sinks(config)  # `[slack]`'s and the routes'
+        self.sink = make_sink(config.slack)
         self.crawl = None
         self.jobs = None
         self.stopping = asyncio.Event()
@@ -197,13 +197,12 @@ class Daemon:
 
     async def send_digest(self) -> None:
         """Queue the daily digest (once per cluster) and deliver it."""
-        from alerts.digest import enqueue_digests
+        from alerts.digest import enqueue_digest
 
         with self.sessions() as session, session.begin():
             if not cluster_job(session, "send_digest"):
                 return
-            enqueue_digests(session, now=self.now_fn(), channel=self.config.slack.channel,
-                            routes=self.config.alerts.routes)
+            enqueue_digest(session, now=self.now_fn(), channel=self.config.slack.channel)
         await self.deliver_alerts()
 
     async def check_feed_health(self) -> None:
@@ -240,7 +239,7 @@ class Daemon:
         return True
 
     def _apply(self, new: Config) -> None:
-        from alerts.base import make_sinks
+        from alerts.base import make_sink
 
         old, self.config = self.config, new
         if new.database != old.database:
@@ -249,8 +248,8 @@ class Daemon:
             log.warning("metrics.listen changed: takes effect at restart")
         if new.detect != old.detect:
             self.detector = new.detect.make_detector(load=False)
-        if new.slack != old.slack or new.alerts != old.alerts:
-            self.sink = make_sinks(new)
+        if new.slack != old.slack:
+            self.sink = make_sink(new.slack)
         self._sync_feeds()
         if self.crawl is not None:
             self.crawl.update_config(new, detector=self.detector)
