@@ -25,11 +25,13 @@ from datetime import timedelta
 from scrapy import Spider, signals
 from scrapy.exceptions import DontCloseSpider, StopDownload
 from scrapy.http import HtmlResponse, TextResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from config import ConfigError
 from crawler.entries import Entry, Listing, parse_feed, parse_listing
 from crawler.errors import describe_failure, http_error, retry_after_seconds
 from crawler.items import ArticleItem, PageItem
+from crawler.pipelines.storage import refusal
 from crawler.polls import FeedSnapshot, Poll
 from crawler.recording import link_stored, new_entries
 from crawler.requests import (
@@ -199,7 +201,11 @@ class FeedSpider(Spider):
             return
         try:
             linked = stored and await self.context.db.run(link_stored, poll.feed.id, entry)
-        except Exception:
+        except (SQLAlchemyError, UnicodeError) as exc:  # refused or away: this entry alone
+            log.warning("linking entry failed feed=%s url=%s error=%s", poll.feed.name,
+                        redact_url(entry.url), refusal(exc))
+            linked = False
+        except Exception:  # anything else is a bug: keep its traceback
             log.exception("linking entry failed feed=%s url=%s", poll.feed.name, entry.url)
             linked = False
         if self.context.polls.get(poll.id) is not None:
