@@ -46,7 +46,10 @@ class DetectionPipeline(ContextPipeline):
                                       f"chars={len(article.text)}") from None
         except WorkerDied as exc:  # a crash on this text would recur on every refetch too
             raise self._refused(item, f"detection failed, {exc}") from None
-        except Exception as exc:
+        except MemoryError:  # the worker's address-space limit: this text, not a bug
+            raise self._refused(item, f"detection needs more memory than a worker may use "
+                                      f"chars={len(article.text)}") from None
+        except Exception as exc:  # the detector's own failure is a bug: keep its traceback
             log.exception("detection failed url=%s", article.url)
             raise DropItem(f"detection failed url={article.url}: {exc}") from None
         return replace(item, statements=tuple(statements))

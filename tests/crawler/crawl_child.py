@@ -69,12 +69,15 @@ class HangsOnMarker:
 
 
 class DiesOnMarker(HangsOnMarker):
-    """Its worker process kills itself (SIGKILL) on a text holding DIE; otherwise as
-    HangsOnMarker: for tests of a detection worker that dies under its task."""
+    """Its worker process kills itself (SIGKILL) on a text holding DIE, and asks for more
+    memory than a worker may map on one holding SWELL; otherwise as HangsOnMarker: for
+    tests of a detection worker that dies or runs out of memory under its task."""
 
     def find_statements(self, text, **context):
         if "DIE" in text:
             os.kill(os.getpid(), signal.SIGKILL)
+        if "SWELL" in text:
+            bytearray(8 * 1024**3)
         return super().find_statements(text, **context)
 
 

@@ -134,3 +134,22 @@ def test_a_worker_that_dies_fails_its_feed_or_entry_alone_in_one_line(
         assert [a.title for a in session.scalars(select(Article))] == ["Detected"]
         (statement,) = session.scalars(select(Statement)).all()
         assert statement.quote.startswith("GOOD")
+
+
+def test_a_detection_out_of_memory_fails_its_entry_alone_in_one_line(
+        feed_site, make_config, run_crawl, sessions):
+    feed_site.route("/feed.xml", rss_feed([
+        {"guid": "swell", "title": "Swells", "summary": "SWELL " + GOOD},
+        {"guid": "good", "title": "Detected", "summary": "GOOD " + GOOD},
+    ]))
+    config = make_config([{"name": "News", "url": feed_site.url("/feed.xml")}])
+
+    result = run_crawl(config, [{"do": "cycle", "timeout": 60}], detector="dies_on_marker")
+
+    assert result["actions"][0]["idle"], result["log"][-4000:]
+    assert "Traceback" not in result["log"], result["log"][-4000:]
+    with sessions() as session:
+        news = _feed(session, "News")
+        assert news.status == "error"
+        assert "detection needs more memory than a worker may use" in news.last_error
+        assert [a.title for a in session.scalars(select(Article))] == ["Detected"]
