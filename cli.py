@@ -929,5 +929,21 @@ def upgrade(loader: ConfigLoader) -> None:
     click.echo("database is at the latest schema")
 
 
+@db.command()
+@with_sessions(write=True)
+def prune(sessions) -> None:
+    """Delete fetch_log rows older than archive.fetch_log_days now (the daemon does it daily).
+
+    \b
+    Example:
+      beatwire --config config.toml db prune
+    """
+    from db.models import utcnow
+    from db.retention import prune_fetch_log
+
+    days = click.get_current_context().obj.get().archive.fetch_log_days
+    deleted = prune_fetch_log(sessions, now=utcnow(), days=days)
+    click.echo(f"deleted {deleted} fetch_log row(s) older than {days} day(s)")
+
 if __name__ == "__main__":
     main()

@@ -332,6 +332,11 @@ class HealthConfig(_Section):
     alert_max_wait: Duration = 600
 
 
+class ArchiveConfig(_Section):
+    # fetch_log rows (one per poll) older than this are deleted daily (db/retention.py).
+    fetch_log_days: int = Field(default=30, gt=0, strict=True)
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     slack: SlackConfig = SlackConfig()
@@ -340,6 +345,7 @@ class Config(_Section):
     detect: DetectConfig = DetectConfig()
     metrics: MetricsConfig = MetricsConfig()
     health: HealthConfig = HealthConfig()
+    archive: ArchiveConfig = ArchiveConfig()
     feeds: list[FeedConfig] = []
 
     @field_validator("feeds")

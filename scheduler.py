@@ -9,6 +9,8 @@ side by side and a killed worker loses nothing:
 - deliver_alerts   post pending outbox rows (also kicked when new ones commit)
 - send_digest      the daily digest (cron from config; one worker per cluster)
 - check_feed_health  log feeds that keep failing (one worker per cluster)
+- prune_fetch_log  daily (and at start): delete fetch_log rows older than
+                   archive.fetch_log_days
 - reload_config    on SIGHUP or a changed file: validate, then apply; a bad
                    file keeps the old config running
 
@@ -221,6 +223,14 @@ class Daemon:
                 log.warning("feed unhealthy feed=%s status=%s failures=%d last_error=%s",
                             feed.name, feed.status, feed.consecutive_failures, feed.last_error)
 
+    async def prune_fetch_log(self) -> int:
+        """Delete fetch_log rows older than archive.fetch_log_days; how many. In a thread:
+        batches of thousands of rows must not stall the crawl on this event loop."""
+        from db.retention import prune_fetch_log
+
+        return await asyncio.to_thread(prune_fetch_log, self.sessions, now=self.now_fn(),
+                                       days=self.config.archive.fetch_log_days)
+
     async def reload_config(self, force: bool = False) -> bool:
         """Re-read the config file if it changed; apply it only if it is valid."""
         mtime = _mtime(self.config_path)
@@ -349,6 +359,9 @@ class Daemon:
         jobs.add_job(self.check_feed_health, "interval", minutes=30, id="check_feed_health",
                      **EVERY)
         jobs.add_job(self.reload_config, "interval", seconds=5, id="reload_config", **EVERY)
+        # At start too: a daemon restarted more often than daily would otherwise never prune.
+        jobs.add_job(self.prune_fetch_log, "interval", days=1, id="prune_fetch_log",
+                     next_run_time=utcnow(), **EVERY)
         if self.config.slack.digest_cron:
             jobs.add_job(self.send_digest, CronTrigger.from_crontab(self.config.slack.digest_cron,
                                                                      timezone="UTC"),

@@ -41,12 +41,16 @@ def write(tmp_path, text: str):
         ("[metrics]\nlisten = ':9464'\n", "metrics.listen", "is not HOST:PORT"),
         ("[health]\npoll_max_age = 'a while'\n", "health.poll_max_age", "not a duration"),
         ("[health]\nalert_max_wait = 0\n", "health.alert_max_wait", "greater than 0"),
+        ("[archive]\nfetch_log_days = 0\n", "archive.fetch_log_days", "greater than 0"),
+        ("[archive]\nfetch_log_days = true\n", "archive.fetch_log_days", "valid integer"),
+        ("[archive]\nfetch_log_days = '30d'\n", "archive.fetch_log_days", "valid integer"),
     ],
     ids=["ftp-url", "missing-url", "bad-interval", "html-without-selector", "duplicate-name",
          "typo-key", "api-url-not-http", "bad-cron", "threshold-range", "bool-type", "zero-tick",
          "negative-delay", "delay-not-a-number", "infinite-start-delay", "autothrottle-not-bool",
          "metrics-listen-without-host", "metrics-port-out-of-range", "metrics-listen-empty-host",
-         "health-age-not-a-duration", "health-wait-zero"],
+         "health-age-not-a-duration", "health-wait-zero", "fetch-log-days-zero",
+         "fetch-log-days-not-bool", "fetch-log-days-a-count-not-a-duration"],
 )
 def test_invalid_config_names_the_key(tmp_path, text, key, problem):
     with pytest.raises(ConfigError) as err:
@@ -268,3 +272,11 @@ def test_health_limits_default_and_take_durations(tmp_path):
     assert (Config().health.poll_max_age, Config().health.alert_max_wait) == (1800, 600)
     health = load_config(write(tmp_path, "[health]\npoll_max_age = '2h'\nalert_max_wait = 90\n")).health
     assert (health.poll_max_age, health.alert_max_wait) == (7200, 90)
+
+
+@pytest.mark.parametrize("text, days", [
+    ("", 30),
+    ("[archive]\nfetch_log_days = 7\n", 7),
+], ids=["thirty-days-by-default", "set-in-days"])
+def test_fetch_log_retention(tmp_path, text, days):
+    assert load_config(write(tmp_path, text)).archive.fetch_log_days == days
