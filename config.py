@@ -337,6 +337,95 @@ class ArchiveConfig(_Section):
     fetch_log_days: int = Field(default=30, gt=0, strict=True)
 
 
+# A route's name goes into its alert keys ("statement:12:legal"), which hold no '@' or '#'.
+_ROUTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+_STATE_CODE = re.compile(r"^[A-Z]{2}$")
+# detect.model's STANCES and AGENCY_KINDS (config stays importable without detect/).
+Stance = Literal["refuses", "cooperates", "mixed"]
+AgencyKind = Literal["police", "sheriff", "jail", "city", "county", "state"]
+
+
+class RouteConfig(_Section):
+    """One `[[alerts.routes]]` table: which statements go to which channel, through which sink.
+
+    Every filter left out matches everything; the ones given must all match.
+    """
+
+    name: str
+    channel: str = Field(min_length=1, max_length=200)
+    sink: Literal["slack", "console", "webhook"] = "slack"
+    states: list[str] | None = None
+    stances: list[Stance] | None = None
+    agency_kinds: list[AgencyKind] | None = None
+    feeds: list[str] | None = None
+    stance_changes_only: bool = Field(default=False, strict=True)
+    # Webhooks only: where to POST, and the environment variable holding an optional secret
+    # (the secret itself never lives in the file); hmac signs the body, bearer sends it as is.
+    url: str | None = None
+    secret_env: str | None = Field(default=None, min_length=1)
+    auth: Literal["hmac", "bearer"] = "hmac"
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not _ROUTE_NAME.match(value):
+            raise ValueError(f"{value!r} is not a route name (letters, digits, '-' and '_', "
+                             "at most 40)")
+        return value
+
+    @field_validator("states")
+    @classmethod
+    def _state_codes(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        codes = [state.upper() for state in value]
+        for code in codes:
+            if not _STATE_CODE.match(code):
+                raise ValueError(f"{code!r} is not a two-letter state code (e.g. 'CA')")
+        return codes
+
+    @field_validator("url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError as exc:
+            raise ValueError(f"is not a valid URL ({exc})") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL with a host")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_fields(self) -> RouteConfig:
+        if self.sink == "webhook" and not self.url:
+            raise ValueError("sink = 'webhook' needs url")
+        if self.sink != "webhook" and (self.url or self.secret_env):
+            raise ValueError("url and secret_env are for sink = 'webhook' only")
+        return self
+
+    def secret(self) -> str | None:
+        """The webhook secret from the environment, or None."""
+        return os.environ.get(self.secret_env) or None if self.secret_env else None
+
+
+class AlertsConfig(_Section):
+    # No routes: every alert goes to slack.channel through slack.sink, as before routes existed.
+    routes: list[RouteConfig] = []
+
+    @field_validator("routes")
+    @classmethod
+    def _unique_route_names(cls, routes: list[RouteConfig]) -> list[RouteConfig]:
+        seen: set[str] = set()
+        for route in routes:
+            if route.name in seen:
+                raise ValueError(f"route name {route.name!r} appears twice")
+            seen.add(route.name)
+        return routes
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     slack: SlackConfig = SlackConfig()
@@ -346,6 +435,7 @@ class Config(_Section):
     metrics: MetricsConfig = MetricsConfig()
     health: HealthConfig = HealthConfig()
     archive: ArchiveConfig = ArchiveConfig()
+    alerts: AlertsConfig = AlertsConfig()
     feeds: list[FeedConfig] = []
 
     @field_validator("feeds")
@@ -381,6 +471,14 @@ def describe_errors(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
+def unknown_route_feeds(config: Config) -> list[str]:
+    """One line per route filter naming a feed that no [[feeds]] table has."""
+    names = {feed.name for feed in config.feeds}
+    return [f"alerts.routes[{index}].feeds: no feed named {name!r}"
+            for index, route in enumerate(config.alerts.routes)
+            for name in route.feeds or () if name not in names]
+
+
 def parse_config(data: dict, *, source: str = "config", base_dir: Path | None = None) -> Config:
     """Validate a parsed TOML document, applying environment overrides.
 
@@ -391,6 +489,8 @@ def parse_config(data: dict, *, source: str = "config", base_dir: Path | None = 
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{source} is invalid:\n{describe_errors(exc)}") from None
+    if problems := unknown_route_feeds(config):
+        raise ConfigError(f"{source} is invalid:\n" + "\n".join(problems))
     url = config.database.url
     if base_dir is not None:
         url = resolve_sqlite_path(url, base_dir)

@@ -43,7 +43,7 @@ class Daemon:
     """The running jobs and the state they share (config, crawl, sink)."""
 
     def __init__(self, config_path: str | None, config: Config, *, now_fn: Callable = utcnow):
-        from alerts.base import make_sink
+        from alerts.base import make_sinks
         from db.engine import make_engine, make_sessionmaker
         from db.health import ArchiveHealth
 
@@ -57,7 +57,7 @@ class Daemon:
         # Detection runs in worker processes that load the model (crawler/workers.py);
         # loading it here too cost the main process about 550 MB for nothing.
         self.detector = config.detect.make_detector(load=False)
-        self.sink = make_sink(config.slack)
+        self.sink = make_sinks(config)  # `[slack]`'s and the routes'
         self.crawl = None
         self.jobs = None
         self.stopping = asyncio.Event()
@@ -199,12 +199,13 @@ class Daemon:
 
     async def send_digest(self) -> None:
         """Queue the daily digest (once per cluster) and deliver it."""
-        from alerts.digest import enqueue_digest
+        from alerts.digest import enqueue_digests
 
         with self.sessions() as session, session.begin():
             if not cluster_job(session, "send_digest"):
                 return
-            enqueue_digest(session, now=self.now_fn(), channel=self.config.slack.channel)
+            enqueue_digests(session, now=self.now_fn(), channel=self.config.slack.channel,
+                            routes=self.config.alerts.routes)
         await self.deliver_alerts()
 
     async def check_feed_health(self) -> None:
@@ -249,7 +250,7 @@ class Daemon:
         return True
 
     def _apply(self, new: Config) -> None:
-        from alerts.base import make_sink
+        from alerts.base import make_sinks
 
         old, self.config = self.config, new
         if new.database != old.database:
@@ -258,8 +259,8 @@ class Daemon:
             log.warning("metrics.listen changed: takes effect at restart")
         if new.detect != old.detect:
             self.detector = new.detect.make_detector(load=False)
-        if new.slack != old.slack:
-            self.sink = make_sink(new.slack)
+        if new.slack != old.slack or new.alerts != old.alerts:
+            self.sink = make_sinks(new)
         self._sync_feeds()
         if self.crawl is not None:
             self.crawl.update_config(new, detector=self.detector)

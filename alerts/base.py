@@ -3,7 +3,8 @@
 A sink posts one `OutgoingMessage` and answers with a `Posted` (channel id, ts). It raises
 `TransientError` (try again later; the outbox backs off), `PermanentError` (this alert
 fails, the others go on) or `AuthError` (the credentials are bad: delivery pauses).
-Implementations live one per module (`slack.py`, `console.py`) and are named in `SINKS`.
+Implementations live one per module (`slack.py`, `console.py`, `webhook.py`) and are named
+in `SINKS`. `Sinks` picks each outbox row's sink: its route's, or `[slack]`'s.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from config import SlackConfig
+    from config import Config, RouteConfig, SlackConfig
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ class OutgoingMessage:
     text: str
     blocks: list | None = None
     thread_ts: str | None = None
+    # The row's fields as data, for sinks that send them (webhooks); Slack sends the blocks.
+    data: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -85,10 +88,12 @@ class Sink(Protocol):
         """The message already posted for `alert_key` (in the thread `thread_ts`), if any."""
 
 
-# Sink name -> "module:Class"; each class builds itself with `from_config(slack_config)`.
+# Sink name -> "module:Class"; each class builds itself with `from_config(slack_config)`,
+# the webhook with `from_route(route)` (its url and secret are the route's).
 SINKS: dict[str, str] = {
     "slack": "alerts.slack:SlackSink",
     "console": "alerts.console:ConsoleSink",
+    "webhook": "alerts.webhook:WebhookSink",
 }
 
 
@@ -104,6 +109,11 @@ def make_sink(slack_config: SlackConfig) -> Sink:
     alerts wait in the outbox and are posted once the daemon runs with the token."""
     if slack_config.sink == "console":
         return load_sink_class("console").from_config(slack_config)
+    return slack_sink(slack_config)
+
+
+def slack_sink(slack_config: SlackConfig) -> Sink:
+    """The Slack sink, or MissingToken (saying why once) when its token is not set."""
     if not slack_config.token():
         log.error("slack token missing: environment variable %s is not set; alerts wait in "
                   "the outbox until the daemon runs with it", slack_config.token_env)
@@ -130,3 +140,43 @@ class MissingToken:
     def refusal(self) -> AuthError:
         # make_sink has logged the one line; the pause does not repeat it.
         return AuthError(f"token_missing ({self.token_env} is not set)", announced=True)
+
+
+class Sinks:
+    """Every sink the config routes alerts through; `for_alert` picks a row's.
+
+    A row with no sink is the single `[slack]` destination's (no routes); a slack or
+    console row shares one sink per kind, made when first needed (a Slack without its
+    token says so only if a route uses it); a webhook row has its route's sink, or None
+    when that route has left the config (the outbox keeps the row until it is back).
+    """
+
+    def __init__(self, config: Config):
+        self.slack_config = config.slack
+        self.webhooks = {route.name: make_webhook(route) for route in config.alerts.routes
+                         if route.sink == "webhook"}
+        self._shared: dict[str, Sink] = {}
+        # With no routes every row is `[slack]`'s: made now, so a missing token is said at start.
+        self._default = None if config.alerts.routes else make_sink(config.slack)
+
+    def for_alert(self, alert) -> Sink | None:
+        """The sink that posts outbox row `alert`."""
+        if alert.sink is None:  # written with no routes configured
+            if self._default is None:
+                self._default = make_sink(self.slack_config)
+            return self._default
+        if alert.sink == "webhook":
+            return self.webhooks.get(alert.route)
+        if alert.sink not in self._shared:
+            self._shared[alert.sink] = (slack_sink(self.slack_config) if alert.sink == "slack"
+                                        else load_sink_class("console").from_config(None))
+        return self._shared[alert.sink]
+
+
+def make_sinks(config: Config) -> Sinks:
+    """The sinks for `config`'s `[slack]` section and its routes."""
+    return Sinks(config)
+
+
+def make_webhook(route: RouteConfig) -> Sink:
+    return load_sink_class("webhook").from_route(route)

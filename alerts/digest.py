@@ -5,6 +5,9 @@ second worker, adds nothing. Only primary statements count (re-reports are sourc
 earlier statement, not news), and not a backfill's (alerts `skipped`: a feed's backlog
 archived on its first poll is not news either). The payload holds raw text;
 `blocks.render_digest` escapes it.
+
+With `[[alerts.routes]]` each route gets its own digest of the statements its filters admit,
+keyed `digest:<date>:<route>` and sent where the route sends (alerts/routes.py).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Alert, Statement
+from alerts.routes import Destination, destination_of, facts_of, route_matches
+from db.models import Alert, Feed, Statement
 
 log = logging.getLogger(__name__)
 
@@ -72,19 +76,47 @@ def _item(statement: Statement) -> dict:
     }
 
 
+def enqueue_digests(session: Session, *, now: datetime, channel: str, routes=(),
+                    period: timedelta = timedelta(days=1)) -> list[Alert]:
+    """Add today's digest alerts (flushed, not committed): one per route, or with no routes
+    the one for `channel`; a route that has one already, or nothing new, gets none."""
+    if not routes:
+        alert = enqueue_digest(session, now=now, channel=channel, period=period)
+        return [alert] if alert is not None else []
+    since = now - period
+    statements = new_statements(session, since, now)
+    feeds = dict(session.execute(select(Feed.id, Feed.name)).tuples().all())
+    facts = [(s, facts_of(s, feeds.get(s.article.feed_id))) for s in statements]
+    added = []
+    for route in routes:
+        mine = [s for s, fact in facts if route_matches(route, fact)]
+        alert = _enqueue(session, now, since, destination_of(route), mine)
+        if alert is not None:
+            added.append(alert)
+    return added
+
+
 def enqueue_digest(session: Session, *, now: datetime, channel: str,
                    period: timedelta = timedelta(days=1)) -> Alert | None:
     """Add today's digest alert (flushed, not committed); None if it exists or nothing is new."""
-    key = digest_key(now)
+    since = now - period
+    return _enqueue(session, now, since, Destination(channel), None)
+
+
+def _enqueue(session: Session, now: datetime, since: datetime, place: Destination,
+             statements: list[Statement] | None) -> Alert | None:
+    """The digest for `place`; `statements` None: this period's, read now."""
+    key = place.key(digest_key(now))
+    channel = place.channel
     if session.scalar(select(Alert.id).where(Alert.key == key)) is not None:
         return None
-    since = now - period
-    statements = new_statements(session, since, now)
+    if statements is None:
+        statements = new_statements(session, since, now)
     if not statements:
         log.info("digest skipped, nothing new: alert=%s", key)
         return None
-    alert = Alert(key=key, kind="digest", channel=channel, next_attempt_at=now,
-                  payload=summarise(statements, now=now, since=since))
+    alert = Alert(key=key, kind="digest", channel=channel, route=place.route, sink=place.sink,
+                  next_attempt_at=now, payload=summarise(statements, now=now, since=since))
     try:
         with session.begin_nested():  # another worker may have added it since our check
             session.add(alert)

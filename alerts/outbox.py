@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.base import AuthError, OutgoingMessage, PermanentError, Posted, Sink, TransientError
 from alerts.blocks import render
 from alerts.keys import message_key
+from alerts.webhook import message_data
 from db.claims import claim_pending_alerts
 from db.installation import installation_id
 from db.models import Alert, utcnow
@@ -58,23 +59,28 @@ class DeliveryReport:
 
 
 class PauseState:
-    """Remembers an auth pause so it is logged once when it starts and once when it ends."""
+    """Remembers each sink's auth pause so it is logged once when it starts and once when it
+    ends (one sink paused leaves the others posting)."""
 
     def __init__(self) -> None:
-        self.code: str | None = None
+        self.codes: dict[str, str] = {}
 
     def pause(self, sink: Sink, error: AuthError) -> None:
         # A missing token was already said, in one line, when the sink was made.
-        if self.code is None and not error.announced:
-            log.error("slack delivery paused: sink=%s code=%s; the token is refused. Set a valid "
-                      "token in the environment and restart; alerts wait in the outbox",
-                      sink.name, error.code)
-        self.code = error.code
+        if sink.name not in self.codes and not error.announced:
+            what = "the token is" if sink.name == "slack" else "the credentials are"
+            log.error("%s delivery paused: sink=%s code=%s; %s refused. Set valid "
+                      "credentials in the environment and restart; alerts wait in the outbox",
+                      _service(sink), sink.name, error.code, what)
+        self.codes[sink.name] = error.code
 
     def resume(self, sink: Sink) -> None:
-        if self.code is not None:
-            log.warning("slack delivery resumed: sink=%s", sink.name)
-        self.code = None
+        if self.codes.pop(sink.name, None) is not None:
+            log.warning("%s delivery resumed: sink=%s", _service(sink), sink.name)
+
+
+def _service(sink: Sink) -> str:
+    return "slack" if sink.name == "slack" else "alert"
 
 
 PAUSE = PauseState()
@@ -96,27 +102,34 @@ def deliver_pending(sessions: sessionmaker, sink: Sink, *, now_fn=utcnow, limit:
     renews their leases while the round goes on).
     """
     holding = set() if holding is None else holding
+    route = getattr(sink, "for_alert", None) or (lambda alert: sink)
     with sessions() as session:
         installation = installation_id(session)
-        claims = [(a.id, a.claimed_by) for a in claim_pending_alerts(
+        claims = [(a.id, a.claimed_by, route(a)) for a in claim_pending_alerts(
             session, now=now_fn(), limit=limit, lease=lease, worker=worker)]
-    holding.update(alert_id for alert_id, _ in claims)
+    holding.update(alert_id for alert_id, _, _ in claims)
     tally: Counter[str] = Counter()
-    for index, (alert_id, token) in enumerate(claims):
+    paused: dict[int, str] = {}  # id(sink) -> why its rows wait
+    senders: dict[int, Sink] = {}
+    for alert_id, token, target in claims:
         try:
+            if target is not None and id(target) in paused:
+                # Its sink paused this round: give the row back as it is, saying why.
+                _release(sessions, [(alert_id, token)], paused[id(target)])
+                continue
             with sessions() as session:
-                delivery = _Delivery(session, sink, token, now_fn, lease, installation)
+                delivery = _Delivery(session, target, token, now_fn, lease, installation)
                 outcome = delivery.run(alert_id)
         finally:
             holding.discard(alert_id)
         tally[outcome] += 1
         if outcome == "paused":
-            pause.pause(sink, delivery.auth_error)
-            _release(sessions, claims[index + 1:], paused_because(delivery.auth_error))
-            holding.clear()
-            break
-    if tally["sent"]:
-        pause.resume(sink)
+            pause.pause(target, delivery.auth_error)
+            paused[id(target)] = paused_because(delivery.auth_error)
+        elif outcome == "sent":
+            senders[id(target)] = target
+    for target in senders.values():
+        pause.resume(target)
     return DeliveryReport(tally["sent"], tally["failed"], tally["retried"], bool(tally["paused"]))
 
 
@@ -144,6 +157,10 @@ class _Delivery:
             return "paused"
 
     def attempt(self) -> str:
+        if self.sink is None:
+            # Its webhook route left the config: kept, never dropped, until it is back.
+            return self.reschedule(self.now_fn() + BACKOFF_CAP,
+                                   f"route {self.alert.route} is not configured")
         problem = _parent_problem(self.alert)
         if problem == "wait":
             return self.reschedule(self.now_fn() + PARENT_WAIT, "parent not posted yet")
@@ -206,7 +223,9 @@ class _Delivery:
         return "retried"
 
     def reschedule(self, when: datetime, reason: str) -> str:
-        self.fenced(next_attempt_at=when, claimed_until=None)
+        unrouted = self.sink is None  # say why on the row: `alerts list` shows it
+        self.fenced(next_attempt_at=when, claimed_until=None,
+                    **({"last_error": reason} if unrouted else {}))
         log.info("alert waiting: alert=%s reason=%s", self.alert.key, reason)
         return "waiting"
 
@@ -234,7 +253,7 @@ def _message(alert: Alert, installation: str) -> OutgoingMessage:
     rendered = render(alert, installation)  # its review buttons name this archive
     thread_ts = alert.parent.slack_ts if alert.kind == "also_reported" else None
     return OutgoingMessage(str(message_key(alert, installation)), alert.channel, rendered.text,
-                           rendered.blocks, thread_ts)
+                           rendered.blocks, thread_ts, message_data(alert))
 
 
 def paused_because(error: AuthError) -> str:

@@ -41,9 +41,9 @@ def link_stored(session, feed_id: int, entry: Entry) -> bool:
 
 
 def store(session, article: ArticleItem, statements, *, channel: str, also_reported: bool,
-          now, backfill: timedelta = timedelta(0)):
+          now, backfill: timedelta = timedelta(0), routes=()):
     """Archive the article, its statements and their alert rows (one transaction)."""
     from db.archive import store_article
 
     return store_article(session, article, list(statements), channel=channel,
-                         also_reported=also_reported, now=now, backfill=backfill)
+                         also_reported=also_reported, now=now, backfill=backfill, routes=routes)

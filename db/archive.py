@@ -19,11 +19,16 @@ Rules, in the order they are applied:
    NOVELTY_WINDOW of primaries, at most NOVELTY_CANDIDATES of them, are compared.
 4. Otherwise it is a new primary statement with a `statement` alert. If the agency's last
    archived stance differs from this one, `previous_stance` records it (a stance change);
-   the agency's `last_stance` becomes this stance.
+   the agency's `last_stance` becomes this stance. With `[[alerts.routes]]` it gets one
+   `statement` alert per destination it matches (alerts/routes.py), and a re-report one
+   `also_reported` reply under each of its first report's alerts: where that one was posted.
 5. Backfill: on a feed's first poll (it never succeeded before), an article published longer
    ago than the `backfill` window, or undated, is archived as usual but its alert rows are
    `skipped` (never claimed, never posted), so a fresh archive does not flood the channel with
    every feed's backlog. A thread reply under a skipped alert is skipped too.
+
+Scraped values are cut to their column's declared String(N) length (`fit_columns`) before
+they are stored or looked up: PostgreSQL refuses a longer one where SQLite stores it whole.
 
 On PostgreSQL the article's agencies are row-locked (in id order, so workers cannot deadlock)
 before novelty is decided, so two workers cannot both file the same quote as new.
@@ -33,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Sequence
 
@@ -46,6 +51,7 @@ from db.engine import is_postgres
 from db.models import Agency, Alert, Article, Feed, FeedEntry, Statement, utcnow
 
 if TYPE_CHECKING:
+    from config import RouteConfig
     from detect.model import Agency as FoundAgency
     from detect.model import Statement as FoundStatement
 
@@ -72,6 +78,8 @@ class _Batch:
 
     article_id: int
     backfill: str | None = None  # why this article's alerts are skipped, if they are
+    feed: str | None = None  # the name of the feed it came through (a route filter)
+    routes: tuple[RouteConfig, ...] = ()
     kept: list[Statement] = field(default_factory=list)
     new: list[int] = field(default_factory=list)
     duplicates: list[int] = field(default_factory=list)
@@ -85,6 +93,19 @@ class _Batch:
 def url_hash(url: str) -> str:
     """The archive key of an (already canonical) article URL."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def fit_columns(model, values: dict[str, object]) -> dict[str, object]:
+    """`values` with each string cut to the declared length of its `model` column (String(N)):
+    PostgreSQL refuses a longer one where SQLite stores it whole, so both keep the same cut.
+    Text columns have no length and keep their values whole."""
+    columns = model.__table__.columns
+    return {key: _cut(value, getattr(columns[key].type, "length", None))
+            for key, value in values.items()}
+
+
+def _cut(value: object, length: int | None) -> object:
+    return value[:length] if isinstance(value, str) and length else value
 
 
 def _insert_ignoring_conflict(session: Session, model, values: dict) -> int | None:
@@ -121,18 +142,20 @@ def link_entry(session: Session, feed_id: int, entry_key: str, article_id: int |
 
 
 def _insert_article(session: Session, item: ArticleItem, now: datetime) -> int | None:
-    return _insert_ignoring_conflict(session, Article, {
+    return _insert_ignoring_conflict(session, Article, fit_columns(Article, {
         "url": item.url, "url_hash": url_hash(item.url), "title": item.title or "",
         "published": item.published, "text": item.text or "", "text_source": item.text_source,
         "feed_id": item.feed_id, "fetched_at": now,
-    })
+    }))
 
 
 def store_article(session: Session, item: ArticleItem, statements: Sequence[FoundStatement],
                   *, channel: str, also_reported: bool = True, now: datetime | None = None,
-                  backfill: timedelta = timedelta(0)) -> StoreResult:
+                  backfill: timedelta = timedelta(0),
+                  routes: Sequence[RouteConfig] = ()) -> StoreResult:
     """Add an article with its statements and alert rows to the session; the caller commits.
-    `backfill` is the window of rule 5 (zero: every article is alerted)."""
+    `backfill` is the window of rule 5 (zero: every article is alerted); no `routes`: every
+    alert goes to `channel`."""
     now = now or utcnow()
     existing = article_by_url(session, item.url)
     article_id = None if existing else _insert_article(session, item, now)
@@ -143,7 +166,9 @@ def store_article(session: Session, item: ArticleItem, statements: Sequence[Foun
         log.debug("article already stored url=%s feed=%s", item.url, item.feed)
         return StoreResult(article_id, already_stored=True)
     link_entry(session, item.feed_id, item.entry_key, article_id)
-    batch = _Batch(article_id, _backfill_reason(session, item, now, backfill))
+    statements = [_fitted(found) for found in statements]
+    batch = _Batch(article_id, _backfill_reason(session, item, now, backfill), item.feed,
+                   tuple(routes))
     agencies = _agencies(session, statements)
     for found in statements:
         agency = agencies.get(_agency_key(found.agency)) if found.agency else None
@@ -169,6 +194,16 @@ def _backfill_reason(session: Session, item: ArticleItem, now: datetime,
 
 
 # --- agencies --------------------------------------------------------------------------------
+
+
+def _fitted(found: FoundStatement) -> FoundStatement:
+    """`found` with the scraped names of its agency cut to their columns (fit_columns), so
+    the agency is looked up, grouped and stored under the name both engines keep."""
+    agency = found.agency
+    if agency is None:
+        return found
+    names = fit_columns(Agency, {"name": agency.name, "place": agency.place})
+    return replace(found, agency=replace(agency, **names))
 
 
 def _agency_key(found: FoundAgency) -> tuple[str, str]:
@@ -222,19 +257,22 @@ def _store_statement(session: Session, batch: _Batch, found: FoundStatement,
     session.flush()
     batch.kept.append(row)
     (batch.duplicates if first else batch.new).append(row.id)
-    alert = _alert_for(session, row, first, channel, also_reported, now, batch.backfill)
-    if alert is not None:
-        batch.alerts.append(alert.id)
+    if batch.routes:
+        alerts = _routed_alerts(session, batch, row, first, also_reported, now)
+    else:
+        alerts = [_alert_for(session, row, first, channel, also_reported, now, batch.backfill)]
+    batch.alerts.extend(alert.id for alert in alerts if alert is not None)
     log.info("statement stored statement_id=%d agency=%s duplicate_of=%s", row.id,
              agency.name if agency else None, row.duplicate_of_id)
 
 
 def _statement_row(found: FoundStatement, agency: Agency | None, quote_key: str,
                    article_id: int, now: datetime) -> Statement:
+    scraped = fit_columns(Statement, {
+        "agency_as_written": found.agency.as_written if found.agency else None,
+        "speaker": found.speaker, "speaker_title": found.speaker_title, "quote": found.quote})
     return Statement(
-        article_id=article_id, agency_id=agency.id if agency else None,
-        agency_as_written=found.agency.as_written if found.agency else None,
-        speaker=found.speaker, speaker_title=found.speaker_title, quote=found.quote,
+        article_id=article_id, agency_id=agency.id if agency else None, **scraped,
         quote_key=quote_key, kind=found.kind, stance=found.stance, score=float(found.score),
         cues=list(found.cues), created_at=now,
     )
@@ -285,6 +323,44 @@ def _alert_for(session: Session, row: Statement, first: Statement | None, channe
     session.add(alert)
     session.flush()
     return alert
+
+
+def _routed_alerts(session: Session, batch: _Batch, row: Statement, first: Statement | None,
+                   also_reported: bool, now: datetime) -> list[Alert]:
+    """The outbox rows for a statement under routes: one per destination it matches, or for
+    a re-report one reply under each alert of its first report."""
+    from alerts.routes import Destination, destinations, facts_of
+
+    if first is None:
+        places = destinations(batch.routes, facts_of(row, batch.feed), "")
+        alerts = [Alert(key=place.key(f"statement:{row.id}"), statement_id=row.id,
+                        kind="statement", channel=place.channel, route=place.route,
+                        sink=place.sink, next_attempt_at=now, created_at=now)
+                  for place in places]
+        backfill = batch.backfill
+    elif also_reported:
+        parents = session.scalars(select(Alert).where(
+            Alert.statement_id == first.id, Alert.kind == "statement").order_by(Alert.id)).all()
+        alerts = []
+        for parent in parents:
+            place = Destination(parent.channel, parent.route, parent.sink)
+            alert = Alert(key=place.key(f"also:{row.id}"), statement_id=row.id,
+                          kind="also_reported", channel=place.channel, route=place.route,
+                          sink=place.sink, parent_alert_id=parent.id, next_attempt_at=now,
+                          created_at=now)
+            if batch.backfill is None and parent.status == "skipped":
+                alert.status, alert.last_error = ("skipped",
+                                                  "backfill: its first report was not alerted")
+            alerts.append(alert)
+        backfill = batch.backfill
+    else:
+        return []
+    for alert in alerts:
+        if backfill is not None:
+            alert.status, alert.last_error = "skipped", backfill
+        session.add(alert)
+    session.flush()
+    return alerts
 
 
 # --- entries the database refused ------------------------------------------------------------

@@ -205,7 +205,8 @@ class Alert(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Idempotency key: "statement:<id>", "also:<statement id>", "digest:<date>".
+    # Idempotency key: "statement:<id>", "also:<statement id>", "digest:<date>"; with routes,
+    # followed by ":<route name>" (the first route to its destination), e.g. "statement:12:legal".
     key: Mapped[str] = mapped_column(String(100), unique=True)
     statement_id: Mapped[int | None] = mapped_column(
         ForeignKey("statements.id", ondelete="CASCADE"), index=True
@@ -213,6 +214,10 @@ class Alert(Base):
     # statement | also_reported | digest
     kind: Mapped[str] = mapped_column(String(20), default="statement")
     channel: Mapped[str] = mapped_column(String(200))
+    # The `[[alerts.routes]]` route and sink it goes through; both NULL for the single
+    # `[slack]` destination (no routes configured), which goes through `slack.sink`.
+    route: Mapped[str | None] = mapped_column(String(50))
+    sink: Mapped[str | None] = mapped_column(String(20))
     # For a thread reply: the alert whose message this replies to.
     parent_alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
     # Digest body and other prepared content.

@@ -41,7 +41,8 @@ class StoragePipeline(ContextPipeline):
         try:
             result = await self.context.db.run(
                 store, article, statements, channel=slack.channel,
-                also_reported=slack.also_reported_replies, now=utcnow(), backfill=backfill)
+                also_reported=slack.also_reported_replies, now=utcnow(), backfill=backfill,
+                routes=self.context.config.alerts.routes)
         except (DataError, UnicodeError) as exc:
             raise self._refused(item, exc) from None
         poll = self.context.polls.get(item.poll_id)
