@@ -39,15 +39,16 @@ class NoStatements:
 
 
 class OverlongAgency:
-    """Finds one statement, whose agency name is longer than agencies.name allows, in a
-    text holding OVERLONG: for tests of an entry the database refuses for its data."""
+    """Finds one statement, whose agency state is longer than agencies.state allows, in a
+    text holding OVERLONG: for tests of an entry the database refuses for its data (a
+    scraped name is cut to fit its column; a state code out of the detector is not)."""
 
     def find_statements(self, text, **context):
         from detect import Agency, Statement
 
         if "OVERLONG" not in text:
             return []
-        agency = Agency("Overlong " * 40, "police", None, None, "overlong")
+        agency = Agency("Overlong Police Department", "police", None, "OVERLONG", "overlong")
         return [Statement(quote=text[:80], speaker=None, speaker_title=None, agency=agency,
                           stance="refuses", score=0.9, cues=(), kind="quote")]
 
