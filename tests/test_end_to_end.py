@@ -57,7 +57,7 @@ def test_seed_article_alerts_each_statement_once(db_url, feed_site, fake_slack, 
     feed_a = {"name": "Metro Police News", "url": serve_seed(feed_site, "/a.xml")}
     config = make_config(db_url, [feed_a])
 
-    first = beatwire(config, "run", "--once")
+    first = beatwire(config, "run", "--init", "--once")
     assert first.returncode == 0, first.stderr
     texts = statement_alert_texts(fake_slack)
     for speaker in SEED_SPEAKERS:
@@ -85,7 +85,7 @@ def test_rereport_by_another_outlet_is_a_thread_reply(sqlite_url, feed_site, fak
                                                       make_config, beatwire):
     feed_a = {"name": "Metro Police News", "url": serve_seed(feed_site, "/a.xml")}
     config = make_config(sqlite_url, [feed_a])
-    assert beatwire(config, "run", "--once").returncode == 0
+    assert beatwire(config, "run", "--init", "--once").returncode == 0
     beck = [m for m in fake_slack.posted if "Beck" in m.text and m.thread_ts is None]
     assert beck, [m.text for m in fake_slack.posted]
 
@@ -110,7 +110,7 @@ def test_slack_outage_delays_alerts_then_delivers_each_once(sqlite_url, feed_sit
                                                             make_config, beatwire):
     config = make_config(sqlite_url, [{"name": "Metro", "url": serve_seed(feed_site, "/a.xml")}])
     fake_slack.fail_http(500, times=100, method="chat.postMessage")
-    down = beatwire(config, "run", "--once")
+    down = beatwire(config, "run", "--init", "--once")
     assert down.returncode == 0, down.stderr
     assert fake_slack.posted == []
     primary, sent, pending = counts(sqlite_url)

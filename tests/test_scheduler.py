@@ -51,11 +51,12 @@ class Site:
         self.site.route("/feed.xml", rss_feed(self.entries), content_type="application/xml")
 
 
-def start_daemon(config: Path, token: str, log: Path) -> subprocess.Popen:
+def start_daemon(config: Path, token: str, log: Path, *run_args: str) -> subprocess.Popen:
+    """`beatwire run RUN_ARGS` in the background, its output appended to `log`."""
     env = {**os.environ, "BEATWIRE_TEST_SLACK_TOKEN": token}
     env.pop("BEATWIRE_DATABASE_URL", None)
     with open(log, "ab") as out:
-        return subprocess.Popen(beatwire_command(config, "run"), env=env, cwd=REPO,
+        return subprocess.Popen(beatwire_command(config, "run", *run_args), env=env, cwd=REPO,
                                 stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -81,7 +82,11 @@ DAEMON = {"scheduler": {"lease": 3, "tick": 1}}
 
 @pytest.fixture
 def daemon_config(make_config, sqlite_url, feed_site):
+    """The growing site and a config on an archive made as an operator does (`db upgrade`)."""
+    from db.migrate import upgrade
+
     feeds = [{"name": "Local News", "url": feed_site.url("/feed.xml"), "interval": 1}]
+    upgrade(sqlite_url)
     return Site(feed_site), make_config(sqlite_url, feeds, **DAEMON)
 
 
@@ -187,7 +192,7 @@ def test_daemon_rides_out_a_postgres_restart(make_config, pg_url, feed_site, fak
     config = make_config(pg_url, feeds, **DAEMON)
     site.publish(0)
     log = tmp_path / "daemon.log"
-    proc = start_daemon(config, fake_slack.token, log)
+    proc = start_daemon(config, fake_slack.token, log, "--init")
     try:
         assert wait_for(lambda: posted_about(fake_slack, PLACES[0]), timeout=60), log.read_text()
         restart_postgres()
@@ -235,7 +240,9 @@ def test_two_workers_on_postgres_post_each_alert_once(make_config, pg_url, feed_
     site = Site(feed_site)
     feeds = [{"name": "Local News", "url": feed_site.url("/feed.xml"), "interval": 1}]
     config = make_config(pg_url, feeds, **DAEMON)
-    workers = [start_daemon(config, fake_slack.token, tmp_path / f"worker{n}.log") for n in (1, 2)]
+    # Both create the archive at once: the migration lock lets one do it, the other waits.
+    workers = [start_daemon(config, fake_slack.token, tmp_path / f"worker{n}.log", "--init")
+               for n in (1, 2)]
     try:
         for i in range(6):
             site.publish(i)
@@ -283,7 +290,7 @@ def test_restart_after_kill_9_takes_over_at_once_with_the_default_lease(
     # scheduler.lease: the default. The stalled page must not time out into a summary.
     config = make_config(sqlite_url, feeds, crawler={"download_timeout": 300})
     log = tmp_path / "daemon.log"
-    first = start_daemon(config, fake_slack.token, log)
+    first = start_daemon(config, fake_slack.token, log, "--init")
     in_flight = wait_for(lambda: feed_site.fetched(stalled)
                          and fake_slack.calls_to("chat.postMessage"), timeout=90)
     first.send_signal(signal.SIGKILL)

@@ -454,7 +454,7 @@ def test_without_a_token_run_once_fails_posts_nothing_and_the_next_run_posts_eac
         engine.dispose()
         return [tuple(row) for row in rows]
 
-    paused = beatwire(config, "run", "--once", token=False)
+    paused = beatwire(config, "run", "--init", "--once", token=False)
     errors = [line for line in paused.stderr.splitlines() if " ERROR " in line]
     assert paused.returncode == 1, paused.stderr
     assert len(errors) == 1 and "BEATWIRE_TEST_SLACK_TOKEN is not set" in errors[0], errors

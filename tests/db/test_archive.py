@@ -312,8 +312,9 @@ def test_fresh_archive_first_run_posts_only_entries_within_the_window(
     config.write_text(config_text(sqlite_url, [{"name": "Metro", "url": feed_site.url("/feed.xml")}],
                                   slack={"api_url": fake_slack.url},
                                   scheduler={"backfill": "1d"}), encoding="utf-8")
-    for _ in range(2):  # the second poll is no first poll: the old entry is seen, not alerted
-        run = beatwire(config, "run", "--once")
+    # The second poll is no first poll: the old entry is seen, not alerted.
+    for args in (["run", "--init", "--once"], ["run", "--once"]):
+        run = beatwire(config, *args)
         assert run.returncode == 0, run.stderr
     engine = make_engine(sqlite_url)
     with make_sessionmaker(engine)() as session:

@@ -291,7 +291,7 @@ def test_daemon_stops_when_its_sqlite_file_goes(sqlite_url, feed_site, fake_slac
     db = Path(sqlite_url.removeprefix("sqlite:///"))
     log = tmp_path / "daemon.log"
     proc = start_daemon(_daemon_config(tmp_path, sqlite_url, feed_site, fake_slack),
-                        fake_slack.token, log)
+                        fake_slack.token, log, "--init")
     try:
         assert wait_for(lambda: _polls(sqlite_url) >= 2, timeout=90), log.read_text()
         change(db)

@@ -69,7 +69,7 @@ def test_a_paused_delivery_fails_the_health_check(sqlite_url, feed_site, fake_sl
                                                   make_config, beatwire, web_on):
     config = make_config(sqlite_url, [{"name": "Metro",
                                        "url": serve_seed(feed_site, "/a.xml")}])
-    cycle = beatwire(config, "run", "--once", token=False)  # no token: delivery pauses
+    cycle = beatwire(config, "run", "--init", "--once", token=False)  # no token: delivery pauses
     assert cycle.returncode == 1, cycle.stderr
     assert fake_slack.posted == []
     time.sleep(1.1)

@@ -36,7 +36,7 @@ def daemon(db_url, feed_site, make_config, tmp_path):
         with open(config, "a", encoding="utf-8") as file:
             file.write(f'\n[metrics]\nlisten = "127.0.0.1:{port}"\n{health}')
         log = tmp_path / "daemon.log"
-        running.append(start_daemon(config, token, log))
+        running.append(start_daemon(config, token, log, "--init"))
         return running[-1], port, log
 
     yield start
