@@ -27,6 +27,9 @@ Rules, in the order they are applied:
    `skipped` (never claimed, never posted), so a fresh archive does not flood the channel with
    every feed's backlog. A thread reply under a skipped alert is skipped too.
 
+Scraped values are cut to their column's declared String(N) length (`fit_columns`) before
+they are stored or looked up: PostgreSQL refuses a longer one where SQLite stores it whole.
+
 On PostgreSQL the article's agencies are row-locked (in id order, so workers cannot deadlock)
 before novelty is decided, so two workers cannot both file the same quote as new.
 """
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Sequence
 
@@ -92,6 +95,19 @@ def url_hash(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
+def fit_columns(model, values: dict[str, object]) -> dict[str, object]:
+    """`values` with each string cut to the declared length of its `model` column (String(N)):
+    PostgreSQL refuses a longer one where SQLite stores it whole, so both keep the same cut.
+    Text columns have no length and keep their values whole."""
+    columns = model.__table__.columns
+    return {key: _cut(value, getattr(columns[key].type, "length", None))
+            for key, value in values.items()}
+
+
+def _cut(value: object, length: int | None) -> object:
+    return value[:length] if isinstance(value, str) and length else value
+
+
 def _insert_ignoring_conflict(session: Session, model, values: dict) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new id, or None if it existed."""
     dialect = postgresql if is_postgres(session) else sqlite
@@ -126,11 +142,11 @@ def link_entry(session: Session, feed_id: int, entry_key: str, article_id: int |
 
 
 def _insert_article(session: Session, item: ArticleItem, now: datetime) -> int | None:
-    return _insert_ignoring_conflict(session, Article, {
+    return _insert_ignoring_conflict(session, Article, fit_columns(Article, {
         "url": item.url, "url_hash": url_hash(item.url), "title": item.title or "",
         "published": item.published, "text": item.text or "", "text_source": item.text_source,
         "feed_id": item.feed_id, "fetched_at": now,
-    })
+    }))
 
 
 def store_article(session: Session, item: ArticleItem, statements: Sequence[FoundStatement],
@@ -150,6 +166,7 @@ def store_article(session: Session, item: ArticleItem, statements: Sequence[Foun
         log.debug("article already stored url=%s feed=%s", item.url, item.feed)
         return StoreResult(article_id, already_stored=True)
     link_entry(session, item.feed_id, item.entry_key, article_id)
+    statements = [_fitted(found) for found in statements]
     batch = _Batch(article_id, _backfill_reason(session, item, now, backfill), item.feed,
                    tuple(routes))
     agencies = _agencies(session, statements)
@@ -177,6 +194,16 @@ def _backfill_reason(session: Session, item: ArticleItem, now: datetime,
 
 
 # --- agencies --------------------------------------------------------------------------------
+
+
+def _fitted(found: FoundStatement) -> FoundStatement:
+    """`found` with the scraped names of its agency cut to their columns (fit_columns), so
+    the agency is looked up, grouped and stored under the name both engines keep."""
+    agency = found.agency
+    if agency is None:
+        return found
+    names = fit_columns(Agency, {"name": agency.name, "place": agency.place})
+    return replace(found, agency=replace(agency, **names))
 
 
 def _agency_key(found: FoundAgency) -> tuple[str, str]:
@@ -241,10 +268,11 @@ def _store_statement(session: Session, batch: _Batch, found: FoundStatement,
 
 def _statement_row(found: FoundStatement, agency: Agency | None, quote_key: str,
                    article_id: int, now: datetime) -> Statement:
+    scraped = fit_columns(Statement, {
+        "agency_as_written": found.agency.as_written if found.agency else None,
+        "speaker": found.speaker, "speaker_title": found.speaker_title, "quote": found.quote})
     return Statement(
-        article_id=article_id, agency_id=agency.id if agency else None,
-        agency_as_written=found.agency.as_written if found.agency else None,
-        speaker=found.speaker, speaker_title=found.speaker_title, quote=found.quote,
+        article_id=article_id, agency_id=agency.id if agency else None, **scraped,
         quote_key=quote_key, kind=found.kind, stance=found.stance, score=float(found.score),
         cues=list(found.cues), created_at=now,
     )
