@@ -140,7 +140,12 @@ class FeedSpider(Spider):
         if listing.warning:
             log.info("feed is malformed but usable feed=%s warning=%s", poll.feed.name,
                      listing.warning)
-        for output in await self._dispatch(poll, listing.entries, response.request.meta.get(AUTH)):
+        try:
+            outputs = await self._dispatch(poll, listing.entries, response.request.meta.get(AUTH))
+        except SQLAlchemyError as exc:  # refused or away: this poll fails alone, in one line
+            self._failed(poll, f"database error: {refusal(exc)}", http_status=response.status)
+            return
+        for output in outputs:
             yield output
         self.context.polls.listed(
             poll, http_status=response.status, entries=listing.total,
