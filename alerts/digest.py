@@ -85,7 +85,7 @@ def enqueue_digests(session: Session, *, now: datetime, channel: str, routes=(),
         return [alert] if alert is not None else []
     since = now - period
     statements = new_statements(session, since, now)
-    feeds = dict(session.execute(select(Feed.id, Feed.name)).tuples().all())
+    feeds = {feed_id: name for feed_id, name in session.execute(select(Feed.id, Feed.name))}
     facts = [(s, facts_of(s, feeds.get(s.article.feed_id))) for s in statements]
     added = []
     for route in routes:
