@@ -64,8 +64,10 @@ def write_config(path: Path, bases: list[str], db: Path, feeds: int, politeness:
 
 def command(system: str, config: Path, archive: Path) -> list[str]:
     if system == "beatwire":
+        # --init: each run starts on a fresh archive, created in the first cycle as before.
         return [sys.executable, "-m", "cli", "--config", str(config),
-                "--log-level", os.environ.get("BENCH_LOG_LEVEL", "WARNING"), "run", "--once"]
+                "--log-level", os.environ.get("BENCH_LOG_LEVEL", "WARNING"), "run", "--init",
+                "--once"]
     return [sys.executable, "-m", f"bench.peers.{system}_peer", str(config), str(archive)]
 
 

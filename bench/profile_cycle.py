@@ -73,7 +73,8 @@ def profiled_cycle(config: str, out: str, timer: str) -> None:
     threading.setprofile(start_thread_profile)
     profiles[0][1].enable()
     try:
-        cli.main(["--config", config, "--log-level", "WARNING", "run", "--once"],
+        # --init: the first cycle's archive is fresh (created in the profile, as at a start).
+        cli.main(["--config", config, "--log-level", "WARNING", "run", "--init", "--once"],
                  standalone_mode=False)
     except SystemExit:
         pass

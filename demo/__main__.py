@@ -63,7 +63,7 @@ def main() -> int:
     config.write_text(CONFIG.format(db=db, base=server.base_url), encoding="utf-8")
     print(f"demo site at {server.base_url}; archive {db}\n\n== alerts (console sink) ==")
     started = time.monotonic()
-    status = beatwire(config, "run", "--once")
+    status = beatwire(config, "run", "--init", "--once")  # --init: the archive is new
     print(f"\n== one cycle took {time.monotonic() - started:.1f}s, exit {status} ==")
     if status == 0:
         print("\n== beatwire search immigration ==")
