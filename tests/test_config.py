@@ -280,3 +280,61 @@ def test_health_limits_default_and_take_durations(tmp_path):
 ], ids=["thirty-days-by-default", "set-in-days"])
 def test_fetch_log_retention(tmp_path, text, days):
     assert load_config(write(tmp_path, text)).archive.fetch_log_days == days
+
+
+ROUTE = "[[alerts.routes]]\nname = 'legal'\nchannel = '#legal'\n"
+FEED = "[[feeds]]\nname = 'metro'\nurl = 'https://metro.example/rss'\n"
+
+
+@pytest.mark.parametrize("text, key, problem", [
+    ("[[alerts.routes]]\nchannel = '#legal'\n", "alerts.routes[0].name", "required"),
+    ("[[alerts.routes]]\nname = 'legal team'\nchannel = '#legal'\n", "alerts.routes[0].name",
+     "not a route name"),
+    ("[[alerts.routes]]\nname = 'legal'\n", "alerts.routes[0].channel", "required"),
+    (ROUTE + "sink = 'email'\n", "alerts.routes[0].sink", "'slack', 'console' or 'webhook'"),
+    (ROUTE + "states = ['California']\n", "alerts.routes[0].states",
+     "not a two-letter state code"),
+    (ROUTE + "stances = ['neutral']\n", "alerts.routes[0].stances[0]", "'refuses'"),
+    (ROUTE + "agency_kinds = ['fbi']\n", "alerts.routes[0].agency_kinds[0]", "'police'"),
+    (FEED + ROUTE + "feeds = ['metro', 'wire']\n", "alerts.routes[0].feeds",
+     "no feed named 'wire'"),
+    (ROUTE + "stance_changes_only = 'yes'\n", "alerts.routes[0].stance_changes_only",
+     "boolean"),
+    (ROUTE + "sink = 'webhook'\n", "alerts.routes[0]", "needs url"),
+    (ROUTE + "sink = 'webhook'\nurl = 'mailto:ops@example.org'\n", "alerts.routes[0].url",
+     "http(s) URL"),
+    (ROUTE + "url = 'https://hooks.example/x'\n", "alerts.routes[0]", "for sink = 'webhook'"),
+    (ROUTE + "sink = 'webhook'\nurl = 'https://hooks.example/x'\nsecret = 'hunter2'\n",
+     "alerts.routes[0].secret", "unknown key"),
+    (ROUTE + "stance = ['refuses']\n", "alerts.routes[0].stance", "unknown key"),
+    (ROUTE + ROUTE, "alerts.routes", "route name 'legal' appears twice"),
+], ids=["name-missing", "name-with-a-space", "channel-missing", "unknown-sink",
+        "state-not-a-code", "unknown-stance", "unknown-agency-kind", "unknown-feed",
+        "stance-changes-only-not-bool", "webhook-without-url", "webhook-url-not-http",
+        "url-without-webhook", "secret-in-the-file", "typo-key", "duplicate-route-name"])
+def test_invalid_route_names_the_key(tmp_path, text, key, problem):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert f"{key}: " in str(err.value) and problem in str(err.value), str(err.value)
+
+
+def test_bad_route_exits_2_naming_the_key(tmp_path):
+    from click.testing import CliRunner
+
+    import cli
+
+    path = write(tmp_path, ROUTE + "stances = ['neutral']\n")
+    result = CliRunner().invoke(cli.main, ["--config", str(path), "config", "check"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "alerts.routes[0].stances[0]: " in result.stderr
+
+
+def test_routes_default_to_none_and_read_their_filters(tmp_path):
+    assert Config().alerts.routes == []
+    text = (FEED + ROUTE + "states = ['co', 'AZ']\nfeeds = ['metro']\n"
+            "[[alerts.routes]]\nname = 'teams'\nchannel = 'Policy'\nsink = 'webhook'\n"
+            "url = 'https://hooks.example/x'\nsecret_env = 'TEAMS_SECRET'\n")
+    legal, teams = load_config(write(tmp_path, text)).alerts.routes
+    assert (legal.sink, legal.states, legal.feeds, legal.stances) == (
+        "slack", ["CO", "AZ"], ["metro"], None)
+    assert (teams.sink, teams.secret_env, teams.auth) == ("webhook", "TEAMS_SECRET", "hmac")
