@@ -329,38 +329,47 @@ def _routed_alerts(session: Session, batch: _Batch, row: Statement, first: State
                    also_reported: bool, now: datetime) -> list[Alert]:
     """The outbox rows for a statement under routes: one per destination it matches, or for
     a re-report one reply under each alert of its first report."""
-    from alerts.routes import Destination, destinations, facts_of
-
     if first is None:
-        places = destinations(batch.routes, facts_of(row, batch.feed), "")
-        alerts = [Alert(key=place.key(f"statement:{row.id}"), statement_id=row.id,
-                        kind="statement", channel=place.channel, route=place.route,
-                        sink=place.sink, next_attempt_at=now, created_at=now)
-                  for place in places]
-        backfill = batch.backfill
+        alerts = _statement_alerts(batch, row, now)
     elif also_reported:
-        parents = session.scalars(select(Alert).where(
-            Alert.statement_id == first.id, Alert.kind == "statement").order_by(Alert.id)).all()
-        alerts = []
-        for parent in parents:
-            place = Destination(parent.channel, parent.route, parent.sink)
-            alert = Alert(key=place.key(f"also:{row.id}"), statement_id=row.id,
-                          kind="also_reported", channel=place.channel, route=place.route,
-                          sink=place.sink, parent_alert_id=parent.id, next_attempt_at=now,
-                          created_at=now)
-            if batch.backfill is None and parent.status == "skipped":
-                alert.status, alert.last_error = ("skipped",
-                                                  "backfill: its first report was not alerted")
-            alerts.append(alert)
-        backfill = batch.backfill
+        alerts = _reply_alerts(session, row, first, now)
     else:
         return []
     for alert in alerts:
-        if backfill is not None:
-            alert.status, alert.last_error = "skipped", backfill
+        if batch.backfill is not None:
+            alert.status, alert.last_error = "skipped", batch.backfill
         session.add(alert)
     session.flush()
     return alerts
+
+
+def _statement_alerts(batch: _Batch, row: Statement, now: datetime) -> list[Alert]:
+    from alerts.routes import destinations, facts_of
+
+    return [Alert(key=place.key(f"statement:{row.id}"), statement_id=row.id, kind="statement",
+                  channel=place.channel, route=place.route, sink=place.sink,
+                  next_attempt_at=now, created_at=now)
+            for place in destinations(batch.routes, facts_of(row, batch.feed), "")]
+
+
+def _reply_alerts(session: Session, row: Statement, first: Statement,
+                  now: datetime) -> list[Alert]:
+    """One reply where each of the first report's alerts went (skipped where it was)."""
+    from alerts.routes import Destination
+
+    parents = session.scalars(select(Alert).where(
+        Alert.statement_id == first.id, Alert.kind == "statement").order_by(Alert.id)).all()
+    replies = []
+    for parent in parents:
+        place = Destination(parent.channel, parent.route, parent.sink)
+        reply = Alert(key=place.key(f"also:{row.id}"), statement_id=row.id,
+                      kind="also_reported", channel=place.channel, route=place.route,
+                      sink=place.sink, parent_alert_id=parent.id, next_attempt_at=now,
+                      created_at=now)
+        if parent.status == "skipped":
+            reply.status, reply.last_error = "skipped", "backfill: its first report was not alerted"
+        replies.append(reply)
+    return replies
 
 
 # --- entries the database refused ------------------------------------------------------------
