@@ -142,3 +142,43 @@ def test_each_route_gets_its_own_digest_once(sessions, fake_slack, clock, pause,
                        "digest:2025-03-01:everything": (GENERAL, 2)}
     report = deliver_pending(sessions, Sinks(config), now_fn=clock, pause=pause)
     assert report == DeliveryReport(sent=2 + 3)  # two digests and three statement alerts
+
+
+def test_run_once_posts_each_statement_to_every_routed_channel_once(
+        sqlite_url, feed_site, fake_slack, make_config, beatwire):
+    """The daemon's own path: the crawl stores routed alerts, delivery posts each once."""
+    from servers.feed_site import rss_feed
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+    from support import DEMO_ARTICLES
+
+    from db.models import Statement
+
+    page = (DEMO_ARTICLES / "police-immigration-statements-2016.html").read_text("utf-8")
+    feed_site.route("/articles/seed.html", page, content_type="text/html; charset=utf-8")
+    feed_site.route("/a.xml", rss_feed([{
+        "title": "Here's Why Police are Against Trump on Immigration Enforcement",
+        "link": feed_site.url("/articles/seed.html"), "guid": "seed",
+        "summary": "Police chiefs speak out.", "published": "Fri, 18 Nov 2016 15:00:00 GMT"}]),
+        content_type="application/xml")
+    config = make_config(sqlite_url, [{"name": "metro", "url": feed_site.url("/a.xml")}])
+    with config.open("a", encoding="utf-8") as toml:
+        toml.write("\n[[alerts.routes]]\nname = 'all'\nchannel = '#beatwire-alerts'\n"
+                   "\n[[alerts.routes]]\nname = 'california'\nchannel = '#general'\n"
+                   "states = ['CA']\nfeeds = ['metro']\n")
+    for init in (["--init"], []):  # the second run posts nothing again
+        result = beatwire(config, "run", *init, "--once")
+        assert result.returncode == 0, result.stderr
+    engine = create_engine(sqlite_url)
+    with Session(engine) as session:
+        states = {s.id: s.agency.state if s.agency else None
+                  for s in session.scalars(select(Statement))}
+    engine.dispose()
+    posted = [(key.partition("@")[0], message.channel)
+              for key, message in zip(fake_slack.posted_keys(), fake_slack.posted, strict=True)]
+    assert len(posted) == len(set(posted))
+    assert sorted(posted) == sorted(
+        [(f"statement:{sid}:all", "C0ALERTS") for sid in states]
+        + [(f"statement:{sid}:california", "C0GENERAL")
+           for sid, state in states.items() if state == "CA"])
+    assert "CA" in states.values()
