@@ -338,3 +338,12 @@ def test_routes_default_to_none_and_read_their_filters(tmp_path):
     assert (legal.sink, legal.states, legal.feeds, legal.stances) == (
         "slack", ["CO", "AZ"], ["metro"], None)
     assert (teams.sink, teams.secret_env, teams.auth) == ("webhook", "TEAMS_SECRET", "hmac")
+
+
+def test_route_filters_know_every_stance_and_agency_kind_detection_gives():
+    from typing import get_args
+
+    from config import AgencyKind, Stance
+    from detect.model import AGENCY_KINDS, STANCES
+
+    assert (set(get_args(Stance)), set(get_args(AgencyKind))) == (STANCES, AGENCY_KINDS)
