@@ -182,3 +182,24 @@ def test_run_once_posts_each_statement_to_every_routed_channel_once(
         + [(f"statement:{sid}:california", "C0GENERAL")
            for sid, state in states.items() if state == "CA"])
     assert "CA" in states.values()
+
+
+def test_a_reload_that_changes_the_routes_changes_where_alerts_go(sqlite_url, make_config):
+    import asyncio
+
+    from config import load_config
+    from db.migrate import upgrade
+    from scheduler import Daemon
+
+    path = make_config(sqlite_url, [])
+    upgrade(sqlite_url)
+    daemon = Daemon(str(path), load_config(path))
+    assert daemon.sink.webhooks == {}
+    with path.open("a", encoding="utf-8") as toml:
+        toml.write("\n[[alerts.routes]]\nname = 'teams'\nchannel = 'Policy'\nsink = 'webhook'\n"
+                   "url = 'http://127.0.0.1:9/hook'\n")
+    try:
+        assert asyncio.run(daemon.reload_config(force=True))
+        assert list(daemon.sink.webhooks) == ["teams"]
+    finally:
+        daemon.engine.dispose()
