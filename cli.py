@@ -132,7 +132,7 @@ class LineFormatter(logging.Formatter):
     @staticmethod
     def one_line(text: str) -> str:
         from crawler.text import terminal_safe
-        from crawler.urls import redact_url
+        from items import redact_url
 
         return redact_url(terminal_safe(_LINE_BREAKS.sub(" | ", text.strip())))
 
@@ -142,7 +142,7 @@ class LineFormatter(logging.Formatter):
 
     def formatException(self, ei) -> str:
         from crawler.text import terminal_safe
-        from crawler.urls import redact_url
+        from items import redact_url
 
         return redact_url(terminal_safe(super().formatException(ei), newlines=True))
 
@@ -673,7 +673,7 @@ def config_check(loader: ConfigLoader, check_database: bool) -> None:
       beatwire --config config.toml config check
       beatwire --config config.toml config check --database
     """
-    from crawler.urls import redact_url
+    from items import redact_url
 
     config = loader.get()
     missing = []

@@ -228,7 +228,8 @@ class FeedConfig(_Section):
     @classmethod
     def _credentials_out_of_url(cls, data, handler):
         """Validate with the url redacted, keeping the credentials it held in memory."""
-        from crawler.urls import MASK, redact_url, split_credentials
+        from crawler.urls import split_credentials
+        from items import MASK, redact_url
 
         if not (isinstance(data, dict) and isinstance(data.get("url"), str)):
             return handler(data)
@@ -526,7 +527,8 @@ def add_feed(path: str | os.PathLike, **fields) -> None:
     """
     import tomlkit
 
-    from crawler.urls import MASK, split_credentials
+    from crawler.urls import split_credentials
+    from items import MASK
 
     if split_credentials(fields.get("url") or "")[2] not in (None, "", MASK):
         # Whoever reads config.toml would read the password: it is never written there.

@@ -34,8 +34,8 @@ from twisted.internet.error import (
 )
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from crawler.urls import redact_url
 from db.feeds import clean_error
+from items import redact_url
 
 # What a remote host can do to a download: answered by one line, never a traceback.
 EXPECTED = (IgnoreRequest, HttpError, DownloadTimeoutError, TimeoutError, CannotResolveHostError,

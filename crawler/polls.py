@@ -21,12 +21,12 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from crawler.urls import redact_url
 from db.archive import record_refused_entries
 from db.claims import release_feed
 from db.feeds import clean_error, record_failure, record_not_modified, record_success
 from db.health import is_unavailable
 from db.models import Feed, utcnow
+from items import redact_url
 
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)

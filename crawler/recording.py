@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from crawler.entries import Entry
-from crawler.items import ArticleItem
+from items import ArticleItem
 
 
 def new_entries(session, feed_id: int, entries: Sequence[Entry]) -> list[Entry]:

@@ -15,9 +15,9 @@ from scrapy import Request
 from w3lib.http import basic_auth_header
 
 from config import CrawlerConfig
-from crawler.items import PageItem
 from crawler.polls import Poll
 from crawler.urls import origin, split_credentials
+from items import PageItem
 
 POLL = "beatwire_poll"
 ITEM = "beatwire_item"

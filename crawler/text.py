@@ -6,17 +6,14 @@ drop script/style content, and remove tag-like sequences that survive as
 escaped text (`&lt;script&gt;` decodes to a literal tag). Whitespace is
 collapsed within paragraphs, paragraphs are kept apart by a blank line.
 
-Boundaries: `storable` removes what PostgreSQL refuses (NUL, and lone surrogates,
-which UTF-8 cannot encode) before anything scraped is stored, so SQLite and
-PostgreSQL archive the same text; everything else is kept as written (JSON
-export is exact). `terminal_safe` makes text inert for a terminal when it is
+Boundaries: `items.storable` removes what PostgreSQL refuses before anything
+scraped is stored; `terminal_safe` makes text inert for a terminal when it is
 printed: escape sequences and control characters are removed.
 """
 
 from __future__ import annotations
 
 import calendar
-import dataclasses
 import re
 import time
 from datetime import datetime, timezone
@@ -29,9 +26,6 @@ _TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
 _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-# NUL, and surrogates: in a str they are always lone (a pair is one code point), and UTF-8
-# cannot encode them.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Terminal escape sequences, 7-bit (ESC ...) and 8-bit (C1 introducers): CSI with its
 # parameters; OSC, DCS, SOS, PM and APC strings up to their terminator (BEL or ST), or to
 # the end of the line when unterminated; two-character escapes (ESC c resets).
@@ -94,19 +88,6 @@ def sane_date(value: datetime | None, now: datetime) -> datetime | None:
     if value is None or value < EARLIEST_PLAUSIBLE:
         return None
     return min(value, now)
-
-
-def storable(value):
-    """`value` without NUL or lone surrogates in any of its strings (through dataclasses,
-    tuples and lists), so both database engines store the same text."""
-    if isinstance(value, str):
-        return _UNSTORABLE.sub("", value)
-    if isinstance(value, (tuple, list)):
-        return type(value)(storable(v) for v in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: storable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)
-    return value
 
 
 def terminal_safe(value: object, *, newlines: bool = False) -> str:

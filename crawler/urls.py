@@ -6,24 +6,19 @@ no tracking parameters (utm_*, fbclid, gclid, ...), relative links resolved
 against the page they came from. Other query parameters keep their order:
 some sites route on them.
 
-Credentials: a feed URL may carry `user:password@`. `redact_url` is the one
-place a URL (or a message holding URLs) is masked for logs, the database and
-the terminal; `split_credentials` takes them out before a request is built.
+Credentials: a feed URL may carry `user:password@`. `split_credentials` takes
+them out before a request is built; `items.redact_url` is the one place a URL
+(or a message holding URLs) is masked for logs, the database and the terminal.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 FETCHABLE_SCHEMES = ("http", "https")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING_PARAMS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid"}
-MASK = "***"
-# scheme://userinfo@ : the authority ends at /, ? or #, and its last @ ends the userinfo
-# (the way urlsplit reads it, so `user:p@ss@host` masks all of `p@ss`).
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/?#\s]*)@")
 
 
 def _is_tracking(name: str) -> bool:
@@ -76,17 +71,6 @@ def fetchable_url(link: str, base: str | None = None) -> str | None:
 def url_hash(url: str) -> str:
     """sha256 hex of a URL (the archive's unique key for an article)."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
-
-
-def _mask_userinfo(match: re.Match) -> str:
-    user, colon, _ = match.group(2).partition(":")
-    # A lone userinfo is masked whole: tokens are often sent as the user name.
-    return f"{match.group(1)}{user}:{MASK}@" if colon else f"{match.group(1)}{MASK}@"
-
-
-def redact_url(text: str) -> str:
-    """`text` (a URL, or a message with URLs in it) with URL passwords masked: user:***@host."""
-    return _USERINFO.sub(_mask_userinfo, text)
 
 
 def split_credentials(url: str) -> tuple[str, str | None, str | None]:

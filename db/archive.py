@@ -46,9 +46,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from crawler.items import ArticleItem
 from db.engine import is_postgres
 from db.models import Agency, Alert, Article, Feed, FeedEntry, Statement, utcnow
+from items import ArticleItem
 
 if TYPE_CHECKING:
     from config import RouteConfig

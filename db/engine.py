@@ -9,8 +9,10 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, pool, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from items import redact_url
 
 # A reader holding the SQLite file must delay writers, not crash them.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -26,8 +28,14 @@ class ArchiveUnavailable(Exception):
 
 
 def redact(url: str | URL) -> str:
-    """`url` with its password replaced by ***, safe for logs and messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    """`url` with its password masked by `items.redact_url`, safe for logs and messages."""
+    try:
+        # Rendered as the engine reads it: a password with a raw / ? or # in it comes out
+        # percent-encoded, inside the userinfo where redact_url looks for it.
+        text = make_url(url).render_as_string(hide_password=False)
+    except ArgumentError:
+        text = str(url)
+    return redact_url(text)
 
 
 def sqlite_path(url: str) -> Path | None:

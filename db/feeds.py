@@ -31,17 +31,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from config import Config, FeedConfig
-from crawler.urls import redact_url  # stdlib only: the one place URL userinfo is masked
 from db.claims import held_by
 from db.locks import cluster_lock
 from db.models import Feed, FeedSyncState, FetchLog
+from items import redact_url, storable
 
 log = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 300
 # A hostile or broken Retry-After must not push a feed into the far future (or overflow).
 MAX_RETRY_AFTER = timedelta(days=7)
-# Beyond URL userinfo (crawler.urls.redact_url): secret-looking query parameters,
+# Beyond URL userinfo (items.redact_url): secret-looking query parameters,
 # Slack/Bearer tokens.
 _SECRETS = (
     (re.compile(r"(?i)([?&](?:[a-z_]*token|key|api_key|apikey|secret|password|passwd|sig|"
@@ -90,9 +90,7 @@ def redact(text: str) -> str:
 
 def clean_error(error: object) -> str:
     """One short line with credentials and tokens masked: safe for logs and the database
-    (without NUL or lone surrogates, which PostgreSQL refuses: `crawler.text.storable`)."""
-    from crawler.text import storable
-
+    (without NUL or lone surrogates, which PostgreSQL refuses: `items.storable`)."""
     text = redact(" ".join(storable(str(error)).split()))
     if len(text) > MAX_ERROR_CHARS:
         text = text[: MAX_ERROR_CHARS - 1] + "…"

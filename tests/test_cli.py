@@ -20,12 +20,12 @@ from support import REPO, beatwire_command, netns_available
 
 import cli
 from config import ConfigError, add_feed, load_config
-from crawler.items import ArticleItem
 from db.archive import store_article
 from db.engine import make_engine, make_sessionmaker, transaction
 from db.feeds import sync_feeds
 from db.migrate import upgrade
 from detect import Agency, Statement
+from items import ArticleItem
 
 
 def invoke(config, *args, stdin: str | None = None):

@@ -281,9 +281,9 @@ def test_help_shows_each_example_command_on_one_line(path, command):
 
 
 def test_search_prefix_through_the_command(make_config, db_url):
-    from crawler.items import ArticleItem
     from db.archive import store_article
     from detect import Agency, Statement
+    from items import ArticleItem
 
     config = make_config(db_url, [{"name": "News", "url": "http://127.0.0.1:9/feed.xml"}])
     upgrade(db_url)

@@ -20,7 +20,7 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.errors import describe_error, is_expected
 from crawler.requests import ROBOTS
-from crawler.urls import redact_url
+from items import redact_url
 
 log = logging.getLogger(__name__)
 

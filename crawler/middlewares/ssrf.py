@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.addresses import AddressError, refusal, resolve
-from crawler.urls import FETCHABLE_SCHEMES, redact_url
+from crawler.urls import FETCHABLE_SCHEMES
+from items import redact_url
 
 log = logging.getLogger(__name__)
 _CACHE_LIMIT = 10_000

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.items import PageItem
+from items import PageItem
 
 
 def context_of(crawler):

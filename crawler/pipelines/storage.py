@@ -20,9 +20,9 @@ from sqlalchemy.exc import DataError
 
 from crawler.pipelines import ContextPipeline, live_item
 from crawler.recording import store
-from crawler.text import storable
 from db.feeds import clean_error
 from db.models import utcnow
+from items import storable
 
 log = logging.getLogger(__name__)
 

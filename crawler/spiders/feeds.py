@@ -30,7 +30,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from config import ConfigError
 from crawler.entries import Entry, Listing, parse_feed, parse_listing
 from crawler.errors import describe_failure, http_error, retry_after_seconds
-from crawler.items import ArticleItem, PageItem
 from crawler.pipelines.storage import refusal
 from crawler.polls import FeedSnapshot, Poll
 from crawler.recording import link_stored, new_entries
@@ -44,9 +43,9 @@ from crawler.requests import (
     article_request,
     feed_request,
 )
-from crawler.urls import redact_url
 from crawler.workers import TaskTimeout, WorkerDied
 from db.models import utcnow
+from items import ArticleItem, PageItem, redact_url
 
 log = logging.getLogger(__name__)
 

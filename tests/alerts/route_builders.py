@@ -9,9 +9,9 @@ import itertools
 from support import T0
 
 from config import parse_config
-from crawler.items import ArticleItem
 from db.archive import store_article
 from db.models import Feed
+from items import ArticleItem
 
 TOKEN_ENV = "BEATWIRE_TEST_SLACK_TOKEN"
 QUOTE = "We will not honor ICE detainers without a judicial warrant."

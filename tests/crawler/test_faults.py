@@ -253,7 +253,7 @@ def test_scrapy_item_lines_name_feed_and_url_never_the_text():
     from scrapy.http import HtmlResponse, Request
 
     from crawler.errors import LogFormatter
-    from crawler.items import ArticleItem, PageItem
+    from items import ArticleItem, PageItem
 
     article = ArticleItem(url="https://news.example/a", title="A", published=None,
                           text=TEXT + "\nsecond paragraph", feed="News", feed_id=1, entry_key="k")

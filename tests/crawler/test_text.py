@@ -6,39 +6,10 @@ import pytest
 from servers.feed_site import rss_feed
 from sqlalchemy import select
 
-from crawler.items import ArticleItem
-from crawler.text import storable, terminal_safe
+from crawler.text import terminal_safe
 from db.models import Article, Feed, FetchLog, Statement
-from detect import Agency
-from detect import Statement as Found
 
 pytestmark = pytest.mark.timeout(240)
-
-
-@pytest.mark.parametrize("text, stored", [
-    ("a\x00b", "ab"),
-    ("lone \ud800high and \udfffLow", "lone high and Low"),
-    ("\x1b]0;kept as written\x07 \t\r\n\u202e", "\x1b]0;kept as written\x07 \t\r\n\u202e"),
-    ("caf\u00e9 \u201cquoted\u201d \U0001f600", "caf\u00e9 \u201cquoted\u201d \U0001f600"),
-], ids=["nul", "lone-surrogates", "controls-stay-for-exact-json", "unicode-untouched"])
-def test_storable_removes_only_what_postgresql_refuses(text, stored):
-    assert storable(text) == stored
-
-
-def test_storable_reaches_every_string_of_an_item_and_its_statements():
-    item = ArticleItem(url="https://x.example/\x00a", title="T\x00", published=None,
-                       text="b\x00ody", feed="F\x00", feed_id=1, entry_key="k")
-    found = Found(quote="q\x00", speaker="s\ud800", speaker_title="t\x00",
-                  agency=Agency("n\x00", "police", "p\x00", "CA", "w\x00"), stance="refuses",
-                  score=0.5, cues=("c\x00",), kind="quote")
-
-    clean_item, (clean,) = storable(item), storable((found,))
-
-    assert (clean_item.url, clean_item.title, clean_item.text, clean_item.feed) == (
-        "https://x.example/a", "T", "body", "F")
-    assert (clean.quote, clean.speaker, clean.speaker_title, clean.cues) == ("q", "s", "t", ("c",))
-    assert (clean.agency.name, clean.agency.place, clean.agency.as_written) == ("n", "p", "w")
-    assert clean.score == 0.5 and clean_item.feed_id == 1
 
 
 @pytest.mark.parametrize("text, shown", [

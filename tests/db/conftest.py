@@ -12,8 +12,8 @@ import pytest
 from support import T0
 
 from config import Config, parse_config
-from crawler.items import ArticleItem
 from db.models import Feed
+from items import ArticleItem
 
 
 @pytest.fixture
