@@ -242,8 +242,10 @@ def _empty_file(tmp_path, request) -> tuple[str, str]:
 
 
 def _empty_pg_database(tmp_path, request) -> tuple[str, str]:
+    from db.engine import redact
+
     url = request.getfixturevalue("pg_database")
-    return url, f"database.url {url} holds no archive yet; {RUN_HINT}"
+    return url, f"database.url {redact(url)} holds no archive yet; {RUN_HINT}"
 
 
 def _newer_schema(tmp_path, request) -> tuple[str, str]:
