@@ -489,23 +489,35 @@ def feeds_list(sessions) -> None:
     rows = [(feed.name, "DEAD" if feed.dead else feed.status, str(feed.consecutive_failures),
              _when(feed.last_polled_at), _when(feed.next_poll_at),
              _enabled(feed.enabled, wanted.get(feed.name, False))) for feed in health]
-    errors = [feed.last_error if feed.status in ("error", "gone") else None for feed in health]
+    notes = [_feed_notes(feed) for feed in health]
     archived = {feed.name for feed in health}
     for feed in config.feeds:
         if feed.name not in archived:
             rows.append((feed.name, "new", "0", "never", "next start or reload",
                          "yes" if feed.enabled else "no"))
-            errors.append(None)
+            notes.append([])
     if not rows:
         click.echo("no feeds: add one with `beatwire feeds add NAME URL`")
         return
     header, *lines = _aligned(FEED_COLUMNS, [tuple(map(terminal_safe, row)) for row in rows],
                               cap=60)
     click.echo(header)
-    for line, error in zip(lines, errors, strict=True):
+    for line, feed_notes in zip(lines, notes, strict=True):
         click.echo(line)
-        if error:
-            click.echo(terminal_safe(f"    last error: {error}"))
+        for note in feed_notes:
+            click.echo(terminal_safe(f"    {note}"))
+
+
+def _feed_notes(feed) -> list[str]:
+    """The lines under a feed's row: its last error, the entries it skips."""
+    from db.failures import MAX_DETECTION_ATTEMPTS
+
+    notes = [f"last error: {feed.last_error}"] if feed.status in ("error", "gone") \
+        and feed.last_error else []
+    if feed.skipped_entries:
+        count = f"{feed.skipped_entries} entries" if feed.skipped_entries > 1 else "1 entry"
+        notes.append(f"{count} skipped after {MAX_DETECTION_ATTEMPTS} failed detections")
+    return notes
 
 
 FEED_COLUMNS = ("NAME", "STATUS", "FAILURES", "LAST POLL", "NEXT POLL", "ENABLED")

@@ -13,13 +13,15 @@ def new_entries(session, feed_id: int, entries: Sequence[Entry]) -> list[Entry]:
     """The entries this feed has not seen whose article is not archived yet.
 
     An entry whose article another feed already brought in is linked to it
-    here (one more source), and is not fetched again.
+    here (one more source), and is not fetched again. One whose detection kept
+    failing (db.failures) is skipped.
     """
     from db.archive import article_by_url, entry_seen, link_entry
+    from db.failures import given_up
 
     todo = []
     for entry in entries:
-        if entry_seen(session, feed_id, entry.key):
+        if entry_seen(session, feed_id, entry.key) or given_up(session, feed_id, entry.key):
             continue
         article = article_by_url(session, entry.url)
         if article is not None:

@@ -77,6 +77,7 @@ class FeedHealth:
     next_poll_at: datetime
     last_error: str | None
     dead: bool
+    skipped_entries: int = 0  # entries given up on after failed detections (db.failures)
 
 
 def redact(text: str) -> str:
@@ -336,16 +337,19 @@ def feed_health(session: Session, now: datetime, dead_after_failures: int = 10
 
     `now` is the caller's clock, kept in the signature for checks relative to it.
     """
+    from db.failures import skipped_per_feed
+
+    skipped = skipped_per_feed(session)
     feeds = session.scalars(select(Feed).order_by(Feed.name))
-    return [_health(feed, dead_after_failures) for feed in feeds]
+    return [_health(feed, dead_after_failures, skipped.get(feed.id, 0)) for feed in feeds]
 
 
-def _health(feed: Feed, dead_after_failures: int) -> FeedHealth:
+def _health(feed: Feed, dead_after_failures: int, skipped: int) -> FeedHealth:
     dead = feed.enabled and (feed.status == "gone"
                              or feed.consecutive_failures >= dead_after_failures)
     return FeedHealth(
         name=feed.name, url=redact(feed.url), enabled=feed.enabled, status=feed.status,
         last_polled_at=feed.last_polled_at, last_success_at=feed.last_success_at,
         consecutive_failures=feed.consecutive_failures, next_poll_at=feed.next_poll_at,
-        last_error=feed.last_error, dead=dead,
+        last_error=feed.last_error, dead=dead, skipped_entries=skipped,
     )

@@ -140,6 +140,21 @@ class FeedEntry(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class FailedEntry(Base):
+    """A feed's entry whose detection failed for its size or time (ran over, out of memory,
+    its worker died): tried again a few times at most, then skipped (db.failures)."""
+
+    __tablename__ = "failed_entries"
+    __table_args__ = (UniqueConstraint("feed_id", "entry_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    entry_key: Mapped[str] = mapped_column(String(64))  # as in feed_entries
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Agency(Base):
     """A canonical agency, with the stance of its latest archived statement."""
 

@@ -618,6 +618,32 @@ def test_feeds_list_shows_a_feed_with_a_refused_entry_as_error(make_config, sqli
     assert "last error: 1 entry not stored: DataError: value too long" in listed.output
 
 
+@pytest.mark.parametrize(
+    "failed, says",
+    [({"a": 3}, "    1 entry skipped after 3 failed detections"),
+     ({"a": 3, "b": 4, "c": 2}, "    2 entries skipped after 3 failed detections"),
+     ({"a": 2}, None)],
+    ids=["one-skipped", "two-skipped-one-still-tried", "none-skipped-yet"],
+)
+def test_feeds_list_counts_the_entries_a_feed_skips(make_config, sqlite_url, failed, says):
+    from db.failures import record_failed_detection
+
+    config = make_config(sqlite_url, [{"name": "News", "url": "http://127.0.0.1:9/feed.xml"}])
+    sessions, engine = _one_statement(config, sqlite_url, "We will not honor ICE detainers.")
+    with transaction(sessions) as session:
+        for key, times in failed.items():
+            for _ in range(times):
+                record_failed_detection(session, 1, key * 64, "detection ran over 10s",
+                                        datetime.now(timezone.utc))
+    engine.dispose()
+
+    listed = invoke(config, "feeds", "list")
+
+    assert listed.exit_code == 0, listed.output
+    notes = [line for line in listed.output.splitlines() if "skipped" in line]
+    assert notes == ([says] if says else [])
+
+
 FORMULAS = {
     "equals-hyperlink": '=HYPERLINK("http://evil.example/","Click")',
     "at-sum": "@SUM(A1:A9)",

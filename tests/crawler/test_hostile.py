@@ -153,3 +153,41 @@ def test_a_detection_out_of_memory_fails_its_entry_alone_in_one_line(
         assert news.status == "error"
         assert "detection needs more memory than a worker may use" in news.last_error
         assert [a.title for a in session.scalars(select(Article))] == ["Detected"]
+
+
+@pytest.mark.parametrize(
+    "marker, says, crawler",
+    [("HANG", "detection ran over 2s and was killed", {"extract_timeout": 2}),
+     ("DIE", "detection failed, worker died: signal 9", {}),
+     ("SWELL", "detection needs more memory than a worker may use", {})],
+    ids=["runs-over", "kills-its-worker", "runs-out-of-memory"],
+)
+def test_an_entry_whose_detection_keeps_failing_is_skipped_after_three_polls(
+        feed_site, make_config, run_crawl, sessions, marker, says, crawler):
+    """A feed with no ETag or Last-Modified is read whole on every poll: its entry that
+    fails detection is tried three times, then skipped; the feed's other entry is stored."""
+    from db.failures import MAX_DETECTION_ATTEMPTS
+    from db.feeds import feed_health
+    from db.models import FailedEntry, utcnow
+
+    feed_site.route("/feed.xml", rss_feed([
+        {"guid": "bad", "title": "Fails", "summary": f"{marker} " + GOOD},
+        {"guid": "good", "title": "Detected", "summary": "GOOD " + GOOD},
+    ]), validators=False)
+    config = make_config([{"name": "News", "url": feed_site.url("/feed.xml")}], **crawler)
+
+    cycles = [{"do": "cycle", "timeout": 60}] * (MAX_DETECTION_ATTEMPTS + 1)
+    result = run_crawl(config, cycles, detector="dies_on_marker", timeout=240)
+
+    log = result["log"]
+    assert all(action["idle"] for action in result["actions"]), log[-4000:]
+    assert len(feed_site.requests_for("/feed.xml")) == MAX_DETECTION_ATTEMPTS + 1
+    assert log.count(says) == MAX_DETECTION_ATTEMPTS, log[-4000:]
+    assert log.count("entry skipped from now on: detection failed 3 times") == 1
+    assert "Traceback" not in log, log[-4000:]
+    with sessions() as session:
+        (failed,) = session.scalars(select(FailedEntry)).all()
+        assert failed.attempts == MAX_DETECTION_ATTEMPTS and says in failed.last_error
+        assert [a.title for a in session.scalars(select(Article))] == ["Detected"]
+        (health,) = feed_health(session, utcnow())
+        assert health.skipped_entries == 1
