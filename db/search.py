@@ -6,6 +6,10 @@ or text matches — or any of that in one of its re-reports (duplicates). Statem
 by their own words or agency rank before those matched only through article text; within
 each group the newest come first. An empty query applies the filters only, newest first.
 
+The review filter reads the reviews table (Slack's buttons): "unreviewed" and "reviewed" ask
+whether a statement has any review; a verdict ("correct", ...) asks for statements whose
+latest review, their label, gave it.
+
 Query syntax is web-search style on both engines: words are ANDed, "quoted phrases", `OR`
 between terms (AND binds tighter: `a b OR c` is a and b, or c), `-word` to exclude, and
 `immigra*` for any word starting with "immigra" (as in detect.query). Words match by their
@@ -40,9 +44,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from db.engine import is_postgres
-from db.models import Agency, Article, Statement
+from db.models import Agency, Article, Review, Statement
+from db.reviews import VERDICTS
 
 MAX_LIMIT = 10_000
+# The `review` filter's values: no review yet, any review, or the latest review's verdict.
+REVIEW_STATES = ("unreviewed", *VERDICTS, "reviewed")
 # The CSV header of an export with no rows (a non-empty export names every SearchHit field).
 EMPTY_CSV_FIELDS = ("published", "agency", "state", "stance", "speaker", "quote", "url",
                     "sources")
@@ -84,11 +91,12 @@ class SearchHit:
 
 def search(session: Session, query: str, *, agency: str | None = None,
            state: str | None = None, stance: str | None = None,
-           since: date | datetime | None = None, limit: int | None = 100) -> list[SearchHit]:
+           since: date | datetime | None = None, review: str | None = None,
+           limit: int | None = 100) -> list[SearchHit]:
     """Primary statements matching `query` and the filters, best matches first; every one
     of them when `limit` is None (export), else at most `limit` (capped at MAX_LIMIT)."""
     statement = _matching_statements(session, query, agency=agency, state=state,
-                                     stance=stance, since=since)
+                                     stance=stance, since=since, review=review)
     if limit is not None:
         statement = statement.limit(max(1, min(limit, MAX_LIMIT)))
     return [_hit(*row) for row in session.execute(statement)]
@@ -105,10 +113,10 @@ def search_page(session: Session, query: str, *, offset: int = 0, limit: int = 5
 
 def count(session: Session, query: str, *, agency: str | None = None,
           state: str | None = None, stance: str | None = None,
-          since: date | datetime | None = None) -> int:
+          since: date | datetime | None = None, review: str | None = None) -> int:
     """How many primary statements match (what `search` would return without a limit)."""
     statement = _matching_statements(session, query, agency=agency, state=state,
-                                     stance=stance, since=since).order_by(None)
+                                     stance=stance, since=since, review=review).order_by(None)
     return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
 
 
@@ -136,7 +144,7 @@ def _base() -> Select:
             .where(Statement.duplicate_of_id.is_(None)))
 
 
-def _filter(statement: Select, *, agency, state, stance, since) -> Select:
+def _filter(statement: Select, *, agency, state, stance, since, review=None) -> Select:
     if agency:
         needle = _CONTROL.sub(" ", agency).strip().lower()
         statement = statement.where(or_(
@@ -149,7 +157,25 @@ def _filter(statement: Select, *, agency, state, stance, since) -> Select:
     if since is not None:
         statement = statement.where(
             func.coalesce(Article.published, Article.fetched_at) >= _as_datetime(since))
+    if review:
+        statement = statement.where(_reviewed_as(review))
     return statement
+
+
+def _reviewed_as(review: str):
+    """The condition on Statement for a REVIEW_STATES value; ValueError for anything else."""
+    reviews = select(Review.id).where(Review.statement_id == Statement.id).exists()
+    if review == "unreviewed":
+        return ~reviews
+    if review == "reviewed":
+        return reviews
+    if review not in VERDICTS:
+        raise ValueError(f"review must be one of {', '.join(REVIEW_STATES)}, not {review!r}")
+    # The latest review is the statement's label (db.reviews.latest orders them the same way).
+    latest = (select(Review.verdict).where(Review.statement_id == Statement.id)
+              .order_by(Review.created_at.desc(), Review.id.desc()).limit(1)
+              .correlate(Statement).scalar_subquery())
+    return latest == review
 
 
 def _as_datetime(value: date | datetime) -> datetime:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from db import reviews
 from db.archive import store_article
+from db.models import Statement
 from db.search import fts5_query, search
 
 BECK = "We are not going to work in conjunction with Homeland Security on deportation efforts."
@@ -232,3 +235,48 @@ def test_prefix_is_counted_as_searched(prefixes):
 
     with prefixes() as session:
         assert count(session, "immigra*") == 2
+
+
+# -- the review filter: the reviews table (Slack's buttons), the latest verdict is the label ---
+
+
+@pytest.fixture
+def reviewed(archive, clock):
+    """The archive with BECK reviewed correct then wrong stance, MAGNUS not relevant, DENVER
+    correct, SHERIFF not reviewed."""
+    verdicts = [(BECK, "correct", None), (MAGNUS, "not_relevant", None),
+                (DENVER, "correct", None), (BECK, "wrong_stance", "mixed")]
+    with archive.begin() as session:
+        ids = dict(session.execute(select(Statement.quote, Statement.id)
+                                   .where(Statement.duplicate_of_id.is_(None))).all())
+        for n, (quote, verdict, stance) in enumerate(verdicts):
+            reviews.record(session, ids[quote], reviewer_id="U1", reviewer_name="Ana",
+                           verdict=verdict, stance=stance, request_digest=f"digest-{n}",
+                           now=clock() + timedelta(minutes=n))
+    return archive
+
+
+@pytest.mark.parametrize("query, filters, expected", [
+    ("", {"review": "unreviewed"}, [SHERIFF]),
+    ("", {"review": "reviewed"}, [DENVER, BECK, MAGNUS]),
+    ("", {"review": "correct"}, [DENVER]),
+    ("", {"review": "wrong_stance"}, [BECK]),
+    ("", {"review": "not_relevant"}, [MAGNUS]),
+    ("", {"review": "wrong_speaker"}, []),
+    ("", {"review": "reviewed", "state": "CA"}, [BECK]),
+    ("police", {"review": "not_relevant"}, [MAGNUS]),
+    ("", {"review": None}, [SHERIFF, DENVER, BECK, MAGNUS]),
+], ids=["unreviewed-has-no-review", "reviewed-has-any", "correct-is-the-latest-verdict",
+        "a-later-verdict-replaces-an-earlier", "not-relevant", "no-statement-with-the-verdict",
+        "combines-with-other-filters", "combines-with-a-query", "none-is-every-statement"])
+def test_review_filter(reviewed, query, filters, expected):
+    from db.search import count
+
+    assert _quotes(_run(reviewed, query, **filters)) == expected
+    with reviewed() as session:
+        assert count(session, query, **filters) == len(expected)
+
+
+def test_an_unknown_review_state_names_the_choices(reviewed):
+    with pytest.raises(ValueError, match="review must be one of unreviewed, correct, .*not 'maybe'"):
+        _run(reviewed, review="maybe")
