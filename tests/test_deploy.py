@@ -198,3 +198,13 @@ def test_the_deployment_files_say_what_the_deployment_needs(actual, expected):
 
 def test_the_main_readme_links_the_deployment_guide():
     assert "(deploy/README.md)" in (REPO / "README.md").read_text("utf-8")
+
+
+def test_the_image_copies_every_module_and_package_pyproject_installs():
+    # The Dockerfile copies a list, not the whole tree: a new module left out would be missing
+    # from the installed image.
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    wanted = {f"{name}.py" for name in setuptools["py-modules"]}
+    wanted |= {name.split(".")[0] for name in setuptools["packages"]}
+    copied = {source for line in dockerfile()["COPY"] for source in line.split()[:-1]}
+    assert wanted - copied == set()
