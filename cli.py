@@ -18,6 +18,7 @@ import click
 
 from alerts.outbox import STATUSES as ALERT_STATUSES
 from config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
+from db.search import REVIEW_STATES
 
 
 class ConfigLoader:
@@ -312,12 +313,14 @@ def _since(value: datetime | None) -> date | None:
 @main.command()
 @click.argument("query", default="")
 @search_filters
+@click.option("--review", type=click.Choice(REVIEW_STATES),
+              help="Review state: unreviewed, reviewed, or the latest review's verdict.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
               help="Show at most this many statements.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format.")
 @with_sessions
-def search(sessions, query, agency, state, stance, since, limit, fmt) -> None:
+def search(sessions, query, agency, state, stance, since, review, limit, fmt) -> None:
     """Full-text search of archived statements (quote, speaker, agency, article).
 
     Shows the best --limit matches and says how many matched in all ("100 of 160"; on
@@ -336,11 +339,13 @@ def search(sessions, query, agency, state, stance, since, limit, fmt) -> None:
     Example:
       beatwire search "detainer" --state CA --stance refuses --format csv
       beatwire search 'immigra* "will not" -jail' --since 2026-01-01
+      beatwire search --review unreviewed --state CA
     """
     from db.search import count
     from db.search import search as search_archive
 
-    filters = {"agency": agency, "state": state, "stance": stance, "since": _since(since)}
+    filters = {"agency": agency, "state": state, "stance": stance, "since": _since(since),
+               "review": review}
     with sessions() as session:
         hits = search_archive(session, query, limit=limit, **filters)
         total = count(session, query, **filters) if len(hits) >= limit else len(hits)

@@ -297,6 +297,10 @@ class Installation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# A review's verdicts, as the Slack alert's buttons give them (alerts.blocks.REVIEW_ACTIONS).
+VERDICTS = ("correct", "not_relevant", "wrong_stance", "wrong_speaker")
+
+
 class Review(Base):
     """A reviewer's verdict on a statement, from a button on its Slack alert.
 

@@ -11,10 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from db.models import Article, Review, Statement, utcnow
+from db.models import VERDICTS, Article, Review, Statement, utcnow
 from detect.model import STANCES
-
-VERDICTS = ("correct", "not_relevant", "wrong_stance", "wrong_speaker")
 
 
 class AlreadyRecorded(Exception):

@@ -44,8 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from db.engine import is_postgres
-from db.models import Agency, Article, Review, Statement
-from db.reviews import VERDICTS
+from db.models import VERDICTS, Agency, Article, Review, Statement
 
 MAX_LIMIT = 10_000
 # The `review` filter's values: no review yet, any review, or the latest review's verdict.

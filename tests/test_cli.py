@@ -838,6 +838,18 @@ def test_labels_export_writes_the_latest_verdict_in_the_train_format(archive, sq
     assert result.stderr == f"wrote 1 labelled statement(s) to {out}\n"
 
 
+@pytest.mark.parametrize("review, expected", [
+    ("unreviewed", ["Ocotillo Police Department"]),
+    ("wrong_stance", ["Kern Valley County Sheriff's Office"]),
+], ids=["unreviewed-has-no-review", "a-verdict-is-the-latest-review"])
+def test_search_review_filters_by_the_reviews_table(archive, sqlite_url, review, expected):
+    _review(sqlite_url, 1, [("correct", None), ("wrong_stance", "refuses")])
+    _review(sqlite_url, 3, [("not_relevant", None)])
+    result = invoke(archive, "search", "", "--review", review, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [hit["agency"] for hit in json.loads(result.output)] == expected
+
+
 def test_labels_export_writes_stdout_and_nothing_reviewed_is_nothing(archive, sqlite_url):
     empty = invoke(archive, "labels", "export")
     assert (empty.exit_code, empty.stdout) == (0, "")
