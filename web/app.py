@@ -35,7 +35,7 @@ from starlette.templating import Jinja2Templates
 from alerts.blocks import PAST, UNNAMED, agency_name, clean, cue_text, outlet, place, verdict_label
 from config import HealthConfig
 from db import reviews
-from db.search import export_hits, search, search_page
+from db.search import REVIEW_STATES, export_hits, search, search_page
 from detect.model import STANCES
 from web import pages
 from web.interactivity import Interactivity, interactivity_view
@@ -55,7 +55,7 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
 }
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-FILTERS = ("q", "agency", "state", "stance", "since")
+FILTERS = ("q", "agency", "state", "stance", "since", "review")
 DEFAULT_HEALTH = HealthConfig()  # /healthz's limits when the caller gives none
 
 
@@ -68,19 +68,20 @@ class SearchForm:
     state: str
     stance: str
     since: date | None
+    review: str  # a db.search.REVIEW_STATES value, or "" for any
     page: int
     errors: tuple[str, ...]
 
     def filters(self) -> dict:
         """Keyword arguments for db.search."""
         return {"agency": self.agency or None, "state": self.state or None,
-                "stance": self.stance or None, "since": self.since}
+                "stance": self.stance or None, "since": self.since, "review": self.review or None}
 
     def link(self, **changes) -> str:
         """This query string with `changes` applied (empty values left out)."""
         values = {"q": self.q, "agency": self.agency, "state": self.state,
                   "stance": self.stance, "since": self.since.isoformat() if self.since else "",
-                  "page": self.page if self.page > 1 else "", **changes}
+                  "review": self.review, "page": self.page if self.page > 1 else "", **changes}
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
@@ -91,6 +92,9 @@ def read_form(params: QueryParams) -> SearchForm:
     stance = values["stance"].lower()
     if stance and stance not in STANCES:
         errors.append(f"stance must be one of {', '.join(sorted(STANCES))}, not {stance!r}")
+    review = values["review"].lower()
+    if review and review not in REVIEW_STATES:
+        errors.append(f"review must be one of {', '.join(REVIEW_STATES)}, not {review!r}")
     since = None
     if values["since"]:
         try:
@@ -103,7 +107,7 @@ def read_form(params: QueryParams) -> SearchForm:
     page = int(page_text) if page_text.isdigit() and 0 < len(page_text) < 7 else 0
     if page < 1:
         errors.append(f"page must be a whole number from 1, not {page_text!r}")
-    return SearchForm(values["q"], values["agency"], values["state"], stance, since,
+    return SearchForm(values["q"], values["agency"], values["state"], stance, since, review,
                       max(page, 1), tuple(errors))
 
 
@@ -135,7 +139,8 @@ def make_templates() -> Jinja2Templates:
     env.filters.update(href=href, day=day, moment=moment, plain=clean, outlet=outlet,
                        cue=cue_text)
     env.globals.update(agency_name=agency_name, place=place, past=PAST, unnamed=UNNAMED,
-                       stances=sorted(STANCES), verdict_label=verdict_label)
+                       stances=sorted(STANCES), verdict_label=verdict_label,
+                       review_states=[(s, verdict_label(s)) for s in REVIEW_STATES])
     return Jinja2Templates(env=env)
 
 

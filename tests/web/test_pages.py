@@ -8,10 +8,11 @@ import io
 import json
 import logging
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from web_archive import KERN, REFUSAL, SCRIPT, TURN, text
+from web_archive import KERN, REFUSAL, SCRIPT, TURN, day, text
 
 import web.app
 from db.engine import make_engine, make_sessionmaker, transaction
@@ -87,6 +88,35 @@ def test_downloads_hold_every_match_of_the_same_query(archive, client, monkeypat
         assert response.status_code == 200
         assert response.headers["content-disposition"] == \
             f'attachment; filename="beatwire-search.{fmt}"'
+        rows = (json.loads(response.text) if fmt == "json"
+                else list(csv.DictReader(io.StringIO(response.text))))
+        assert sorted(int(row["statement_id"]) for row in rows) == wanted
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"review": "unreviewed"}, ["hostile_link", "turn"]),
+    ({"review": "wrong_stance", "state": "CO"}, ["denver"]),
+], ids=["unreviewed", "latest-verdict-and-state"])
+def test_review_filter_on_the_page_and_its_downloads(archive, client, sessions, params,
+                                                     expected):
+    from db import reviews
+
+    with transaction(sessions) as session:
+        for n, (statement_id, verdict, stance) in enumerate([
+                (archive.refusal, "correct", None), (archive.denver, "correct", None),
+                (archive.denver, "wrong_stance", "mixed")]):
+            reviews.record(session, statement_id, reviewer_id="U1", reviewer_name="Ana",
+                           verdict=verdict, stance=stance, request_digest=f"d{n}",
+                           now=day("2025-07-01") + timedelta(minutes=n))
+    wanted = sorted(getattr(archive, name) for name in expected)
+
+    page = client.get("/", params=params).text
+    assert sorted(hit_ids(page)) == wanted
+    assert f'<option value="{params["review"]}" selected>' in page
+    for fmt in ("csv", "json"):
+        assert f'href="/search.{fmt}?{html.escape(web.app.read_form(params).link())}"' in page
+        assert f"review={params['review']}" in web.app.read_form(params).link()
+        response = client.get(f"/search.{fmt}", params=params)
         rows = (json.loads(response.text) if fmt == "json"
                 else list(csv.DictReader(io.StringIO(response.text))))
         assert sorted(int(row["statement_id"]) for row in rows) == wanted

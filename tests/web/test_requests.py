@@ -19,8 +19,10 @@ def db_url(sqlite_url):
     ({"page": "0"}, "page must be a whole number from 1, not '0'"),
     ({"page": "-2"}, "page must be a whole number from 1, not '-2'"),
     ({"page": "99999999999"}, "page must be a whole number from 1"),
+    ({"review": "maybe"}, "review must be one of unreviewed, correct, not_relevant, "
+                          "wrong_stance, wrong_speaker, reviewed, not 'maybe'"),
 ], ids=["stance", "impossible-date", "words-for-date", "page-zero", "negative-page",
-        "huge-page"])
+        "huge-page", "review"])
 @pytest.mark.parametrize("path", ["/", "/search.csv", "/search.json"],
                          ids=["page", "csv", "json"])
 def test_bad_search_input_is_one_clear_400(archive, client, path, params, message):
