@@ -412,6 +412,16 @@ class RouteConfig(_Section):
         return os.environ.get(self.secret_env) or None if self.secret_env else None
 
 
+def unique_names(tables: list, what: str) -> list:
+    """``tables`` unchanged when no two share a ``name``; else the first repeated one."""
+    seen: set[str] = set()
+    for table in tables:
+        if table.name in seen:
+            raise ValueError(f"{what} name {table.name!r} appears twice")
+        seen.add(table.name)
+    return tables
+
+
 class AlertsConfig(_Section):
     # No routes: every alert goes to slack.channel through slack.sink, as before routes existed.
     routes: list[RouteConfig] = []
@@ -419,12 +429,7 @@ class AlertsConfig(_Section):
     @field_validator("routes")
     @classmethod
     def _unique_route_names(cls, routes: list[RouteConfig]) -> list[RouteConfig]:
-        seen: set[str] = set()
-        for route in routes:
-            if route.name in seen:
-                raise ValueError(f"route name {route.name!r} appears twice")
-            seen.add(route.name)
-        return routes
+        return unique_names(routes, "route")
 
 
 class Config(_Section):
@@ -442,12 +447,7 @@ class Config(_Section):
     @field_validator("feeds")
     @classmethod
     def _unique_names(cls, feeds: list[FeedConfig]) -> list[FeedConfig]:
-        seen: set[str] = set()
-        for feed in feeds:
-            if feed.name in seen:
-                raise ValueError(f"feed name {feed.name!r} appears twice")
-            seen.add(feed.name)
-        return feeds
+        return unique_names(feeds, "feed")
 
     def feed_interval(self, feed: FeedConfig) -> int:
         """Seconds between polls of `feed`."""
