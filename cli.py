@@ -9,16 +9,41 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import sys
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from functools import partial, wraps
 from pathlib import Path
 
 import click
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
+import scheduler
+from alerts.base import AuthError, OutgoingMessage, SinkError
+from alerts.blocks import agency_name
 from alerts.outbox import STATUSES as ALERT_STATUSES
-from config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
-from db.search import REVIEW_STATES
+from app import App, build, open_archive
+from config import (
+    DEFAULT_CONFIG_PATH,
+    Config,
+    ConfigError,
+    add_feed,
+    load_config,
+    remove_feed,
+    set_feed_enabled,
+)
+from crawler.dryrun import dry_run
+from crawler.extract import extract_text
+from crawler.text import terminal_safe
+from db.engine import INIT_HINT, ArchiveUnavailable, check_reachable, require_archive, transaction
+from db.feeds import feed_health
+from db.models import Alert, Statement
+from db.retention import prune_fetch_log
+from db.search import REVIEW_STATES, count, export_hits, hit_record
+from db.search import search as search_archive
+from db.workers import list_workers
 
 
 class ConfigLoader:
@@ -42,16 +67,13 @@ class ConfigLoader:
                     sys.exit(2)
         return self._config
 
-    def archive(self, *, write: bool = False):
-        """An engine on the existing archive at the latest schema; else one line, exit 2."""
-        from db.engine import open_archive
-
-        return self._or_exit(open_archive, self.get().database.url, read_only=not write)
+    def open(self, *, write: bool = False) -> App:
+        """The command's parts (app.App) on the existing archive at the latest schema,
+        read-only unless `write`; else one line, exit 2."""
+        return self._or_exit(open_archive, self.get(), write=write)
 
     def reachable_url(self) -> str:
         """database.url once its server answers (a SQLite file may be created); else exit 2."""
-        from db.engine import check_reachable
-
         url = self.get().database.url
         self._or_exit(check_reachable, url)
         return url
@@ -59,8 +81,6 @@ class ConfigLoader:
     def daemon_url(self, *, init: bool) -> str:
         """database.url for the daemon, which migrates it at start: with `init` it need only
         answer; without, it must hold an archive (at any schema up to ours); else exit 2."""
-        from db.engine import INIT_HINT, require_archive
-
         if init:
             return self.reachable_url()
         url = self.get().database.url
@@ -70,8 +90,6 @@ class ConfigLoader:
     @staticmethod
     def _or_exit(check, *args, **kwargs):
         """`check(*args, **kwargs)`; an ArchiveUnavailable is its one line on stderr, exit 2."""
-        from db.engine import ArchiveUnavailable
-
         try:
             return check(*args, **kwargs)
         except ArchiveUnavailable as exc:
@@ -79,25 +97,24 @@ class ConfigLoader:
             sys.exit(2)
 
 
-def with_sessions(func=None, *, write: bool = False):
-    """Pass a sessionmaker on the configured archive as `sessions`, read-only unless `write`.
+def with_app(func=None, *, write: bool = False):
+    """Pass the command's parts (app.App: config, sessions, clock) on the configured archive
+    as its first argument, read-only unless `write`.
 
     Never creates or migrates the archive (only `db upgrade` and `run` do):
     a missing or old one is one line naming the fix, exit 2.
     """
     if func is None:
-        return partial(with_sessions, write=write)
+        return partial(with_app, write=write)
 
     @wraps(func)
     @click.pass_obj
     def wrapper(loader: ConfigLoader, *args, **kwargs):
-        from db.engine import make_sessionmaker
-
-        engine = loader.archive(write=write)
+        app = loader.open(write=write)
         try:
-            return func(make_sessionmaker(engine), *args, **kwargs)
+            return func(app, *args, **kwargs)
         finally:
-            engine.dispose()
+            app.close()
 
     return wrapper
 
@@ -132,7 +149,6 @@ class LineFormatter(logging.Formatter):
 
     @staticmethod
     def one_line(text: str) -> str:
-        from crawler.text import terminal_safe
         from items import redact_url
 
         return redact_url(terminal_safe(_LINE_BREAKS.sub(" | ", text.strip())))
@@ -142,7 +158,6 @@ class LineFormatter(logging.Formatter):
         return super().formatMessage(record)
 
     def formatException(self, ei) -> str:
-        from crawler.text import terminal_safe
         from items import redact_url
 
         return redact_url(terminal_safe(super().formatException(ei), newlines=True))
@@ -214,8 +229,6 @@ def run(loader: ConfigLoader, once: bool, init: bool) -> None:
       beatwire --config config.toml run
       beatwire --config config.toml run --init --once
     """
-    import scheduler
-
     config = loader.get()
     loader.daemon_url(init=init)
     broken = extraction_fault()
@@ -239,8 +252,6 @@ SELF_CHECK_TEXT = "The county board met on Tuesday evening"
 
 def extraction_fault() -> str | None:
     """Why article extraction does not work here (one line), or None when it does."""
-    from crawler.extract import extract_text
-
     try:
         text = extract_text(SELF_CHECK_PAGE, "https://self-check.invalid/council")
     except Exception as exc:  # whatever broke, it is reported in one line and stops `run`
@@ -260,9 +271,18 @@ def classify(loader: ConfigLoader) -> None:
     Example:
       echo '{"id": 1, "text": "The sheriff will not honor ICE detainers."}' | beatwire classify
     """
+    # detect/ (and the model it loads) costs seconds: only the commands that detect import it.
     from detect.classify import main as classify_main
 
-    classify_main(sys.stdin, sys.stdout, loader.get(required=False).detect.make_detector())
+    classify_main(sys.stdin, sys.stdout, _detector(loader))
+
+
+def _detector(loader: ConfigLoader):
+    """The config's detector (the defaults without a config file), its model loaded.
+    No archive is opened: the engine built beside it is closed unused."""
+    app = build(loader.get(required=False), read_only=True)
+    app.close()
+    return app.detector
 
 
 @main.command()
@@ -281,12 +301,10 @@ def explain(loader: ConfigLoader, source: str, title: str, agency: str | None) -
     Example:
       echo "Sheriff Ana Ruiz said deputies will not honor ICE detainers." | beatwire explain
     """
-    from crawler.text import terminal_safe
     from detect.explain import explain as explain_text
 
     text = _read_source(source)
-    detector = loader.get(required=False).detect.make_detector()
-    explained = explain_text(detector, text, title=title, agency_voice=agency)
+    explained = explain_text(_detector(loader), text, title=title, agency_voice=agency)
     click.echo(terminal_safe(explained, newlines=True), nl=False)
 
 
@@ -300,8 +318,6 @@ def _read_source(source: str) -> str:
         except OSError as exc:
             raise click.UsageError(f"cannot read {source}: {exc.strerror}") from None
     if raw.lstrip()[:1] == "<":
-        from crawler.extract import extract_text
-
         return extract_text(raw, "file:" + source) or ""
     return raw
 
@@ -319,8 +335,8 @@ def _since(value: datetime | None) -> date | None:
               help="Show at most this many statements.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format.")
-@with_sessions
-def search(sessions, query, agency, state, stance, since, review, limit, fmt) -> None:
+@with_app
+def search(app: App, query, agency, state, stance, since, review, limit, fmt) -> None:
     """Full-text search of archived statements (quote, speaker, agency, article).
 
     Shows the best --limit matches and says how many matched in all ("100 of 160"; on
@@ -341,12 +357,9 @@ def search(sessions, query, agency, state, stance, since, review, limit, fmt) ->
       beatwire search 'immigra* "will not" -jail' --since 2026-01-01
       beatwire search --review unreviewed --state CA
     """
-    from db.search import count
-    from db.search import search as search_archive
-
     filters = {"agency": agency, "state": state, "stance": stance, "since": _since(since),
                "review": review}
-    with sessions() as session:
+    with app.sessions() as session:
         hits = search_archive(session, query, limit=limit, **filters)
         total = count(session, query, **filters) if len(hits) >= limit else len(hits)
     click.echo(render_hits(hits, fmt), nl=False)
@@ -359,17 +372,15 @@ def search(sessions, query, agency, state, stance, since, review, limit, fmt) ->
 @search_filters
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="csv",
               show_default=True, help="Output format.")
-@with_sessions
-def export(sessions, agency, state, stance, since, fmt) -> None:
+@with_app
+def export(app: App, agency, state, stance, since, fmt) -> None:
     """Export every archived statement matching the filters (as in search), CSV or JSON.
 
     \b
     Example:
       beatwire export --since 2026-01-01 --format json > statements.json
     """
-    from db.search import search as search_archive
-
-    with sessions() as session:
+    with app.sessions() as session:
         hits = search_archive(session, "", agency=agency, state=state, stance=stance,
                               since=_since(since), limit=None)
     click.echo(render_hits(hits, fmt), nl=False)
@@ -377,8 +388,6 @@ def export(sessions, agency, state, stance, since, fmt) -> None:
 
 def render_hits(hits, fmt: str) -> str:
     """Search hits as a table, a JSON list, or CSV (JSON and CSV shared with the web app)."""
-    from db.search import export_hits, hit_record
-
     if fmt in ("json", "csv"):
         return export_hits(hits, fmt)
     return _table([hit_record(hit) for hit in hits])
@@ -389,8 +398,6 @@ HIT_COLUMNS = ("PUBLISHED", "STANCE", "STATE", "AGENCY", "SPEAKER", "SOURCES")
 
 def _table(rows: list[dict]) -> str:
     """A header, then per statement a row of its fields with its quote and link beneath."""
-    from crawler.text import terminal_safe
-
     if not rows:
         return "no statements found\n"
     # Scraped fields on one line each, inert: the table's own newlines are the only ones.
@@ -434,8 +441,8 @@ def _host_patterns(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
               metavar="NAME", help="Also answer requests for this host name (repeatable; "
               "'*.example.org' for its subdomains). Answered already: localhost, 127.0.0.1 "
               "and the --host address; any other Host header gets 400 (DNS rebinding).")
-@with_sessions
-def web(sessions, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
+@with_app
+def web(app: App, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     """Serve the archive read-only in a browser: search, statements, agencies, feeds,
     /metrics and /healthz; with SLACK_SIGNING_SECRET set, also the review buttons of
     Slack alerts at POST /slack/interactivity.
@@ -444,23 +451,20 @@ def web(sessions, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
     Example:
       beatwire --config config.toml web --port 8080
     """
-    from db.engine import make_sessionmaker
+    # web/ loads Starlette, Jinja2 and uvicorn: only `beatwire web` pays for them.
     from web.app import serve
     from web.interactivity import Interactivity, signing_secret
 
     loader = click.get_current_context().find_object(ConfigLoader)
-    config = loader.get()
     # Only the Slack route writes: it alone gets a writable engine, and only when it is on.
-    writer = loader.archive(write=True) if signing_secret() else None
-    interactivity = Interactivity.from_env(writer and make_sessionmaker(writer), config.slack)
+    writer = loader.open(write=True) if signing_secret() else None
+    interactivity = Interactivity.from_env(writer and writer.sessions, app.config.slack)
     try:
-        status = serve(sessions, host=host, port=port,
-                       dead_after_failures=config.scheduler.dead_after_failures,
-                       health=config.health, allow_hosts=allow_hosts,
+        status = serve(app, host=host, port=port, allow_hosts=allow_hosts,
                        interactivity=interactivity)
     finally:
         if writer is not None:
-            writer.dispose()
+            writer.close()
     sys.exit(status)
 
 
@@ -470,8 +474,8 @@ def feeds() -> None:
 
 
 @feeds.command("list")
-@with_sessions
-def feeds_list(sessions) -> None:
+@with_app
+def feeds_list(app: App) -> None:
     """Each feed's health: status, last poll, failures, next poll.
 
     Reads the archive only; a feed in config.toml that the daemon has not added yet is
@@ -481,13 +485,9 @@ def feeds_list(sessions) -> None:
     Example:
       beatwire feeds list
     """
-    from crawler.text import terminal_safe
-    from db.feeds import feed_health
-    from db.models import utcnow
-
-    config = click.get_current_context().find_object(ConfigLoader).get()
-    with sessions() as session:
-        health = feed_health(session, utcnow(),
+    config = app.config
+    with app.sessions() as session:
+        health = feed_health(session, app.clock(),
                              dead_after_failures=config.scheduler.dead_after_failures)
     # config.toml is the source of truth: an edit the daemon has not applied yet says so.
     wanted = {feed.name: feed.enabled for feed in config.feeds}
@@ -551,8 +551,6 @@ def feeds_test(loader: ConfigLoader, url, kind, item_selector, agency) -> None:
     Example:
       beatwire feeds test https://example.org/news/feed/
     """
-    from crawler.dryrun import dry_run
-
     sys.exit(dry_run(loader.get(required=False), url, kind=kind,
                      item_selector=item_selector, agency=agency, out=TerminalSafe(sys.stdout)))
 
@@ -564,8 +562,6 @@ class TerminalSafe:
         self.stream = stream
 
     def write(self, text: str) -> int:
-        from crawler.text import terminal_safe
-
         return self.stream.write(terminal_safe(text, newlines=True))
 
     def flush(self) -> None:
@@ -595,8 +591,6 @@ def feeds_add(loader: ConfigLoader, name, url, kind, agency, interval, item_sele
       beatwire feeds add "Springfield PD" https://spd.example/rss --agency "Springfield PD"
       beatwire feeds add Members https://news.example/rss --username ops --password-env NEWS_PW
     """
-    from config import add_feed
-
     _edit_config(add_feed, loader.path, name=name, url=url, kind=kind, agency=agency,
                  interval=interval, item_selector=item_selector, username=username,
                  password_env=password_env)
@@ -626,8 +620,6 @@ def feeds_remove(loader: ConfigLoader, name) -> None:
     Example:
       beatwire feeds remove "Springfield PD"
     """
-    from config import remove_feed
-
     _edit_config(remove_feed, loader.path, name)
     click.echo(f"removed feed {name!r} from {loader.path}; the daemon stops polling it "
                "at its next reload")
@@ -660,8 +652,6 @@ def feeds_enable(loader: ConfigLoader, name) -> None:
 
 
 def _set_enabled(loader: ConfigLoader, name: str, enabled: bool) -> None:
-    from config import set_feed_enabled
-
     word = "enabled" if enabled else "disabled"
     if _edit_config(set_feed_enabled, loader.path, name, enabled):
         click.echo(f"feed {name!r} {word} in {loader.path}; the daemon applies it at its "
@@ -703,7 +693,7 @@ def config_check(loader: ConfigLoader, check_database: bool) -> None:
         click.echo(f"beatwire: {loader.path} is invalid: {'; '.join(missing)}", err=True)
         sys.exit(2)
     if check_database:
-        loader.archive().dispose()
+        loader.open().close()
     enabled = sum(feed.enabled for feed in config.feeds)
     click.echo(f"config OK: {len(config.feeds)} feeds ({enabled} enabled), database "
                f"{redact_url(config.database.url)}"
@@ -729,9 +719,7 @@ def slack_test(loader: ConfigLoader) -> None:
     Example:
       SLACK_BOT_TOKEN=xoxb-... beatwire --config config.toml slack test
     """
-    import socket
-
-    from alerts.base import AuthError, OutgoingMessage, SinkError
+    # slack_sdk's client is imported by the one command that posts to Slack.
     from alerts.slack import SlackSink
 
     config = loader.get().slack
@@ -768,8 +756,8 @@ def alerts() -> None:
 @click.option("--status", type=click.Choice(ALERT_STATUSES),
               help="Only alerts in this status (skipped: backfill, never posted).")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
-@with_sessions
-def alerts_list(sessions, status, limit) -> None:
+@with_app
+def alerts_list(app: App, status, limit) -> None:
     """The newest outbox rows, and why they wait or failed.
 
     Each row: id, status, agency, the quote's start, created (UTC), attempts, and the
@@ -780,16 +768,11 @@ def alerts_list(sessions, status, limit) -> None:
       beatwire alerts list --status pending
       beatwire alerts list --status failed --limit 10
     """
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
-
-    from db.models import Alert, Statement
-
     query = (select(Alert).order_by(Alert.id.desc()).limit(limit)
              .options(selectinload(Alert.statement).selectinload(Statement.agency)))
     if status:
         query = query.where(Alert.status == status)
-    with sessions() as session:
+    with app.sessions() as session:
         rows = [_alert_row(alert) for alert in session.scalars(query)]
     if not rows:
         click.echo(f"no {status + ' ' if status else ''}alerts")
@@ -805,8 +788,6 @@ AGENCY_WIDTH = 40
 
 def _alert_row(alert) -> tuple[str, ...]:
     """One outbox row's cells, scraped text inert and cut to fit."""
-    from alerts.blocks import agency_name
-
     statement = alert.statement
     if statement is not None:
         agency, quote = agency_name(statement), statement.quote
@@ -819,8 +800,6 @@ def _alert_row(alert) -> tuple[str, ...]:
 
 def _cell(value: str, width: int | None) -> str:
     """`value` on one line, inert for the terminal, cut to `width` with an ellipsis."""
-    from crawler.text import terminal_safe
-
     text = " ".join(terminal_safe(value).split())
     return text if width is None or len(text) <= width else text[:width - 1].rstrip() + "…"
 
@@ -828,8 +807,8 @@ def _cell(value: str, width: int | None) -> str:
 @alerts.command("retry")
 @click.argument("alert_ids", nargs=-1, type=int)
 @click.option("--failed", "every_failed", is_flag=True, help="Retry every failed alert.")
-@with_sessions(write=True)
-def alerts_retry(sessions, alert_ids, every_failed) -> None:
+@with_app(write=True)
+def alerts_retry(app: App, alert_ids, every_failed) -> None:
     """Put failed alerts back in the queue: those named, or every one with --failed.
 
     For instance after fixing the channel that made them fail.
@@ -839,25 +818,20 @@ def alerts_retry(sessions, alert_ids, every_failed) -> None:
       beatwire alerts retry 12 13
       beatwire alerts retry --failed
     """
-    from sqlalchemy import update
-
-    from db.engine import transaction
-    from db.models import Alert, utcnow
-
     if bool(alert_ids) == every_failed:
         raise click.UsageError("name the alerts to retry (IDs) or give --failed, not both")
     chosen = Alert.status == "failed"
     if alert_ids:
         chosen &= Alert.id.in_(alert_ids)
-    with transaction(sessions) as session:
+    with transaction(app.sessions) as session:
         result = session.execute(update(Alert).where(chosen).values(
-            status="pending", next_attempt_at=utcnow(), last_error=None))
+            status="pending", next_attempt_at=app.clock(), last_error=None))
     click.echo(f"requeued {result.rowcount} alert(s)")
 
 
 @main.command()
-@with_sessions
-def workers(sessions) -> None:
+@with_app
+def workers(app: App) -> None:
     """The daemons registered in the archive: host, pid, started, last heartbeat, alive.
 
     A worker is dead when its heartbeat is older than scheduler.lease (or its process is
@@ -867,13 +841,9 @@ def workers(sessions) -> None:
     Example:
       beatwire workers
     """
-    from db.models import utcnow
-    from db.workers import list_workers
-
-    config = click.get_current_context().find_object(ConfigLoader).get()
-    with sessions() as session:
-        found = list_workers(session, now=utcnow(),
-                             lease=timedelta(seconds=config.scheduler.lease))
+    with app.sessions() as session:
+        found = list_workers(session, now=app.clock(),
+                             lease=timedelta(seconds=app.config.scheduler.lease))
     if not found:
         click.echo("no workers registered")
     for worker in found:
@@ -891,8 +861,8 @@ def labels() -> None:
 @labels.command("export")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default="-",
               help="Write to this file (default: stdout).")
-@with_sessions
-def labels_export(sessions, out: str) -> None:
+@with_app
+def labels_export(app: App, out: str) -> None:
     """Every reviewed statement as labelled JSON Lines, the format `make train` reads.
 
     The latest verdict of a statement is its label: correct keeps its stance, not
@@ -905,13 +875,12 @@ def labels_export(sessions, out: str) -> None:
       beatwire labels export --out reviewed.jsonl
       python -m detect.train ../shared/corpus/real/train.jsonl reviewed.jsonl
     """
-    from collections import Counter
-
+    # db.reviews reads detect's stances, and detect/ costs --help a sixth of its time.
     from db import reviews
 
     skipped: Counter[str] = Counter()
     lines = []
-    with sessions() as session:
+    with app.sessions() as session:
         for review in reviews.latest(session):
             reason = reviews.skip_reason(review)
             if reason:
@@ -940,6 +909,7 @@ def upgrade(loader: ConfigLoader) -> None:
     Example:
       BEATWIRE_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/beatwire beatwire db upgrade
     """
+    # Alembic is imported by the commands that migrate (this and `run`) only.
     from db.migrate import upgrade as upgrade_schema
 
     upgrade_schema(loader.reachable_url())
@@ -947,19 +917,16 @@ def upgrade(loader: ConfigLoader) -> None:
 
 
 @db.command()
-@with_sessions(write=True)
-def prune(sessions) -> None:
+@with_app(write=True)
+def prune(app: App) -> None:
     """Delete fetch_log rows older than archive.fetch_log_days now (the daemon does it daily).
 
     \b
     Example:
       beatwire --config config.toml db prune
     """
-    from db.models import utcnow
-    from db.retention import prune_fetch_log
-
-    days = click.get_current_context().obj.get().archive.fetch_log_days
-    deleted = prune_fetch_log(sessions, now=utcnow(), days=days)
+    days = app.config.archive.fetch_log_days
+    deleted = prune_fetch_log(app.sessions, now=app.clock(), days=days)
     click.echo(f"deleted {deleted} fetch_log row(s) older than {days} day(s)")
 
 if __name__ == "__main__":

@@ -27,9 +27,24 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from alerts.digest import enqueue_digests
+from alerts.outbox import deliver_pending
+from app import build
 from config import Config, ConfigError, load_config
+from db import retention, workers
+from db.claims import claim_due_feeds, renew_claims
+from db.engine import redact, transaction
+from db.feeds import clean_error, feed_health, sync_feeds
+from db.health import ArchiveHealth, is_unavailable
 from db.locks import cluster_job
-from db.models import utcnow
+from db.models import Feed, utcnow
+
+# Imported where they are used: Scrapy and Twisted (crawler.service, crawler.runtime),
+# Alembic (db.migrate), APScheduler and prometheus_client (web.metrics_port). `beatwire
+# --help` imports this module and need not load them.
 
 log = logging.getLogger("beatwire.scheduler")
 
@@ -43,21 +58,18 @@ class Daemon:
     """The running jobs and the state they share (config, crawl, sink)."""
 
     def __init__(self, config_path: str | None, config: Config, *, now_fn: Callable = utcnow):
-        from alerts.base import make_sinks
-        from db.engine import make_engine, make_sessionmaker
-        from db.health import ArchiveHealth
-
         self.config_path = config_path
         self.config = config
-        self.now_fn = now_fn
-        # must_exist: only start() creates the file (`run --init`); a deleted one never is.
-        self.engine = make_engine(config.database.url, must_exist=True)
-        self.sessions = make_sessionmaker(self.engine)
-        self.health = ArchiveHealth(config.database.url, self.engine)
         # Detection runs in worker processes that load the model (crawler/workers.py);
-        # loading it here too cost the main process about 550 MB for nothing.
-        self.detector = config.detect.make_detector(load=False)
-        self.sink = make_sinks(config)  # `[slack]`'s and the routes'
+        # loading it here too cost the main process about 550 MB for nothing. The engine
+        # never creates the file: only start() does (`run --init`); a deleted one never is.
+        self.app = build(config, load_model=False, clock=now_fn)
+        self.now_fn = self.app.clock
+        self.engine, self.sessions = self.app.engine, self.app.sessions
+        self.health = ArchiveHealth(config.database.url, self.engine)
+        self.detector = self.app.detector
+        # `[slack]`'s and the routes', made now: a missing token is said at start.
+        self.sink = self.app.sinks
         self.crawl = None
         self.jobs = None
         self.stopping = asyncio.Event()
@@ -98,20 +110,14 @@ class Daemon:
         )
 
     def _register(self) -> None:
-        from db.engine import transaction
-        from db.workers import register, take_over_dead
-
         with transaction(self.sessions) as session:
-            self.worker_id = register(session, now=self.now_fn())
+            self.worker_id = workers.register(session, now=self.now_fn())
             # A crashed predecessor's work is ours to take now, not when its leases run out.
-            take_over_dead(session, self.worker_id, now=self.now_fn(), lease=self.lease,
-                           posting_grace=self.posting_grace)
+            workers.take_over_dead(session, self.worker_id, now=self.now_fn(),
+                                   lease=self.lease, posting_grace=self.posting_grace)
         log.info("worker registered worker=%s", self.worker_id)
 
     def _sync_feeds(self) -> None:
-        from db.engine import transaction
-        from db.feeds import sync_feeds
-
         with transaction(self.sessions) as session:
             sync_feeds(session, self.config, self.now_fn(), worker=self.worker_id)
 
@@ -123,8 +129,6 @@ class Daemon:
         At most 2 x batch_size polls are in flight: the rest stay unclaimed in the
         database (free for other workers, their leases not ticking in a queue).
         """
-        from db.claims import claim_due_feeds
-
         batch = self.config.scheduler.batch_size
         claimed: list[int] = []
         while not self.stopping.is_set():
@@ -147,8 +151,6 @@ class Daemon:
         A call while a delivery runs makes that delivery go round once more, so a
         burst of new alerts costs one or two rounds, not one round each.
         """
-        from alerts.outbox import deliver_pending
-
         self._again = True
         if self._delivering.locked():
             return None
@@ -176,31 +178,22 @@ class Daemon:
         await asyncio.to_thread(self._beat, feeds, alerts)
 
     def _beat(self, feeds: list[int], alerts: set[int]) -> None:
-        from sqlalchemy.exc import DBAPIError
-
-        from db.claims import renew_claims
-        from db.engine import transaction
-        from db.feeds import clean_error
-        from db.workers import heartbeat, take_over_dead
-
         now = self.now_fn()
         try:
             with transaction(self.sessions) as session:
-                if not heartbeat(session, self.worker_id, now=now):
+                if not workers.heartbeat(session, self.worker_id, now=now):
                     log.warning("worker was taken for dead (no heartbeat for a lease) and runs "
                                 "again; its claims were released worker=%s", self.worker_id)
                 renew_claims(session, self.worker_id, now=now, lease=self.lease, feeds=feeds,
                              alerts=alerts)
-                take_over_dead(session, self.worker_id, now=now, lease=self.lease,
-                               posting_grace=self.posting_grace)
+                workers.take_over_dead(session, self.worker_id, now=now, lease=self.lease,
+                                       posting_grace=self.posting_grace)
         except DBAPIError as exc:  # the database is away: the next beat tries again
             log.warning("heartbeat failed worker=%s error=%s", self.worker_id,
                         clean_error(exc.orig or exc))
 
     async def send_digest(self) -> None:
         """Queue the daily digest (once per cluster) and deliver it."""
-        from alerts.digest import enqueue_digests
-
         with self.sessions() as session, session.begin():
             if not cluster_job(session, "send_digest"):
                 return
@@ -210,8 +203,6 @@ class Daemon:
 
     async def check_feed_health(self) -> None:
         """Log each dead feed (failing many polls in a row) once per check."""
-        from db.feeds import feed_health
-
         with self.sessions() as session, session.begin():
             if not cluster_job(session, "check_feed_health"):
                 return
@@ -227,9 +218,7 @@ class Daemon:
     async def prune_fetch_log(self) -> int:
         """Delete fetch_log rows older than archive.fetch_log_days; how many. In a thread:
         batches of thousands of rows must not stall the crawl on this event loop."""
-        from db.retention import prune_fetch_log
-
-        return await asyncio.to_thread(prune_fetch_log, self.sessions, now=self.now_fn(),
+        return await asyncio.to_thread(retention.prune_fetch_log, self.sessions, now=self.now_fn(),
                                        days=self.config.archive.fetch_log_days)
 
     async def reload_config(self, force: bool = False) -> bool:
@@ -250,17 +239,16 @@ class Daemon:
         return True
 
     def _apply(self, new: Config) -> None:
-        from alerts.base import make_sinks
-
         old, self.config = self.config, new
+        self.app = self.app.reconfigured(new)
         if new.database != old.database:
             log.warning("database.url changed: takes effect at restart")
         if new.metrics != old.metrics:
             log.warning("metrics.listen changed: takes effect at restart")
         if new.detect != old.detect:
-            self.detector = new.detect.make_detector(load=False)
+            self.detector = self.app.detector
         if new.slack != old.slack or new.alerts != old.alerts:
-            self.sink = make_sinks(new)
+            self.sink = self.app.sinks
         self._sync_feeds()
         if self.crawl is not None:
             self.crawl.update_config(new, detector=self.detector)
@@ -276,14 +264,6 @@ class Daemon:
     async def run_once(self) -> int:
         """Poll every enabled feed once, process everything, deliver; 0, or 1 if delivery
         paused, or 1 with one line if the database fails under the run (away, read-only)."""
-        from sqlalchemy import select
-        from sqlalchemy.exc import DBAPIError
-
-        from db.engine import redact
-        from db.feeds import clean_error
-        from db.health import is_unavailable
-        from db.models import Feed
-
         beats = self._scheduler()  # leases of long polls must not run out in a --once either
         self._add_heartbeat(beats)
         beats.start()
@@ -393,17 +373,12 @@ class Daemon:
         self.engine.dispose()
 
     def _unregister(self) -> None:
-        from sqlalchemy.exc import DBAPIError
-
-        from db.engine import transaction
-        from db.workers import mark_stopped
-
         if self.worker_id is None:
             return
         try:
             with transaction(self.sessions) as session:
-                mark_stopped(session, self.worker_id, now=self.now_fn(),
-                             posting_grace=self.posting_grace)
+                workers.mark_stopped(session, self.worker_id, now=self.now_fn(),
+                                     posting_grace=self.posting_grace)
         except DBAPIError as exc:  # then we are found dead by the next worker that looks
             log.warning("could not mark worker stopped worker=%s error=%s", self.worker_id,
                         type(exc.orig or exc).__name__)

@@ -113,22 +113,22 @@ def make_sink(slack_config: SlackConfig) -> Sink:
 
 
 def slack_sink(slack_config: SlackConfig) -> Sink:
-    """The Slack sink, or MissingToken (saying why once) when its token is not set."""
+    """The Slack sink, or missing_token (saying why once) when its token is not set."""
     if not slack_config.token():
         log.error("slack token missing: environment variable %s is not set; alerts wait in "
                   "the outbox until the daemon runs with it", slack_config.token_env)
-        return MissingToken(slack_config.token_env)
+        return missing_token(slack_config.token_env)
     return load_sink_class("slack").from_config(slack_config)
 
 
-class MissingToken:
-    """Slack with no token: every call is refused like bad credentials, so delivery pauses
-    and every alert stays pending; nothing is marked sent that no one received."""
+class Unconfigured:
+    """A sink whose credential is not in the environment: every call is refused like bad
+    credentials, so delivery through it pauses and its alerts stay pending (the other sinks
+    go on); nothing is marked sent that no one received."""
 
-    name = "slack"
-
-    def __init__(self, token_env: str) -> None:
-        self.token_env = token_env
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
 
     def post(self, message: OutgoingMessage) -> Posted:
         raise self.refusal()
@@ -138,8 +138,13 @@ class MissingToken:
         raise self.refusal()
 
     def refusal(self) -> AuthError:
-        # make_sink has logged the one line; the pause does not repeat it.
-        return AuthError(f"token_missing ({self.token_env} is not set)", announced=True)
+        # Whoever built it has logged the one line; the pause does not repeat it.
+        return AuthError(self.reason, announced=True)
+
+
+def missing_token(token_env: str) -> Unconfigured:
+    """Slack with no token."""
+    return Unconfigured("slack", f"token_missing ({token_env} is not set)")
 
 
 class Sinks:

@@ -27,7 +27,14 @@ import time
 import urllib.request
 from urllib.error import HTTPError, URLError
 
-from alerts.base import AuthError, OutgoingMessage, PermanentError, Posted, TransientError
+from alerts.base import (
+    AuthError,
+    OutgoingMessage,
+    PermanentError,
+    Posted,
+    TransientError,
+    Unconfigured,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +58,12 @@ class WebhookSink:
 
     @classmethod
     def from_route(cls, route):
-        """The sink for a webhook route; MissingSecret when its secret_env is not set."""
+        """The sink for a webhook route; missing_secret when its secret_env is not set."""
         if route.secret_env and not route.secret():
             log.error("webhook secret missing: route=%s environment variable %s is not set; "
                       "its alerts wait in the outbox until the daemon runs with it",
                       route.name, route.secret_env)
-            return MissingSecret(route.name, route.secret_env)
+            return missing_secret(route.name, route.secret_env)
         return cls(route.name, route.url, secret=route.secret(), auth=route.auth)
 
     def post(self, message: OutgoingMessage) -> Posted:
@@ -94,25 +101,9 @@ class WebhookSink:
         return headers
 
 
-class MissingSecret:
-    """A webhook whose secret is not in the environment: refused like bad credentials, so
-    its rows wait (and the other sinks go on)."""
-
-    def __init__(self, route: str, secret_env: str) -> None:
-        self.name = f"webhook:{route}"
-        self.secret_env = secret_env
-
-    def post(self, message: OutgoingMessage) -> Posted:
-        raise self.refusal()
-
-    def find_posted(self, alert_key: str, channel: str,
-                    thread_ts: str | None = None) -> Posted | None:
-        raise self.refusal()
-
-    def refusal(self) -> AuthError:
-        return AuthError(f"secret_missing ({self.secret_env} is not set)", announced=True)
-
-
+def missing_secret(route: str, secret_env: str) -> Unconfigured:
+    """A webhook route whose secret is not in the environment."""
+    return Unconfigured(f"webhook:{route}", f"secret_missing ({secret_env} is not set)")
 def body_of(message: OutgoingMessage) -> dict:
     """The JSON document POSTed for `message`."""
     data = message.data or {}

@@ -142,16 +142,6 @@ def explain(exc: DBAPIError, url: str) -> str:
     return f"cannot connect to {server}: {why}" if server else why
 
 
-def open_archive(url: str, *, read_only: bool = True) -> Engine:
-    """An engine on the existing archive at `url`, whose schema is the latest.
-
-    Never creates or migrates it (that is `beatwire db upgrade`): a missing SQLite file, an
-    unreachable server or an old schema raises ArchiveUnavailable with the fix in one line.
-    """
-    require_archive(url)
-    return make_engine(url, read_only=read_only)
-
-
 def require_archive(url: str, *, hint: str = UPGRADE_HINT, behind_ok: bool = False) -> None:
     """Raise ArchiveUnavailable (one line ending in `hint`) unless `url` holds an archive at
     the latest schema (or, with `behind_ok`, at any older one). Creates and changes nothing."""

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 import jinja2
@@ -40,6 +41,9 @@ from detect.model import STANCES
 from web import pages
 from web.interactivity import Interactivity, interactivity_view
 from web.metrics import healthz, make_registry
+
+if TYPE_CHECKING:
+    from app import App
 
 log = logging.getLogger(__name__)
 
@@ -313,14 +317,16 @@ def allowed_hosts(host: str, extra: tuple[str, ...] = ()) -> list[str]:
     return list(dict.fromkeys(name.lower() for name in [*names, *extra]))
 
 
-def serve(sessions: sessionmaker[Session], *, host: str, port: int,
-          dead_after_failures: int = 10, health: HealthConfig = DEFAULT_HEALTH,
-          allow_hosts: tuple[str, ...] = (), interactivity: Interactivity | None = None) -> int:
-    """Serve the app with uvicorn until SIGINT/SIGTERM; the exit status (1: could not listen)."""
+def serve(parts: App, *, host: str, port: int, allow_hosts: tuple[str, ...] = (),
+          interactivity: Interactivity | None = None) -> int:
+    """Serve the app over `parts` (app.build's, read-only) with uvicorn until SIGINT/SIGTERM;
+    the exit status (1: could not listen)."""
     import uvicorn
 
-    app = make_app(sessions, dead_after_failures=dead_after_failures, health=health,
-                   allowed_hosts=allowed_hosts(host, allow_hosts), interactivity=interactivity)
+    config = parts.config
+    app = make_app(parts.sessions, dead_after_failures=config.scheduler.dead_after_failures,
+                   health=config.health, allowed_hosts=allowed_hosts(host, allow_hosts),
+                   interactivity=interactivity)
     # log_config=None: uvicorn's lines go through our logging (format, level) instead of its own.
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None,
                                            server_header=False))

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from alert_builders import CHANNEL, T0, statement_row
 
-from alerts.base import AuthError, MissingToken, TransientError
+from alerts.base import AuthError, TransientError, missing_token
 from alerts.outbox import BACKOFF_CAP, DeliveryReport, backoff, deliver_pending
 from alerts.slack import SlackSink
 from db.claims import claim_pending_alerts
@@ -116,7 +116,7 @@ def test_invalid_auth_pauses_logs_once_and_resumes(sessions, add_alert, load_ale
 
 # Why a row waits, as each kind of pause or outage records it on every row it put back.
 PAUSES = {
-    "token-missing": (lambda fake: MissingToken("SLACK_BOT_TOKEN"), 0, "pending",
+    "token-missing": (lambda fake: missing_token("SLACK_BOT_TOKEN"), 0, "pending",
                       "paused: token_missing (SLACK_BOT_TOKEN is not set)"),
     "token-refused": (lambda fake: SlackSink("xoxb-revoked-token", api_url=fake.url, timeout=1),
                       0, "pending", "paused: invalid_auth"),
@@ -147,7 +147,7 @@ def test_a_missing_token_adds_no_second_error_line(sessions, add_alert, clock, p
     add_alert()
     caplog.set_level(logging.INFO, logger="alerts")
     for _ in range(2):
-        assert deliver(sessions, MissingToken("SLACK_BOT_TOKEN"), clock, pause).paused
+        assert deliver(sessions, missing_token("SLACK_BOT_TOKEN"), clock, pause).paused
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
