@@ -38,12 +38,14 @@ from crawler.dryrun import dry_run
 from crawler.extract import extract_text
 from crawler.text import terminal_safe
 from db.engine import INIT_HINT, ArchiveUnavailable, check_reachable, require_archive, transaction
+from db.failures import MAX_DETECTION_ATTEMPTS
 from db.feeds import feed_health
 from db.models import Alert, Statement
 from db.retention import prune_fetch_log
 from db.search import REVIEW_STATES, count, export_hits, hit_record
 from db.search import search as search_archive
 from db.workers import list_workers
+from items import redact_url
 
 
 class ConfigLoader:
@@ -149,8 +151,6 @@ class LineFormatter(logging.Formatter):
 
     @staticmethod
     def one_line(text: str) -> str:
-        from items import redact_url
-
         return redact_url(terminal_safe(_LINE_BREAKS.sub(" | ", text.strip())))
 
     def formatMessage(self, record: logging.LogRecord) -> str:
@@ -158,8 +158,6 @@ class LineFormatter(logging.Formatter):
         return super().formatMessage(record)
 
     def formatException(self, ei) -> str:
-        from items import redact_url
-
         return redact_url(terminal_safe(super().formatException(ei), newlines=True))
 
 
@@ -515,8 +513,6 @@ def feeds_list(app: App) -> None:
 
 def _feed_notes(feed) -> list[str]:
     """The lines under a feed's row: its last error, the entries it skips."""
-    from db.failures import MAX_DETECTION_ATTEMPTS
-
     notes = [f"last error: {feed.last_error}"] if feed.status in ("error", "gone") \
         and feed.last_error else []
     if feed.skipped_entries:
@@ -680,8 +676,6 @@ def config_check(loader: ConfigLoader, check_database: bool) -> None:
       beatwire --config config.toml config check
       beatwire --config config.toml config check --database
     """
-    from items import redact_url
-
     config = loader.get()
     missing = []
     for feed in config.feeds:
