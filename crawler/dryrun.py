@@ -44,27 +44,28 @@ def dry_run(config: Config | None, url: str, *, kind: str = "feed",
 
 
 async def _poll(config: Config) -> int:
+    from app import build
     from crawler.service import CrawlService
     from db.claims import claim_due_feeds
-    from db.engine import make_engine, make_sessionmaker, transaction
+    from db.engine import transaction
     from db.feeds import sync_feeds
     from db.migrate import upgrade
-    from db.models import utcnow
 
     upgrade(config.database.url)
-    engine = make_engine(config.database.url)
-    sessions = make_sessionmaker(engine)
-    with transaction(sessions) as session:
-        sync_feeds(session, config, utcnow())
-    with sessions() as session:
-        feeds = claim_due_feeds(session, now=utcnow(), limit=1, lease=timedelta(minutes=10))
-    service = await CrawlService.start(config, sessions, config.detect.make_detector(load=False))
+    # As the daemon's: detection runs in worker processes, which load the model themselves.
+    parts = build(config, load_model=False)
+    with transaction(parts.sessions) as session:
+        sync_feeds(session, config, parts.clock())
+    with parts.sessions() as session:
+        feeds = claim_due_feeds(session, now=parts.clock(), limit=1,
+                                lease=timedelta(minutes=10))
+    service = await CrawlService.start(config, parts.sessions, parts.detector)
     try:
         service.submit(feeds)
         await service.wait_idle(WAIT_SECONDS)
     finally:
         await service.stop()
-        engine.dispose()
+        parts.close()
     return 0
 
 
