@@ -176,7 +176,7 @@ class SchedulerConfig(_Section):
 
 class DetectConfig(_Section):
     query: str | None = None
-    threshold: float = Field(default=0.4, ge=0.0, le=1.0)  # best F1 in grouped CV
+    threshold: float = Field(default=0.35, ge=0.0, le=1.0)  # detect.detector.DEFAULT_THRESHOLD
 
     @field_validator("query")
     @classmethod

@@ -79,7 +79,12 @@ def build_reader():
     return Reader(), AutoTokenizer.from_pretrained(str(base_path()))
 
 
-def read(reader, tokenizer, texts: list[str], batch: int = 32) -> list[list[float]]:
+# Passages per forward pass. Memory, measured on 359 real passages: a batch of 32 left a
+# detection worker 270 MB larger than the loaded model, a batch of 8 150 MB, at the same speed.
+READ_BATCH = 8
+
+
+def read(reader, tokenizer, texts: list[str], batch: int = READ_BATCH) -> list[list[float]]:
     """The reader's log-probabilities of LABELS for each text."""
     import torch
 

@@ -244,7 +244,7 @@ def cross_validate(items, parts, index, rows, seen, c: float) -> dict:
 
     return {"overall": scored(everything), "folds": [scored(t) for t in parts],
             "gated_relevant": sum(1 for i in everything if seen[i].gated and items[i]["relevant"]),
-            "thresholds": {str(t): scored(everything, t) for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)}}
+            "thresholds": {str(t): scored(everything, t) for t in (0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)}}
 
 
 def figures(gold: list[dict], verdicts: list, seen: list[Seen],
