@@ -128,6 +128,8 @@ def search_filters(func):
         click.option("--state", help="Two-letter state, e.g. CA."),
         click.option("--stance", type=click.Choice(["refuses", "cooperates", "mixed"])),
         click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD."),
+        click.option("--review", type=click.Choice(REVIEW_STATES),
+                     help="Review state: unreviewed, reviewed, or the latest review's verdict."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -327,8 +329,6 @@ def _since(value: datetime | None) -> date | None:
 @main.command()
 @click.argument("query", default="")
 @search_filters
-@click.option("--review", type=click.Choice(REVIEW_STATES),
-              help="Review state: unreviewed, reviewed, or the latest review's verdict.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
               help="Show at most this many statements.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
@@ -371,16 +371,17 @@ def search(app: App, query, agency, state, stance, since, review, limit, fmt) ->
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="csv",
               show_default=True, help="Output format.")
 @with_app
-def export(app: App, agency, state, stance, since, fmt) -> None:
+def export(app: App, agency, state, stance, since, review, fmt) -> None:
     """Export every archived statement matching the filters (as in search), CSV or JSON.
 
     \b
     Example:
       beatwire export --since 2026-01-01 --format json > statements.json
+      beatwire export --review unreviewed > to-review.csv
     """
     with app.sessions() as session:
         hits = search_archive(session, "", agency=agency, state=state, stance=stance,
-                              since=_since(since), limit=None)
+                              since=_since(since), review=review, limit=None)
     click.echo(render_hits(hits, fmt), nl=False)
 
 

@@ -24,6 +24,7 @@ from db.archive import store_article
 from db.engine import make_engine, make_sessionmaker, transaction
 from db.feeds import sync_feeds
 from db.migrate import upgrade
+from db.search import REVIEW_STATES
 from detect import Agency, Statement
 from items import ArticleItem
 
@@ -838,16 +839,27 @@ def test_labels_export_writes_the_latest_verdict_in_the_train_format(archive, sq
     assert result.stderr == f"wrote 1 labelled statement(s) to {out}\n"
 
 
+@pytest.mark.parametrize("command", [["search", ""], ["export"]], ids=["search", "export"])
 @pytest.mark.parametrize("review, expected", [
     ("unreviewed", ["Ocotillo Police Department"]),
     ("wrong_stance", ["Kern Valley County Sheriff's Office"]),
-], ids=["unreviewed-has-no-review", "a-verdict-is-the-latest-review"])
-def test_search_review_filters_by_the_reviews_table(archive, sqlite_url, review, expected):
+    ("reviewed", ["Brant Police Department", "Kern Valley County Sheriff's Office"]),
+], ids=["unreviewed-has-no-review", "a-verdict-is-the-latest-review", "reviewed-has-any"])
+def test_review_filters_search_and_export_by_the_reviews_table(archive, sqlite_url, command,
+                                                               review, expected):
     _review(sqlite_url, 1, [("correct", None), ("wrong_stance", "refuses")])
     _review(sqlite_url, 3, [("not_relevant", None)])
-    result = invoke(archive, "search", "", "--review", review, "--format", "json")
+    result = invoke(archive, *command, "--review", review, "--format", "json")
     assert result.exit_code == 0, result.output
-    assert [hit["agency"] for hit in json.loads(result.output)] == expected
+    assert sorted(hit["agency"] for hit in json.loads(result.output)) == expected
+
+
+@pytest.mark.parametrize("command", [["search", ""], ["export"]], ids=["search", "export"])
+def test_an_unknown_review_state_is_a_usage_error_naming_the_choices(archive, command):
+    result = invoke(archive, *command, "--review", "maybe")
+    assert result.exit_code == 2
+    choices = ", ".join(repr(state) for state in REVIEW_STATES)
+    assert f"Invalid value for '--review': 'maybe' is not one of {choices}." in result.output
 
 
 def test_labels_export_writes_stdout_and_nothing_reviewed_is_nothing(archive, sqlite_url):
