@@ -15,7 +15,8 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def config_text(db_url: str, feeds: list[dict], *, slack: dict | None = None,
-                scheduler: dict | None = None, crawler: dict | None = None) -> str:
+                scheduler: dict | None = None, crawler: dict | None = None,
+                alerts: dict | None = None) -> str:
     """A config.toml for a local test site: private addresses allowed, old articles kept."""
     import tomlkit
 
@@ -29,6 +30,8 @@ def config_text(db_url: str, feeds: list[dict], *, slack: dict | None = None,
         "scheduler": {"tick": 1, "backfill": 0, **(scheduler or {})},
         "feeds": feeds,
     }
+    if alerts:
+        doc["alerts"] = alerts
     return tomlkit.dumps(doc)
 
 

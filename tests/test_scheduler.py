@@ -82,7 +82,8 @@ DAEMON = {"scheduler": {"lease": 3, "tick": 1}}
 
 @pytest.fixture
 def daemon_config(make_config, sqlite_url, feed_site):
-    """The growing site and a config on an archive made as an operator does (`db upgrade`)."""
+    """The growing site and a config on an archive made as an operator does (`db upgrade`);
+    `daemon_config.routed(routes)` is the same config with `[[alerts.routes]]`."""
     from db.migrate import upgrade
 
     feeds = [{"name": "Local News", "url": feed_site.url("/feed.xml"), "interval": 1}]
@@ -90,14 +91,28 @@ def daemon_config(make_config, sqlite_url, feed_site):
     return Site(feed_site), make_config(sqlite_url, feeds, **DAEMON)
 
 
+# Two catch-all routes to two channels: each statement is posted once in each.
+TWO_ROUTES = [{"name": "all", "channel": "#beatwire-alerts"},
+              {"name": "copy", "channel": "#general"}]
+KILLS = {
+    "one-channel": ([], ["C0ALERTS"], 24),
+    "two-routes-each-channel-once": (TWO_ROUTES, ["C0ALERTS", "C0GENERAL"], 12),
+}
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)
+@pytest.mark.parametrize("routes, channels, kills", list(KILLS.values()), ids=list(KILLS))
 def test_kill_9_at_random_points_loses_and_repeats_nothing(daemon_config, sqlite_url, fake_slack,
-                                                          tmp_path):
+                                                          make_config, feed_site, tmp_path,
+                                                          routes, channels, kills):
     site, config = daemon_config
+    if routes:
+        config = make_config(sqlite_url, [{"name": "Local News", "url": feed_site.url("/feed.xml"),
+                                           "interval": 1}], alerts={"routes": routes}, **DAEMON)
     rng = random.Random(20261127)
     log = tmp_path / "daemon.log"
-    kills, published = 24, 0
+    published = 0
     for _ in range(kills):
         for _ in range(rng.choice([0, 1, 2])):
             site.publish(published)
@@ -108,9 +123,15 @@ def test_kill_9_at_random_points_loses_and_repeats_nothing(daemon_config, sqlite
         proc.wait(timeout=10)
 
     places = {PLACES[i % len(PLACES)] for i in range(published)}
+    wanted = {(p, c) for p in places for c in channels}
+
+    def posted(place: str, channel: str) -> bool:
+        return any(place in m.text and m.channel == channel and not m.thread_ts
+                   for m in fake_slack.posted)
+
     proc = start_daemon(config, fake_slack.token, log)
     try:
-        wait_for(lambda: all(posted_about(fake_slack, p) for p in places), timeout=120)
+        wait_for(lambda: all(posted(p, c) for p, c in wanted), timeout=120)
         time.sleep(3)  # anything posted twice would show up now
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -118,13 +139,13 @@ def test_kill_9_at_random_points_loses_and_repeats_nothing(daemon_config, sqlite
 
     keys = statement_keys(fake_slack)
     assert len(keys) == len(set(keys)), f"posted twice: {sorted(keys)} (log: {log})"
-    missing = {p for p in places if not posted_about(fake_slack, p)}
+    missing = {w for w in wanted if not posted(*w)}
     assert not missing, f"never alerted: {missing} (log: {log})"
     db = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
     primary = db.execute("SELECT agency_id, quote_key FROM statements "
                          "WHERE duplicate_of_id IS NULL").fetchall()
     assert len(primary) == len(set(primary)), "a statement was archived twice"
-    assert len(keys) == len(primary), "every archived statement is alerted exactly once"
+    assert len(keys) == len(primary) * len(channels), "each statement alerted once per channel"
     assert db.execute("SELECT count(*) FROM alerts WHERE status != 'sent'").fetchone()[0] == 0
     articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert articles == published, "every published article is archived once"
