@@ -216,27 +216,53 @@ def main(ctx: click.Context, config_path: str | None, log_level: str, log_format
 @click.option("--once", is_flag=True, help="Poll every enabled feed once, deliver, exit.")
 @click.option("--init", is_flag=True,
               help="Create the archive if there is none (as `db upgrade` does), then start.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes on this machine, sharing the archive as workers on "
+                   "several machines do (more than 1 needs PostgreSQL).")
+# Set by `--workers N` on children 2..N: the first alone serves metrics.listen.
+@click.option("--no-metrics", "metrics", is_flag=True, flag_value=False, default=True,
+              hidden=True)
+# Set by `--workers N --once` on its children: the cycle they share (ISO time, UTC).
+@click.option("--cycle-started", type=datetime.fromisoformat, hidden=True)
 @click.pass_obj
-def run(loader: ConfigLoader, once: bool, init: bool) -> None:
+def run(loader: ConfigLoader, once: bool, init: bool, workers: int, metrics: bool,
+        cycle_started: datetime | None) -> None:
     """Run the daemon until SIGTERM/SIGINT (or one cycle with --once).
 
     The archive must exist (an older schema is migrated at start): a missing one is an
     error, not a fresh empty archive whose first poll alerts everything again, unless
     --init asks for one. SIGHUP, or saving the config file, reloads the config.
+    --workers N runs N worker processes, each as one `run`, and passes signals on to them.
 
     \b
     Example:
       beatwire --config config.toml run
       beatwire --config config.toml run --init --once
+      beatwire --config config.toml run --workers 2
     """
     config = loader.get()
-    loader.daemon_url(init=init)
+    if workers > 1 and config.database.url.startswith("sqlite"):
+        click.echo("beatwire: --workers needs PostgreSQL: SQLite allows one writer; use "
+                   "database.url = postgresql+psycopg://...", err=True)
+        sys.exit(2)
+    url = loader.daemon_url(init=init)
     broken = extraction_fault()
     if broken:
         click.echo(f"beatwire: article extraction is broken ({broken}); reinstall beatwire's "
                    "dependencies (pip install -e .)", err=True)
         sys.exit(1)
-    sys.exit(scheduler.run(loader.path, config, once=once))
+    if workers == 1:
+        sys.exit(scheduler.run(loader.path, config, once=once, metrics=metrics,
+                               cycle_started=cycle_started))
+    # The children inherit the log options; --init is done here, once, by run_pool.
+    options = click.get_current_context().find_root().params
+    started = datetime.now(timezone.utc)
+    commands = [scheduler.child_command(loader.path, once=once, metrics=n == 1,
+                                        cycle_started=started,
+                                        log_level=options["log_level"].upper(),
+                                        log_format=options["log_format"].lower())
+                for n in range(1, workers + 1)]
+    sys.exit(scheduler.run_pool(url, commands, once=once))
 
 
 # A page whose article text is known. Extraction failing on it is an install fault (e.g.

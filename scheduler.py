@@ -14,7 +14,8 @@ side by side and a killed worker loses nothing:
 - reload_config    on SIGHUP or a changed file: validate, then apply; a bad
                    file keeps the old config running
 
-`run --once` calls the same functions in order and exits.
+`run --once` calls the same functions in order and exits. `run --workers N` (run_pool, at
+the end) starts N such daemons as child processes on one machine.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ import asyncio
 import logging
 import os
 import signal
-from datetime import timedelta
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -57,7 +61,8 @@ EVERY = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
 class Daemon:
     """The running jobs and the state they share (config, crawl, sink)."""
 
-    def __init__(self, config_path: str | None, config: Config, *, now_fn: Callable = utcnow):
+    def __init__(self, config_path: str | None, config: Config, *, now_fn: Callable = utcnow,
+                 metrics: bool = True):
         self.config_path = config_path
         self.config = config
         # Detection runs in worker processes that load the model (crawler/workers.py);
@@ -79,6 +84,8 @@ class Daemon:
         self.worker_id: str | None = None  # our row in the worker registry, once started
         self._alerts_in_hand: set[int] = set()  # claimed by the running delivery round
         self.metrics_port = None  # serving /metrics and /healthz, when metrics.listen is set
+        # False in children 2..N of `run --workers N`: the first serves the archive's figures.
+        self.serve_metrics = metrics
 
     @property
     def lease(self) -> timedelta:
@@ -123,7 +130,8 @@ class Daemon:
 
     # -- jobs -------------------------------------------------------------
 
-    async def poll_due_feeds(self, only: list[int] | None = None) -> list[int]:
+    async def poll_due_feeds(self, only: list[int] | None = None,
+                             polled_before: datetime | None = None) -> list[int]:
         """Claim due feeds in batches and submit them to the crawl; return their ids.
 
         At most 2 x batch_size polls are in flight: the rest stay unclaimed in the
@@ -138,7 +146,8 @@ class Daemon:
             wanted = None if only is None else [i for i in only if i not in set(claimed)]
             with self.sessions() as session:
                 feeds = claim_due_feeds(session, now=self.now_fn(), limit=room,
-                                        lease=self.lease, only=wanted, worker=self.worker_id)
+                                        lease=self.lease, only=wanted, worker=self.worker_id,
+                                        polled_before=polled_before)
             if not feeds:
                 break
             self.crawl.submit(feeds)
@@ -261,16 +270,17 @@ class Daemon:
 
     # -- lifecycle --------------------------------------------------------
 
-    async def run_once(self) -> int:
-        """Poll every enabled feed once, process everything, deliver; 0, or 1 if delivery
-        paused, or 1 with one line if the database fails under the run (away, read-only)."""
+    async def run_once(self, cycle_started: datetime | None = None) -> int:
+        """Poll every enabled feed once (not polled since `cycle_started`, when given), process
+        everything, deliver; 0, or 1 if delivery paused, or 1 with one line if the database
+        fails under the run (away, read-only)."""
         beats = self._scheduler()  # leases of long polls must not run out in a --once either
         self._add_heartbeat(beats)
         beats.start()
         try:
             with self.sessions() as session:
                 pending = set(session.scalars(select(Feed.id).where(Feed.enabled.is_(True))))
-            return await self._once(pending)
+            return await self._once(pending, cycle_started)
         except DBAPIError as exc:
             if not is_unavailable(exc):
                 raise  # a bug: its traceback
@@ -280,9 +290,10 @@ class Daemon:
         finally:
             beats.shutdown(wait=False)
 
-    async def _once(self, pending: set[int]) -> int:
+    async def _once(self, pending: set[int], cycle_started: datetime | None) -> int:
         while pending and not self.stopping.is_set():
-            pending -= set(await self.poll_due_feeds(only=sorted(pending)))
+            pending -= set(await self.poll_due_feeds(only=sorted(pending),
+                                                     polled_before=cycle_started))
             if pending and self.crawl.in_flight() == 0:
                 break  # the rest are gone or leased by another worker
             await asyncio.sleep(0.2)
@@ -302,7 +313,8 @@ class Daemon:
         """Run the jobs until SIGTERM/SIGINT, then stop within seconds."""
         from web.metrics_port import MetricsPortError, serve_metrics
 
-        address = self.config.metrics.address()  # a change takes effect at restart
+        # A change takes effect at restart.
+        address = self.config.metrics.address() if self.serve_metrics else None
         try:
             self.metrics_port = address and serve_metrics(address, self.sessions,
                                                           lambda: self.config.health)
@@ -391,18 +403,158 @@ def _mtime(path: str | None) -> float | None:
         return None
 
 
-def run(config_path: str | None, config: Config, *, once: bool = False) -> int:
-    """Run the daemon (or one cycle) on Scrapy's reactor; return the exit code."""
+def run(config_path: str | None, config: Config, *, once: bool = False,
+        metrics: bool = True, cycle_started: datetime | None = None) -> int:
+    """Run the daemon (or one cycle) on Scrapy's reactor; return the exit code. Without
+    `metrics`, metrics.listen is not served; `cycle_started`: see Daemon.run_once."""
     from crawler.runtime import run as run_on_reactor
 
     async def main() -> int:
-        daemon = Daemon(config_path, config)
+        daemon = Daemon(config_path, config, metrics=metrics)
         try:
             await daemon.start()
-            return await (daemon.run_once() if once else daemon.run_forever())
+            return await (daemon.run_once(cycle_started) if once else daemon.run_forever())
         finally:
             await daemon.close()
 
     if config_path:
         config_path = str(Path(config_path))
     return run_on_reactor(main)
+
+
+# -- run --workers N: N worker processes on this machine ----------------------------------
+
+FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+FIRST_RESTART_DELAY = 1.0
+MAX_RESTART_DELAY = 30.0
+# A child that ran this long before dying is restarted after the first delay again.
+STEADY_SECONDS = 60.0
+# A stop gets this long, then what is left is killed (the daemon stops in seconds).
+STOP_KILL_SECONDS = 30.0
+POOL_TICK = 0.2
+
+
+def child_command(config_path: str, *, once: bool, log_level: str, log_format: str,
+                  metrics: bool, cycle_started: datetime) -> list[str]:
+    """The `beatwire run` one child runs: today's single worker, on the same config. The
+    children of a --once share its cycle: a feed one of them polled, the others leave."""
+    command = [sys.executable, "-m", "cli", "--config", config_path, "--log-level", log_level,
+               "--log-format", log_format, "run"]
+    if once:
+        command += ["--once", "--cycle-started", cycle_started.isoformat()]
+    return command + ([] if metrics else ["--no-metrics"])
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: a SIGKILLed parent leaves no orphan workers (Linux)."""
+    import ctypes
+
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before the prctl took
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+class Child:
+    """One worker process of the pool, restarted in place when it dies."""
+
+    def __init__(self, number: int, command: list[str]):
+        self.number, self.command = number, command
+        self.proc: subprocess.Popen | None = None
+        self.started = 0.0
+        self.delay = FIRST_RESTART_DELAY
+        self.restart_at: float | None = None
+
+    def start(self) -> None:
+        # A group of its own: a terminal's Ctrl-C reaches the parent alone, which forwards it.
+        self.proc = subprocess.Popen(
+            self.command, process_group=0,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        self.started, self.restart_at = time.monotonic(), None
+        log.info("worker process started n=%d pid=%d", self.number, self.proc.pid)
+
+    def send(self, signum: int) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signum)
+
+    def exited(self) -> int | None:
+        """Its exit status once it has exited (128+N for signal N), else None."""
+        if self.proc is None or (code := self.proc.poll()) is None:
+            return None
+        return 128 - code if code < 0 else code
+
+    def restart_later(self, status: int) -> None:
+        """Start again after a back-off that doubles while it keeps dying young."""
+        if time.monotonic() - self.started >= STEADY_SECONDS:
+            self.delay = FIRST_RESTART_DELAY
+        log.warning("worker process died, restarting n=%d pid=%d status=%d in=%.0fs",
+                    self.number, self.proc.pid, status, self.delay)
+        self.proc, self.restart_at = None, time.monotonic() + self.delay
+        self.delay = min(2 * self.delay, MAX_RESTART_DELAY)
+
+
+class Pool:
+    """Start the children, forward signals to them, restart the ones that die (not in
+    --once), and return the worst exit status once all have stopped."""
+
+    def __init__(self, commands: list[list[str]], *, once: bool):
+        self.children = [Child(n, command) for n, command in enumerate(commands, 1)]
+        self.once = once
+        self.stop_at: float | None = None
+        self.signals: list[int] = []
+        self.statuses: dict[int, int] = {}
+
+    def run(self) -> int:
+        # The handler only notes the signal: the loop forwards it, between its own waits.
+        previous = {sig: signal.signal(sig, lambda signum, _: self.signals.append(signum))
+                    for sig in FORWARDED_SIGNALS}
+        try:
+            for child in self.children:
+                child.start()
+            while len(self.statuses) < len(self.children):
+                self._forward_signals()
+                self._tend()
+                time.sleep(POOL_TICK)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return max(self.statuses.values())
+
+    def _forward_signals(self) -> None:
+        while self.signals:
+            signum = self.signals.pop(0)
+            if signum != signal.SIGHUP and self.stop_at is None:
+                self.stop_at = time.monotonic() + STOP_KILL_SECONDS
+                log.info("stopping worker processes signal=%s", signal.Signals(signum).name)
+            for child in self.children:
+                child.send(signum)
+
+    def _tend(self) -> None:
+        now = time.monotonic()
+        for child in self.children:
+            if child.number in self.statuses:
+                continue
+            if child.proc is None:  # waiting to be restarted
+                if self.stop_at is not None:
+                    self.statuses[child.number] = 0
+                elif now >= child.restart_at:
+                    child.start()
+                continue
+            status = child.exited()
+            if status is None:
+                if self.stop_at is not None and now >= self.stop_at:
+                    log.warning("worker process did not stop, killing it n=%d pid=%d",
+                                child.number, child.proc.pid)
+                    child.send(signal.SIGKILL)
+            elif self.once or self.stop_at is not None:
+                self.statuses[child.number] = status
+            else:
+                child.restart_later(status)
+
+
+def run_pool(url: str, commands: list[list[str]], *, once: bool) -> int:
+    """Migrate (or with --init create) the archive once, then run one child per command."""
+    from db.migrate import upgrade
+
+    upgrade(url)  # here, before the children: they find the schema at head and wait for none
+    return Pool(commands, once=once).run()

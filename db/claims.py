@@ -58,18 +58,24 @@ def _take(session: Session, model, candidates, now: datetime, lease: timedelta,
 
 
 def claim_due_feeds(session: Session, *, now: datetime, limit: int, lease: timedelta,
-                    only: list[int] | None = None, worker: str | None = None) -> list[Feed]:
+                    only: list[int] | None = None, worker: str | None = None,
+                    polled_before: datetime | None = None) -> list[Feed]:
     """Lease up to `limit` enabled, not-gone feeds whose next poll has come, for `worker`.
 
     `only` restricts the claim to those feed ids and ignores `next_poll_at`
-    (used by `run --once`, which polls every enabled feed now). Without a worker the
-    claim gets a one-off holder; either way it is in each row's `claimed_by`.
+    (used by `run --once`, which polls every enabled feed now). `polled_before` leaves out
+    feeds polled since then (the `run --once --workers N` children share one cycle). Without
+    a worker the claim gets a one-off holder; either way it is in each row's `claimed_by`.
     """
     query = select(Feed.id).where(Feed.enabled.is_(True), Feed.status != "gone", _free(Feed, now))
     if only is None:
         query = query.where(Feed.next_poll_at <= now)
     else:
         query = query.where(Feed.id.in_(only))
+    if polled_before is not None:
+        # Checked under the row lock (FOR UPDATE re-reads a row another worker just recorded).
+        query = query.where(or_(Feed.last_polled_at.is_(None),
+                                Feed.last_polled_at < polled_before))
     ids = _take(session, Feed, query.order_by(Feed.next_poll_at).limit(limit), now, lease,
                 worker or one_off_holder())
     session.commit()
