@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
@@ -36,11 +37,12 @@ from starlette.templating import Jinja2Templates
 from alerts.blocks import PAST, UNNAMED, agency_name, clean, cue_text, outlet, place, verdict_label
 from config import HealthConfig
 from db import reviews
+from db.models import utcnow
 from db.search import REVIEW_STATES, export_hits, search, search_page
 from detect.model import STANCES
 from web import pages
 from web.interactivity import Interactivity, interactivity_view
-from web.metrics import healthz, make_registry
+from web.metrics import healthz, make_registry, span
 
 if TYPE_CHECKING:
     from app import App
@@ -136,12 +138,21 @@ def moment(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
 
+def due(value: datetime, now: datetime) -> str:
+    """When a poll is due from `now`: "in 14m", "due now", or "due 3h ago" (one long overdue
+    says no daemon is polling)."""
+    wait = value - now
+    if wait > timedelta(0):
+        return f"in {span(wait)}"
+    return "due now" if -wait < timedelta(minutes=1) else f"due {span(-wait)} ago"
+
+
 def make_templates() -> Jinja2Templates:
     """Templates with autoescape on for every file, whatever its extension."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters.update(href=href, day=day, moment=moment, plain=clean, outlet=outlet,
-                       cue=cue_text)
+    env.filters.update(href=href, day=day, moment=moment, due=due, plain=clean,
+                       outlet=outlet, cue=cue_text)
     env.globals.update(agency_name=agency_name, place=place, past=PAST, unnamed=UNNAMED,
                        stances=sorted(STANCES), verdict_label=verdict_label,
                        review_states=[(s, verdict_label(s)) for s in REVIEW_STATES])
@@ -239,9 +250,10 @@ def agency_view(request: Request) -> Response:
 
 def feeds_view(request: Request) -> Response:
     state = request.app.state
+    now = state.clock()
     with state.sessions() as session:
-        return render(request, "feeds.html",
-                      feeds=pages.feed_rows(session, state.dead_after_failures),
+        return render(request, "feeds.html", now=now,
+                      feeds=pages.feed_rows(session, now, state.dead_after_failures),
                       outbox=pages.outbox_counts(session),
                       problems=pages.outbox_problems(session))
 
@@ -253,7 +265,8 @@ def metrics_view(request: Request) -> Response:
 
 
 def healthz_view(request: Request) -> Response:
-    status, line = healthz(request.app.state.sessions, request.app.state.health)
+    state = request.app.state
+    status, line = healthz(state.sessions, state.health, clock=state.clock)
     return PlainTextResponse(line + "\n", status)
 
 
@@ -282,21 +295,23 @@ ROUTES = [
 ]
 
 
-def make_app(sessions: sessionmaker[Session], *, dead_after_failures: int = 10,
-             health: HealthConfig = DEFAULT_HEALTH,
+def make_app(sessions: sessionmaker[Session], *, clock: Callable[[], datetime] = utcnow,
+             dead_after_failures: int = 10, health: HealthConfig = DEFAULT_HEALTH,
              allowed_hosts: list[str] | None = None,
              interactivity: Interactivity | None = None) -> Starlette:
     """The web app over the archive that `sessions` opens (read-only).
 
-    `allowed_hosts`: the Host headers answered (others get 400); None answers any (`serve`
-    always gives them). `interactivity`: what the Slack route needs (None: it answers 503)."""
+    `clock`: the App's, for every "now" a page, /metrics or /healthz reads. `allowed_hosts`:
+    the Host headers answered (others get 400); None answers any (`serve` always gives them).
+    `interactivity`: what the Slack route needs (None: it answers 503)."""
     app = Starlette(routes=ROUTES, exception_handlers={HTTPException: http_error,
                                                        OperationalError: archive_down})
     app.state.sessions = sessions
+    app.state.clock = clock
     app.state.templates = make_templates()
     app.state.dead_after_failures = dead_after_failures
     app.state.health = health
-    app.state.metrics = make_registry(sessions)
+    app.state.metrics = make_registry(sessions, clock=clock)
     app.state.interactivity = interactivity
     if allowed_hosts is not None:
         # Against DNS rebinding: a page from elsewhere whose name now points here is refused.
@@ -317,15 +332,23 @@ def allowed_hosts(host: str, extra: tuple[str, ...] = ()) -> list[str]:
     return list(dict.fromkeys(name.lower() for name in [*names, *extra]))
 
 
+def app_from(parts: App, *, allowed_hosts: list[str] | None = None,
+             interactivity: Interactivity | None = None) -> Starlette:
+    """make_app on an App's parts: its sessions and clock, its config's limits."""
+    config = parts.config
+    return make_app(parts.sessions, clock=parts.clock,
+                    dead_after_failures=config.scheduler.dead_after_failures,
+                    health=config.health, allowed_hosts=allowed_hosts,
+                    interactivity=interactivity)
+
+
 def serve(parts: App, *, host: str, port: int, allow_hosts: tuple[str, ...] = (),
           interactivity: Interactivity | None = None) -> int:
     """Serve the app over `parts` (app.build's, read-only) with uvicorn until SIGINT/SIGTERM;
     the exit status (1: could not listen)."""
     import uvicorn
 
-    config = parts.config
-    app = make_app(parts.sessions, dead_after_failures=config.scheduler.dead_after_failures,
-                   health=config.health, allowed_hosts=allowed_hosts(host, allow_hosts),
+    app = app_from(parts, allowed_hosts=allowed_hosts(host, allow_hosts),
                    interactivity=interactivity)
     # log_config=None: uvicorn's lines go through our logging (format, level) instead of its own.
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None,

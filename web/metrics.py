@@ -9,7 +9,7 @@ posts. `/healthz` reads the same tables; every query of either is in this module
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from prometheus_client.core import (
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.blocks import clean
 from alerts.outbox import STATUSES as ALERT_STATUSES
 from config import HealthConfig
-from db.models import Alert, Article, Feed, FetchLog, Statement, Worker, utcnow
+from db.models import Alert, Article, Feed, FetchLog, Statement, Worker
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +40,16 @@ DELIVERY_BUCKETS = (5, 15, 30, 60, 120, 300, 900, 1800, 3600, 21600)
 
 
 class ArchiveCollector(Collector):
-    """The archive's figures as metric families, queried afresh at each scrape."""
+    """The archive's figures as metric families, queried afresh at each scrape; ages are
+    from `clock` (the App's)."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, now_fn=utcnow):
-        self.sessions, self.now_fn = sessions, now_fn
+    def __init__(self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime]):
+        self.sessions, self.clock = sessions, clock
 
     def collect(self) -> Iterator[Metric]:
         try:
             with self.sessions() as session:
-                families = list(archive_families(session, self.now_fn()))
+                families = list(archive_families(session, self.clock()))
         except DBAPIError as exc:
             # An outage, not a bug: the scrape still answers, saying the archive did not.
             log.warning("metrics: archive unavailable error=%s",
@@ -60,10 +61,11 @@ class ArchiveCollector(Collector):
                                 value=1 if families else 0)
 
 
-def make_registry(sessions: sessionmaker[Session]) -> CollectorRegistry:
+def make_registry(sessions: sessionmaker[Session], *,
+                  clock: Callable[[], datetime]) -> CollectorRegistry:
     """A registry of its own holding only the archive's figures (no process metrics)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(ArchiveCollector(sessions))
+    registry.register(ArchiveCollector(sessions, clock=clock))
     return registry
 
 
@@ -205,7 +207,7 @@ def delivery_problem(session: Session, now: datetime, limits: HealthConfig) -> s
                            .order_by(Alert.next_attempt_at.desc()).limit(1))
     why = f" (last error: {clean(error)[:100]})" if error else ""
     return (f"delivery stalled: {waiting} alert{'s' * (waiting != 1)} waiting, the oldest for "
-            f"{_span(now - oldest)}{why}")
+            f"{span(now - oldest)}{why}")
 
 
 def poll_problem(session: Session, now: datetime, limits: HealthConfig) -> str | None:
@@ -223,16 +225,17 @@ def poll_problem(session: Session, now: datetime, limits: HealthConfig) -> str |
     plural = "s" * (feeds != 1)
     if latest is None:
         return (f"no poll succeeded yet: {feeds} enabled feed{plural}, the first added "
-                f"{_span(now - first_added)} ago")
-    return (f"no poll succeeded for {_span(now - latest)} (limit {_span(limit)}; {feeds} "
+                f"{span(now - first_added)} ago")
+    return (f"no poll succeeded for {span(now - latest)} (limit {span(limit)}; {feeds} "
             f"enabled feed{plural})")
 
 
-def healthz(sessions: sessionmaker[Session], limits: HealthConfig) -> tuple[int, str]:
-    """(HTTP status, one line): 200 "ok", or 503 and the reason."""
+def healthz(sessions: sessionmaker[Session], limits: HealthConfig, *,
+            clock: Callable[[], datetime]) -> tuple[int, str]:
+    """(HTTP status, one line): 200 "ok", or 503 and the reason, at `clock`'s now."""
     try:
         with sessions() as session:
-            problem = health_problem(session, utcnow(), limits)
+            problem = health_problem(session, clock(), limits)
     except DBAPIError:
         problem = "archive unavailable"
     return (503, problem) if problem else (200, "ok")
@@ -269,7 +272,7 @@ def _age(now: datetime, then: datetime | None) -> float:
     return max((now - then).total_seconds(), 0.0) if then else 0.0
 
 
-def _span(delta: timedelta) -> str:
+def span(delta: timedelta) -> str:
     """A duration as an operator reads it: 45s, 17m, 2h 5m, 3d 4h."""
     seconds = int(delta.total_seconds())
     if seconds < 60:

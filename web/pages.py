@@ -11,7 +11,7 @@ from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from db.feeds import FeedHealth, feed_health
-from db.models import Agency, Alert, Article, Feed, FeedEntry, Statement, utcnow
+from db.models import Agency, Alert, Article, Feed, FeedEntry, Statement
 
 # An agency page lists at most this many statements; search by agency pages through the rest.
 AGENCY_STATEMENTS_MAX = 500
@@ -125,8 +125,9 @@ def _published(row: Statement) -> datetime | None:
 # --- feeds and the outbox --------------------------------------------------------------------
 
 
-def feed_rows(session: Session, dead_after_failures: int) -> list[FeedRow]:
-    """Every feed's health with its article and statement counts, by name."""
+def feed_rows(session: Session, now: datetime, dead_after_failures: int) -> list[FeedRow]:
+    """Every feed's health at `now` (the App's clock) with its article and statement
+    counts, by name."""
     articles = dict(session.execute(
         select(Feed.name, func.count(distinct(FeedEntry.article_id)))
         .join(FeedEntry, FeedEntry.feed_id == Feed.id).group_by(Feed.name)).all())
@@ -136,7 +137,7 @@ def feed_rows(session: Session, dead_after_failures: int) -> list[FeedRow]:
         .join(Statement, Statement.article_id == FeedEntry.article_id)
         .group_by(Feed.name)).all())
     return [FeedRow(health, articles.get(health.name, 0), statements.get(health.name, 0))
-            for health in feed_health(session, utcnow(), dead_after_failures)]
+            for health in feed_health(session, now, dead_after_failures)]
 
 
 def outbox_counts(session: Session) -> dict[str, int]:

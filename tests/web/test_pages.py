@@ -16,7 +16,7 @@ from web_archive import KERN, REFUSAL, SCRIPT, TURN, day, text
 
 import web.app
 from db.engine import make_engine, make_sessionmaker, transaction
-from db.models import Alert
+from db.models import Alert, Feed
 
 
 def hit_ids(page: str) -> list[int]:
@@ -228,6 +228,57 @@ def test_outbox_shows_a_status_beyond_the_usual_four(archive, client, sessions):
                         .values(status="skipped", last_error="backfill"))
     outbox = re.search(r'<table class="outbox".*?</table>', client.get("/feeds").text, re.S)
     assert text(outbox.group(0)) == "pending sending sent failed skipped 3 0 0 1 1"
+
+
+# --- the App's clock -------------------------------------------------------------------------
+
+CLOCK = day("2030-01-01T12:00:00")  # years from the archive's real times: only the App's clock
+                                    # can make them minutes
+
+
+@pytest.fixture
+def clocked(archive, db_url):
+    """The app on app.build's parts, as `beatwire web` serves it, its clock stopped at CLOCK."""
+    from starlette.testclient import TestClient
+
+    from app import build
+    from config import Config, DatabaseConfig
+
+    parts = build(Config(database=DatabaseConfig(url=db_url)), read_only=True,
+                  clock=lambda: CLOCK)
+    with TestClient(web.app.app_from(parts)) as test_client:
+        yield test_client
+    parts.close()
+
+
+@pytest.mark.parametrize("next_poll, enabled, due", [
+    (timedelta(minutes=14), True, "in 14m"),
+    (timedelta(days=2, hours=4), True, "in 2d 4h"),
+    (timedelta(seconds=-30), True, "due now"),
+    (timedelta(hours=-3), True, "due 3h ago"),
+    (timedelta(hours=-3), False, None),
+], ids=["minutes-ahead", "days-ahead", "just-due", "overdue", "disabled-feed-says-nothing"])
+def test_feeds_page_says_when_each_poll_is_due_by_the_apps_clock(clocked, sessions, next_poll,
+                                                                  enabled, due):
+    with transaction(sessions) as session:
+        session.execute(update(Feed).where(Feed.name == "Herald")
+                        .values(next_poll_at=CLOCK + next_poll, enabled=enabled))
+    page = clocked.get("/feeds").text
+    assert "As of 2030-01-01 12:00 UTC." in text(page)
+    [herald] = [row for row in re.findall(r"<tr class=[^>]*>.*?</tr>", page, re.S)
+                if "Herald" in row]
+    assert re.findall(r'class="aside due">([^<]*)<', herald) == ([due] if due else [])
+
+
+@pytest.mark.parametrize("path, shown", [
+    ("/healthz", r"^delivery stalled: 4 alerts waiting, the oldest for 25m\n$"),
+    ("/metrics", r"(?m)^beatwire_outbox_oldest_age_seconds 1500\.0$"),
+], ids=["healthz-ages-the-outbox", "metrics-age-the-outbox"])
+def test_health_and_metrics_read_now_from_the_apps_clock(clocked, sessions, path, shown):
+    with transaction(sessions) as session:
+        session.execute(update(Alert).where(Alert.status == "pending")
+                        .values(created_at=CLOCK - timedelta(minutes=25)))
+    assert re.search(shown, clocked.get(path).text)
 
 
 @pytest.mark.parametrize("url", ["sqlite:////nonexistent-dir/beatwire.db",
