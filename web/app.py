@@ -37,6 +37,7 @@ from starlette.templating import Jinja2Templates
 from alerts.blocks import PAST, UNNAMED, agency_name, clean, cue_text, outlet, place, verdict_label
 from config import HealthConfig
 from db import reviews
+from db.failures import MAX_DETECTION_ATTEMPTS
 from db.models import utcnow
 from db.search import REVIEW_STATES, export_hits, search, search_page
 from detect.model import STANCES
@@ -155,7 +156,8 @@ def make_templates() -> Jinja2Templates:
                        outlet=outlet, cue=cue_text)
     env.globals.update(agency_name=agency_name, place=place, past=PAST, unnamed=UNNAMED,
                        stances=sorted(STANCES), verdict_label=verdict_label,
-                       review_states=[(s, verdict_label(s)) for s in REVIEW_STATES])
+                       review_states=[(s, verdict_label(s)) for s in REVIEW_STATES],
+                       max_detection_attempts=MAX_DETECTION_ATTEMPTS)
     return Jinja2Templates(env=env)
 
 

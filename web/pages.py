@@ -126,8 +126,8 @@ def _published(row: Statement) -> datetime | None:
 
 
 def feed_rows(session: Session, now: datetime, dead_after_failures: int) -> list[FeedRow]:
-    """Every feed's health at `now` (the App's clock) with its article and statement
-    counts, by name."""
+    """Every feed's health at `now` (the App's clock), the entries it skips included (as
+    `feeds list` reads them), with its article and statement counts, by name."""
     articles = dict(session.execute(
         select(Feed.name, func.count(distinct(FeedEntry.article_id)))
         .join(FeedEntry, FeedEntry.feed_id == Feed.id).group_by(Feed.name)).all())

@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from web_archive import KERN, REFUSAL, SCRIPT, TURN, day, text
 
 import web.app
@@ -228,6 +228,27 @@ def test_outbox_shows_a_status_beyond_the_usual_four(archive, client, sessions):
                         .values(status="skipped", last_error="backfill"))
     outbox = re.search(r'<table class="outbox".*?</table>', client.get("/feeds").text, re.S)
     assert text(outbox.group(0)) == "pending sending sent failed skipped 3 0 0 1 1"
+
+
+@pytest.mark.parametrize("attempts, shown", [
+    ({}, None),
+    ({"a": 2}, None),
+    ({"a": 3}, "1 entry skipped after 3 failed detections"),
+    ({"a": 3, "b": 3, "c": 1}, "2 entries skipped after 3 failed detections"),
+], ids=["nothing-failed", "still-tried-after-two-failures", "one-given-up",
+        "two-given-up-one-still-tried"])
+def test_feeds_page_counts_the_entries_a_feed_skips(archive, client, sessions, attempts, shown):
+    from db.failures import record_failed_detection
+
+    with transaction(sessions) as session:
+        valley = session.scalar(select(Feed.id).where(Feed.name.startswith("Valley")))
+        for entry, times in attempts.items():
+            for _ in range(times):
+                record_failed_detection(session, valley, entry, "ran over 30s", day("2025-07-01"))
+    rows = re.findall(r"<tr class=[^>]*>.*?</tr>", client.get("/feeds").text, re.S)
+    skipped = {text(row).split(" ")[0]: re.findall(r'class="aside skipped">([^<]*)<', row)
+               for row in rows}
+    assert skipped == {"Valley": [shown] if shown else [], "Herald": []}
 
 
 # --- the App's clock -------------------------------------------------------------------------
