@@ -13,6 +13,8 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
 from test_scheduler import PLACES, start_daemon, statement_keys, statement_page, wait_for
 
+from db.migrate import upgrade
+
 SQLITE_REFUSED = ("beatwire: --workers needs PostgreSQL: SQLite allows one writer; use "
                   "database.url = postgresql+psycopg://...")
 
@@ -115,8 +117,9 @@ def process_gone(pid: int) -> bool:
 def test_signal_to_the_parent_stops_all_children_within_10s(
         make_config, pg_url, feed_site, fake_slack, tmp_path, stop_signal):
     config = make_config(pg_url, local_feeds(feed_site, 2), scheduler={"lease": 6, "tick": 1})
+    upgrade(pg_url)  # as an operator does (`db upgrade`): the registry is there to watch
     log = tmp_path / "pool.log"
-    parent = start_daemon(config, fake_slack.token, log, "--init", "--workers", "2")
+    parent = start_daemon(config, fake_slack.token, log, "--workers", "2")
     try:
         assert wait_for(lambda: len(running_pids(pg_url)) == 2
                         and log.read_text().count("beatwire running") == 2, 90), log.read_text()
@@ -139,10 +142,12 @@ def test_signal_to_the_parent_stops_all_children_within_10s(
 def test_a_child_killed_in_daemon_mode_is_restarted(make_config, pg_url, feed_site, fake_slack,
                                                     tmp_path):
     config = make_config(pg_url, local_feeds(feed_site, 2), scheduler={"lease": 6, "tick": 1})
+    upgrade(pg_url)  # as an operator does (`db upgrade`): the registry is there to watch
     log = tmp_path / "pool.log"
-    parent = start_daemon(config, fake_slack.token, log, "--init", "--workers", "2")
+    parent = start_daemon(config, fake_slack.token, log, "--workers", "2")
     try:
-        assert wait_for(lambda: len(running_pids(pg_url)) == 2, 90), log.read_text()
+        assert wait_for(lambda: len(running_pids(pg_url)) == 2
+                        and log.read_text().count("beatwire running") == 2, 90), log.read_text()
         victim = running_pids(pg_url)[0]
         os.kill(victim, signal.SIGKILL)
         # Its successor registers under a new pid and takes the dead one's row over.
