@@ -55,6 +55,24 @@ def test_feeds_not_claimed(sessions, make_feed, clock, fields):
         assert claim_due_feeds(session, now=clock(), limit=10, lease=LEASE) == []
 
 
+@pytest.mark.parametrize("polled, claimed", [
+    (None, True),
+    (timedelta(minutes=-1), True),
+    (timedelta(0), False),
+    (timedelta(minutes=1), False),
+], ids=["never-polled-is-claimed", "polled-before-the-cycle-is-claimed",
+        "polled-as-the-cycle-started-is-left", "polled-during-the-cycle-is-left"])
+def test_once_cycle_leaves_feeds_polled_since_it_started(sessions, make_feed, clock, polled,
+                                                         claimed):
+    """`run --once --workers N`: a feed one child polled this cycle, the others leave."""
+    started = clock()
+    feed_id = make_feed(last_polled_at=None if polled is None else started + polled)
+    with sessions() as session:
+        found = claim_due_feeds(session, now=clock.advance(120), limit=1, lease=LEASE,
+                                only=[feed_id], polled_before=started)
+    assert [f.id for f in found] == ([feed_id] if claimed else [])
+
+
 def test_expired_feed_lease_is_reclaimed(sessions, make_feed, clock):
     feed_id = make_feed()
     with sessions() as session:
