@@ -776,47 +776,69 @@ def alerts() -> None:
 @alerts.command("list")
 @click.option("--status", type=click.Choice(ALERT_STATUSES),
               help="Only alerts in this status (skipped: backfill, never posted).")
+@click.option("--route", metavar="NAME", help="Only alerts of this [[alerts.routes]] route.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @with_app
-def alerts_list(app: App, status, limit) -> None:
+def alerts_list(app: App, status, route, limit) -> None:
     """The newest outbox rows, and why they wait or failed.
 
-    Each row: id, status, agency, the quote's start, created (UTC), attempts, and the
-    last error (a paused delivery says why: "paused: token_missing ...").
+    Each row: id, status, route (when any row has one), agency, the quote's start, created
+    (UTC), attempts, and the last error (a paused delivery says why: "paused:
+    token_missing ...").
 
     \b
     Example:
       beatwire alerts list --status pending
       beatwire alerts list --status failed --limit 10
+      beatwire alerts list --route sheriffs-teams
     """
     query = (select(Alert).order_by(Alert.id.desc()).limit(limit)
              .options(selectinload(Alert.statement).selectinload(Statement.agency)))
     if status:
         query = query.where(Alert.status == status)
+    if route is not None:
+        query = query.where(Alert.route == route)
     with app.sessions() as session:
-        rows = [_alert_row(alert) for alert in session.scalars(query)]
+        alerts = list(session.scalars(query))
+        # The route column only when there is one to show: without routes every alert goes
+        # to slack.channel (route NULL), and the column would be dashes.
+        routed = any(alert.route is not None for alert in alerts)
+        rows = [_alert_row(alert, routed) for alert in alerts]
     if not rows:
-        click.echo(f"no {status + ' ' if status else ''}alerts")
+        click.echo(_no_alerts(status, route, app.config))
         return
+    columns = ALERT_COLUMNS if routed else tuple(c for c in ALERT_COLUMNS if c != "ROUTE")
     # Agency and quote are already cut to their widths (_cell); the why is shown whole.
-    click.echo("\n".join(_aligned(ALERT_COLUMNS, rows, cap=1000)))
+    click.echo("\n".join(_aligned(columns, rows, cap=1000)))
 
 
-ALERT_COLUMNS = ("ID", "STATUS", "AGENCY", "QUOTE", "CREATED", "ATTEMPTS", "WHY")
+ALERT_COLUMNS = ("ID", "STATUS", "ROUTE", "AGENCY", "QUOTE", "CREATED", "ATTEMPTS", "WHY")
 QUOTE_START = 50
 AGENCY_WIDTH = 40
 
 
-def _alert_row(alert) -> tuple[str, ...]:
-    """One outbox row's cells, scraped text inert and cut to fit."""
+def _alert_row(alert, routed: bool) -> tuple[str, ...]:
+    """One outbox row's cells (its route's with `routed`), scraped text inert and cut to fit."""
     statement = alert.statement
     if statement is not None:
         agency, quote = agency_name(statement), statement.quote
     else:  # a digest: no statement of its own
         agency, quote = "-", f"digest: {(alert.payload or {}).get('total', 0)} new statements"
-    return (str(alert.id), alert.status, _cell(agency, AGENCY_WIDTH),
+    route = (alert.route or "-",) if routed else ()  # "-": the [slack] channel, no route
+    return (str(alert.id), alert.status, *route, _cell(agency, AGENCY_WIDTH),
             _cell(quote, QUOTE_START), _when(alert.created_at), str(alert.attempts),
             _cell(alert.last_error or "", None))
+
+
+def _no_alerts(status: str | None, route: str | None, config: Config) -> str:
+    """The line for an empty list; a --route config.toml does not name says so."""
+    line = f"no {status + ' ' if status else ''}alerts"
+    if route is None:
+        return line
+    line += f" on route {terminal_safe(route)}"
+    if route not in {configured.name for configured in config.alerts.routes}:
+        line += " (config.toml has no such route)"
+    return line
 
 
 def _cell(value: str, width: int | None) -> str:

@@ -757,6 +757,50 @@ def test_alerts_list_filters(outbox, args, ids):
     assert lines[0].startswith("ID") and [line.split()[0] for line in lines[1:]] == ids
 
 
+@pytest.fixture
+def routed_outbox(outbox, make_config, sqlite_url):
+    """The outbox with routes: alert 1 went through `legal`, 2 through `all`, 3 (a backfill
+    from before the routes) through the [slack] channel."""
+    from db.models import Alert
+
+    make_config(sqlite_url, [{"name": "News", "url": "http://127.0.0.1:9/feed.xml"}],
+                alerts={"routes": [{"name": "all", "channel": "#beatwire"},
+                                   {"name": "legal", "channel": "#legal", "states": ["CA"]}]})
+    engine = make_engine(sqlite_url)
+    with transaction(make_sessionmaker(engine)) as session:
+        for alert_id, route in {1: "legal", 2: "all"}.items():
+            session.get(Alert, alert_id).route = route
+    engine.dispose()
+    return outbox
+
+
+@pytest.mark.parametrize("args, shown", [
+    ([], [("3", "-"), ("2", "all"), ("1", "legal")]),
+    (["--route", "legal"], [("1", "legal")]),
+    (["--route", "all", "--status", "pending"], [("2", "all")]),
+    (["--status", "skipped"], [("3", None)]),
+    (["--route", "legal", "--status", "pending"], "no pending alerts on route legal"),
+    (["--route", "gone"], "no alerts on route gone (config.toml has no such route)"),
+], ids=["route-column-dash-for-the-slack-channel", "one-route", "route-and-status",
+        "no-column-when-no-row-has-a-route", "nothing-on-that-route",
+        "a-route-config-does-not-name-says-so"])
+def test_alerts_list_shows_and_filters_by_route(routed_outbox, args, shown):
+    result = invoke(routed_outbox, "alerts", "list", *args)
+    assert result.exit_code == 0, result.output
+    if isinstance(shown, str):
+        assert result.output == shown + "\n"
+        return
+    header, *rows = result.output.splitlines()
+    cells = [[cell.strip() for cell in re.split(r" {2,}", row)] for row in rows]
+    if shown[0][1] is None:
+        assert "ROUTE" not in header.split()
+        assert [row[0] for row in cells] == [alert_id for alert_id, _ in shown]
+        return
+    assert header.split()[:4] == ["ID", "STATUS", "ROUTE", "AGENCY"]
+    assert [(row[0], row[2]) for row in cells] == shown
+    assert header.index("AGENCY") == rows[0].index(cells[0][3])  # columns line up
+
+
 @pytest.mark.parametrize("args, says", [
     (["list", "--limit", "0"], "--limit"),
     (["list", "--status", "lost"], "--status"),
