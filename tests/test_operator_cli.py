@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import tomllib
 from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
+from support import REPO
 
 import cli
 from config import load_config
@@ -151,6 +153,36 @@ def test_config_check_database_on_both_engines(make_config, db_url):
                     env={"BEATWIRE_TEST_SLACK_TOKEN": "xoxb-set"})
     assert result.exit_code == 0, result.output
     assert result.output.endswith("(reachable, latest schema)\n") and "config OK" in result.output
+
+
+def _readme_routes() -> dict:
+    """The TOML example of README's "Routing" section."""
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("\n## Routing\n", 1)[1]
+    return tomllib.loads(re.search(r"```toml\n(.*?)```", section, re.S).group(1))
+
+
+def _uncommented_routes(text: str) -> str:
+    """config.toml with its commented [[alerts.routes]] example (up to a blank line) on."""
+    start = text.index("# [[alerts.routes]]")
+    end = text.index("\n\n", start)
+    block = "\n".join(line.removeprefix("#").removeprefix(" ")
+                      for line in text[start:end].splitlines())
+    return text[:start] + block + text[end:]
+
+
+@pytest.mark.parametrize("routes_on", [False, True], ids=["as-shipped", "routes-uncommented"])
+def test_shipped_config_checks_and_its_routes_example_is_readmes(tmp_path, routes_on):
+    text = (REPO / "config.toml").read_text(encoding="utf-8")
+    path = tmp_path / "config.toml"
+    path.write_text(_uncommented_routes(text) if routes_on else text, encoding="utf-8")
+    result = invoke(path, "config", "check", env={"SLACK_BOT_TOKEN": "xoxb-set"})
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("config OK: ")
+    routes = tomllib.loads(path.read_text(encoding="utf-8")).get("alerts", {}).get("routes")
+    assert routes == (_readme_routes()["alerts"]["routes"] if routes_on else None)
+    if routes_on:
+        assert [route.name for route in load_config(path).alerts.routes] == [
+            "all", "southwest-changes", "sheriffs-teams"]
 
 
 def test_config_check_notes_a_missing_slack_token(config):
