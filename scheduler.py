@@ -317,7 +317,8 @@ class Daemon:
         address = self.config.metrics.address() if self.serve_metrics else None
         try:
             self.metrics_port = address and serve_metrics(address, self.sessions,
-                                                          lambda: self.config.health)
+                                                          lambda: self.config.health,
+                                                          clock=self.now_fn)
         except MetricsPortError as exc:
             log.error("metrics.listen: %s", exc)
             return 1
