@@ -446,14 +446,22 @@ def child_command(config_path: str, *, once: bool, log_level: str, log_format: s
     return command + ([] if metrics else ["--no-metrics"])
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: a SIGKILLed parent leaves no orphan workers (Linux)."""
+def _die_with_parent() -> Callable[[], None] | None:
+    """What a child runs before exec so that a SIGKILLed parent leaves no orphan workers:
+    SIGTERM when the parent dies (Linux's PR_SET_PDEATHSIG); None elsewhere."""
+    if sys.platform != "linux":
+        return None
     import ctypes
 
-    parent = os.getppid()
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # it died before the prctl took
-        os.kill(os.getpid(), signal.SIGTERM)
+    # Looked up here, in the parent: between fork and exec the child only calls it.
+    prctl, parent = ctypes.CDLL(None, use_errno=True).prctl, os.getpid()
+
+    def preexec() -> None:
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the prctl took
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
 
 
 class Child:
@@ -468,9 +476,8 @@ class Child:
 
     def start(self) -> None:
         # A group of its own: a terminal's Ctrl-C reaches the parent alone, which forwards it.
-        self.proc = subprocess.Popen(
-            self.command, process_group=0,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        self.proc = subprocess.Popen(self.command, process_group=0,
+                                     preexec_fn=_die_with_parent())
         self.started, self.restart_at = time.monotonic(), None
         log.info("worker process started n=%d pid=%d", self.number, self.proc.pid)
 

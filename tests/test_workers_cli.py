@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from servers.feed_site import rss_feed
@@ -101,21 +102,22 @@ def running_pids(pg_url: str) -> list[int]:
 
 
 def process_gone(pid: int) -> bool:
+    """No such process, or only its zombie (an orphan's is reaped by whoever adopted it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return True
-    return False
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(180)
-@pytest.mark.parametrize("stop_signal", [
-    pytest.param(signal.SIGTERM, id="sigterm-stops-every-child"),
-    pytest.param(signal.SIGINT, id="sigint-stops-every-child"),
+@pytest.mark.parametrize("stop_signal, parent_status", [
+    pytest.param(signal.SIGTERM, 0, id="sigterm-stops-every-child"),
+    pytest.param(signal.SIGINT, 0, id="sigint-stops-every-child"),
+    pytest.param(signal.SIGKILL, -signal.SIGKILL, id="a-killed-parent-leaves-no-orphans"),
 ])
 def test_signal_to_the_parent_stops_all_children_within_10s(
-        make_config, pg_url, feed_site, fake_slack, tmp_path, stop_signal):
+        make_config, pg_url, feed_site, fake_slack, tmp_path, stop_signal, parent_status):
     config = make_config(pg_url, local_feeds(feed_site, 2), scheduler={"lease": 6, "tick": 1})
     upgrade(pg_url)  # as an operator does (`db upgrade`): the registry is there to watch
     log = tmp_path / "pool.log"
@@ -126,18 +128,18 @@ def test_signal_to_the_parent_stops_all_children_within_10s(
         children = running_pids(pg_url)
         started = time.monotonic()
         parent.send_signal(stop_signal)
-        assert parent.wait(timeout=10) == 0, log.read_text()
-        assert all(process_gone(pid) for pid in children)
-        assert time.monotonic() - started < 10
+        assert parent.wait(timeout=10) == parent_status, log.read_text()
+        assert wait_for(lambda: all(process_gone(pid) for pid in children),
+                        10 - (time.monotonic() - started)), log.read_text()
     finally:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
+    # Each child stopped as a single worker does: its claims released, its row marked.
     assert sorted(state for _, state in worker_rows(pg_url)) == ["stopped", "stopped"]
     assert "Traceback" not in log.read_text()
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_a_child_killed_in_daemon_mode_is_restarted(make_config, pg_url, feed_site, fake_slack,
                                                     tmp_path):
