@@ -473,6 +473,7 @@ class Child:
         self.started = 0.0
         self.delay = FIRST_RESTART_DELAY
         self.restart_at: float | None = None
+        self.killed = False  # by the pool, after a stop that took too long
 
     def start(self) -> None:
         # A group of its own: a terminal's Ctrl-C reaches the parent alone, which forwards it.
@@ -550,10 +551,11 @@ class Pool:
                 continue
             status = child.exited()
             if status is None:
-                if self.stop_at is not None and now >= self.stop_at:
+                if self.stop_at is not None and now >= self.stop_at and not child.killed:
                     log.warning("worker process did not stop, killing it n=%d pid=%d",
                                 child.number, child.proc.pid)
                     child.send(signal.SIGKILL)
+                    child.killed = True
             elif self.once or self.stop_at is not None:
                 self.statuses[child.number] = status
             else:

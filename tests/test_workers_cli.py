@@ -77,22 +77,26 @@ def worker_rows(pg_url: str) -> list[tuple[int, str]]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize("workers, feeds, batch_size", [
-    pytest.param(2, 12, 2, id="two-workers-twelve-feeds"),
-    pytest.param(3, 12, 50, id="three-workers-twelve-feeds-one-batch-each"),
+@pytest.mark.parametrize("workers, feeds, batch_size, token, status", [
+    pytest.param(2, 12, 2, True, 0, id="two-workers-twelve-feeds"),
+    pytest.param(3, 12, 50, True, 0, id="three-workers-twelve-feeds-one-batch-each"),
+    # Delivery pauses in every child (exit 1): the parent's status is the worst of theirs.
+    pytest.param(2, 3, 50, False, 1, id="no-token-exits-1-and-posts-nothing"),
 ])
 def test_once_with_workers_polls_each_feed_once_and_posts_each_alert_once(
-        make_config, pg_url, feed_site, fake_slack, beatwire, workers, feeds, batch_size):
+        make_config, pg_url, feed_site, fake_slack, beatwire, workers, feeds, batch_size,
+        token, status):
     config = make_config(pg_url, local_feeds(feed_site, feeds),
                          scheduler={"batch_size": batch_size})
-    result = beatwire(config, "run", "--init", "--once", "--workers", str(workers), timeout=200)
-    assert result.returncode == 0, result.stderr
+    result = beatwire(config, "run", "--init", "--once", "--workers", str(workers), timeout=200,
+                      token=token)
+    assert result.returncode == status, result.stderr
     assert polls_per_feed(pg_url) == {f"Local News {i}": 1 for i in range(feeds)}
     fetched = [r.path for r in feed_site.requests if r.path.startswith("/feed")]
     assert sorted(fetched) == sorted(f"/feed{i}.xml" for i in range(feeds))
     keys = statement_keys(fake_slack)
-    assert len(keys) == len(set(keys)) == feeds, sorted(keys)
-    assert all(any(PLACES[i] in m.text for m in fake_slack.posted) for i in range(feeds))
+    assert len(keys) == len(set(keys)) == (feeds if token else 0), sorted(keys)
+    assert all(any(PLACES[i] in m.text for m in fake_slack.posted) for i in range(feeds)) == token
     assert sorted(state for _, state in worker_rows(pg_url)) == ["stopped"] * workers
     assert result.stderr.count("worker process started") == workers
 
