@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,35 @@ def test_a_child_killed_in_daemon_mode_is_restarted(make_config, pg_url, feed_si
                 if "worker process died, restarting" in line]
     assert len(restarts) == 1 and f"pid={victim} " in restarts[0], restarts
     assert "status=137" in restarts[0]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.timeout(180)
+def test_only_the_first_child_serves_metrics_listen(make_config, pg_url, feed_site, fake_slack,
+                                                   tmp_path):
+    """Two children on one metrics.listen port: the first serves it, the second does not try
+    (it would fail to bind and be restarted over and over)."""
+    config = make_config(pg_url, local_feeds(feed_site, 1), scheduler={"lease": 6, "tick": 1})
+    port = free_port()
+    config.write_text(config.read_text() + f'\n[metrics]\nlisten = "127.0.0.1:{port}"\n')
+    upgrade(pg_url)
+    log = tmp_path / "pool.log"
+    parent = start_daemon(config, fake_slack.token, log, "--workers", "2")
+    try:
+        assert wait_for(lambda: log.read_text().count("beatwire running") == 2, 90), \
+            log.read_text()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+            assert answer.status == 200 and b"beatwire_polls_total" in answer.read()
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(timeout=10) == 0, log.read_text()
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+    assert "worker process died" not in log.read_text()
+    assert "metrics.listen" not in log.read_text(), "no child failed to bind the port"
