@@ -310,11 +310,14 @@ _DETECTORS: dict[DetectorSpec, object] = {}
 
 
 def load_model() -> None:
-    """Initializer: the reader and decision, loaded once per process. Each keeps the
-    classifier's two torch threads: a lone 1 MB text took 1.5 s on two, 2.1 s on one."""
+    """Initializer: the reader, decision and gazetteer, loaded once per process (not in a
+    timed task). Each keeps the classifier's two torch threads: a lone 1 MB text took
+    1.5 s on two, 2.1 s on one."""
+    from detect import agencies
     from detect.classifier import shared
 
     shared()
+    agencies.warm()
 
 
 def detect_in_worker(job, text: str, context: dict):

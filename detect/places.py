@@ -79,7 +79,7 @@ def _places() -> dict[str, list[tuple[str, str, int]]]:
 
 
 def warm() -> None:
-    """Load the gazetteer now (Detector construction) rather than on the first hit."""
+    """Load the gazetteer now (a detection worker's start) rather than on the first hit."""
     _by_shape()
     _states_re()
 
