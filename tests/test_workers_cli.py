@@ -8,6 +8,7 @@ import signal
 import socket
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,22 @@ def test_bad_workers_is_one_line_exit_2(make_config, sqlite_url, beatwire, worke
     assert result.stderr.strip().splitlines()[-1] == message
     assert "Traceback" not in result.stderr
     assert not os.path.exists(sqlite_url.removeprefix("sqlite:///")), "no archive was created"
+
+
+@contextmanager
+def pool_of_two(config: Path, token: str, log: Path, pg_url: str | None = None):
+    """`run --workers 2` with both children running (registered too, given `pg_url`); the
+    parent is killed at the end if the test left it running."""
+    parent = start_daemon(config, token, log, "--workers", "2")
+    try:
+        assert wait_for(lambda: log.read_text().count("beatwire running") == 2
+                        and (pg_url is None or len(running_pids(pg_url)) == 2), 90), \
+            log.read_text()
+        yield parent
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
 
 
 def local_feeds(feed_site, count: int) -> list[dict]:
@@ -127,20 +144,13 @@ def test_signal_to_the_parent_stops_all_children_within_10s(
     config = make_config(pg_url, local_feeds(feed_site, 2), scheduler={"lease": 6, "tick": 1})
     upgrade(pg_url)  # as an operator does (`db upgrade`): the registry is there to watch
     log = tmp_path / "pool.log"
-    parent = start_daemon(config, fake_slack.token, log, "--workers", "2")
-    try:
-        assert wait_for(lambda: len(running_pids(pg_url)) == 2
-                        and log.read_text().count("beatwire running") == 2, 90), log.read_text()
+    with pool_of_two(config, fake_slack.token, log, pg_url) as parent:
         children = running_pids(pg_url)
         started = time.monotonic()
         parent.send_signal(stop_signal)
         assert parent.wait(timeout=10) == parent_status, log.read_text()
         assert wait_for(lambda: all(process_gone(pid) for pid in children),
                         10 - (time.monotonic() - started)), log.read_text()
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait()
     # Each child stopped as a single worker does: its claims released, its row marked.
     assert sorted(state for _, state in worker_rows(pg_url)) == ["stopped", "stopped"]
     assert "Traceback" not in log.read_text()
@@ -152,10 +162,7 @@ def test_a_child_killed_in_daemon_mode_is_restarted(make_config, pg_url, feed_si
     config = make_config(pg_url, local_feeds(feed_site, 2), scheduler={"lease": 6, "tick": 1})
     upgrade(pg_url)  # as an operator does (`db upgrade`): the registry is there to watch
     log = tmp_path / "pool.log"
-    parent = start_daemon(config, fake_slack.token, log, "--workers", "2")
-    try:
-        assert wait_for(lambda: len(running_pids(pg_url)) == 2
-                        and log.read_text().count("beatwire running") == 2, 90), log.read_text()
+    with pool_of_two(config, fake_slack.token, log, pg_url) as parent:
         victim = running_pids(pg_url)[0]
         os.kill(victim, signal.SIGKILL)
         # Its successor registers under a new pid and takes the dead one's row over.
@@ -164,10 +171,6 @@ def test_a_child_killed_in_daemon_mode_is_restarted(make_config, pg_url, feed_si
                         and victim not in running_pids(pg_url), 60), log.read_text()
         parent.send_signal(signal.SIGTERM)
         assert parent.wait(timeout=10) == 0, log.read_text()
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait()
     restarts = [line for line in log.read_text().splitlines()
                 if "worker process died, restarting" in line]
     assert len(restarts) == 1 and f"pid={victim} " in restarts[0], restarts
@@ -190,17 +193,10 @@ def test_only_the_first_child_serves_metrics_listen(make_config, pg_url, feed_si
     config.write_text(config.read_text() + f'\n[metrics]\nlisten = "127.0.0.1:{port}"\n')
     upgrade(pg_url)
     log = tmp_path / "pool.log"
-    parent = start_daemon(config, fake_slack.token, log, "--workers", "2")
-    try:
-        assert wait_for(lambda: log.read_text().count("beatwire running") == 2, 90), \
-            log.read_text()
+    with pool_of_two(config, fake_slack.token, log) as parent:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
             assert answer.status == 200 and b"beatwire_polls_total" in answer.read()
         parent.send_signal(signal.SIGTERM)
         assert parent.wait(timeout=10) == 0, log.read_text()
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait()
     assert "worker process died" not in log.read_text()
     assert "metrics.listen" not in log.read_text(), "no child failed to bind the port"
