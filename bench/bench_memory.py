@@ -16,11 +16,9 @@ that has imported the same libraries and app modules (no work done).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import multiprocessing
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +27,7 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
 
-from bench.site import article
+from bench.site import article, serve_hosts
 
 HOSTS = 25
 MB = 1_000_000  # the issue's unit: 200 MB is 200 million bytes
@@ -94,23 +92,8 @@ def _app(base: str, entries: int, revisions, polls, answers, slot: int, new_date
 def _serve(hosts: list[str], entries: int, revisions, polls, answers, slot: int,
            new_date: str, ports) -> None:
     """One server process: each host of its share on a free port, until terminated."""
-    from aiohttp import web
-
-    async def main():
-        bound = {}
-        for host in hosts:
-            sock = socket.socket()
-            sock.bind((host, 0))
-            base = f"http://{host}:{sock.getsockname()[1]}"
-            runner = web.AppRunner(_app(base, entries, revisions, polls, answers, slot, new_date),
-                                   access_log=None)
-            await runner.setup()
-            await web.SockSite(runner, sock, backlog=1024).start()
-            bound[host] = base
-        ports.put(bound)
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
+    serve_hosts(hosts, lambda base: _app(base, entries, revisions, polls, answers, slot,
+                                         new_date), ports)
 
 
 class ChangingSite:

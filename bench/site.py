@@ -122,11 +122,16 @@ def _app(pages: dict, stamps, slot: int):
 
 def _serve(root: str, hosts: list[str], ports, stamps, slot: int) -> None:
     """One server process: each host of its share on a free port, until terminated."""
+    files = _files(Path(root))
+    serve_hosts(hosts, lambda base: _app(_pages(files, base), stamps, slot), ports)
+
+
+def serve_hosts(hosts: list[str], app_for, ports) -> None:
+    """Serve ``app_for(base)`` on each host at a free port, put ``{host: base}`` on
+    ``ports``, and run until terminated (the body of a server process)."""
     import socket
 
     from aiohttp import web
-
-    files = _files(Path(root))
 
     async def main():
         bound = {}
@@ -135,7 +140,7 @@ def _serve(root: str, hosts: list[str], ports, stamps, slot: int) -> None:
             sock = socket.socket()
             sock.bind((host, 0))
             base = f"http://{host}:{sock.getsockname()[1]}"
-            runner = web.AppRunner(_app(_pages(files, base), stamps, slot), access_log=None)
+            runner = web.AppRunner(app_for(base), access_log=None)
             await runner.setup()
             await web.SockSite(runner, sock, backlog=1024).start()
             bound[host] = base
