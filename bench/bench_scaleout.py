@@ -1,0 +1,313 @@
+"""Scale-out on PostgreSQL: `run --once --workers N` for N = 1, 2, 3 over one site (issue 8).
+
+    python -m bench.bench_scaleout [--feeds 5000] [--entries 2] [--workers 1,2,3]
+
+Serves one generated site (bench/site.py: F feeds of E entries, one article in
+ten on the topic, ETag and 304 on loopback hosts) and the fake Slack Web API
+(tests/servers/fake_slack.py, real HTTP on 127.0.0.1, so delivery is part of
+the cycle). For each N: a fresh PostgreSQL database, `db upgrade` (not timed),
+then `run --once --workers N` twice, each timed as a whole process: the first
+cycle (every article new) and the 304 cycle. Checks after each cycle: fetch_log
+rows per feed (exactly one each: feeds polled 0 and 2+ times are printed), the
+site's 200s and 304s, one alert per statement, sent, and one Slack message per
+alert key. Prints the table with the process tree's CPU and the machine's (the
+2 cores are shared: another job's load shows in the machine figure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.site import SitePool, build_site, on_topic_count
+
+REPO = Path(__file__).resolve().parent.parent
+HOSTS = 25
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TOKEN_ENV = "BEATWIRE_BENCH_SLACK_TOKEN"
+CHANNEL = "beatwire-alerts"  # one of the fake Slack's channels
+POLITENESS = {"default": "", "none": "autothrottle = false\ndownload_delay = 0\n"}
+
+
+# -- the machine's CPU ------------------------------------------------------------------------
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def loadavg() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+# -- one database per worker count ------------------------------------------------------------
+
+def admin_engine(url: str):
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def create_database(admin_url: str, name: str) -> str:
+    """A fresh, empty database `name` (dropped first if a failed run left it); its URL."""
+    from sqlalchemy import text
+
+    engine = admin_engine(admin_url)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    from sqlalchemy import text
+
+    engine = admin_engine(admin_url)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def write_config(path: Path, bases: list[str], db_url: str, feeds: int, slack_url: str,
+                 politeness: str) -> None:
+    lines = [f'[database]\nurl = "{db_url}"\n',
+             f'[slack]\napi_url = "{slack_url}"\ntoken_env = "{TOKEN_ENV}"\n'
+             f'channel = "#{CHANNEL}"\ndigest_cron = ""\n',
+             "[crawler]\nallow_private_addresses = true\nobey_robots_txt = false\n"
+             # bench_crawl's figures: 64 requests in flight per worker, 2 per site.
+             "concurrent_requests = 64\nconcurrent_per_domain = 2\n" + POLITENESS[politeness],
+             # backfill 0: the site's articles are days old, and every statement must alert.
+             "[scheduler]\nbackfill = 0\n"]
+    lines += [f'[[feeds]]\nname = "feed {i}"\nurl = "{bases[i % len(bases)]}/feed-{i}.xml"\n'
+              for i in range(feeds)]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+# -- one cycle --------------------------------------------------------------------------------
+
+@dataclass
+class Cycle:
+    seconds: float  # the whole `run --once --workers N` process, start to exit
+    startup: float  # start to the site's first request (interpreters, model loads, database)
+    answers: tuple[int, int]  # the site's 200s and 304s
+    cpu_seconds: float  # the process tree's user + system CPU
+    machine_busy: float  # share of the machine's cores busy over the cycle, all processes
+    load: float  # 1-minute load average at the end
+
+
+def beatwire(config: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "cli", "--config", str(config), "--log-level",
+            os.environ.get("BENCH_LOG_LEVEL", "WARNING"), *args]
+
+
+def run_cycle(config: Path, workers: int, site: SitePool, env: dict, log: Path) -> Cycle:
+    """One `run --once --workers N`, timed as a whole process, with its tree's CPU."""
+    site.reset()
+    busy0, total0 = machine_ticks()
+    started = time.monotonic()
+    with open(log, "ab") as err:
+        proc = subprocess.Popen(beatwire(config, "run", "--once", "--workers", str(workers)),
+                                stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=REPO)
+        # wait4: the children and their detection processes, reaped below it, count too.
+        _, status, usage = os.wait4(proc.pid, 0)
+    ended = time.monotonic()
+    busy1, total1 = machine_ticks()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"run --once --workers {workers} exited {code}:\n"
+                 f"{log.read_text(errors='replace')[-3000:]}")
+    first, _ = site.span()
+    return Cycle(ended - started, (first - started) if first else 0.0, site.answers(),
+                 usage.ru_utime + usage.ru_stime, (busy1 - busy0) / max(1, total1 - total0),
+                 loadavg())
+
+
+# -- the checks ---------------------------------------------------------------------------------
+
+def polls_per_feed(db_url: str) -> dict[int, int]:
+    """fetch_log rows per feed id, every feed included (0 if never polled)."""
+    from sqlalchemy import func, select
+
+    from db.models import Feed, FetchLog
+
+    return dict(query(db_url, select(Feed.id, func.count(FetchLog.id))
+                      .join(FetchLog, FetchLog.feed_id == Feed.id, isouter=True)
+                      .group_by(Feed.id)))
+
+
+def alerts_per_statement(db_url: str) -> tuple[int, Counter, int]:
+    """(statements, Counter of alerts per statement, alerts of statements not sent)."""
+    from sqlalchemy import func, select
+
+    from db.models import Alert, Statement
+
+    rows = query(db_url, select(Statement.id, func.count(Alert.id),
+                                func.count(Alert.id).filter(Alert.status != "sent"))
+                 .join(Alert, Alert.statement_id == Statement.id, isouter=True)
+                 .group_by(Statement.id))
+    return len(rows), Counter(n for _, n, _ in rows), sum(unsent for _, _, unsent in rows)
+
+
+def query(db_url: str, statement) -> list:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(statement).all()
+    finally:
+        engine.dispose()
+
+
+def check_cycle(label: str, db_url: str, before: dict[int, int], cycle: Cycle, slack,
+                expected: tuple[int, int], feeds: int) -> tuple[dict[int, int], list[str]]:
+    """Print the cycle's checks; the polls so far and what failed."""
+    polls = polls_per_feed(db_url)
+    delta = Counter(polls.get(f, 0) - before.get(f, 0) for f in polls)
+    zero, many = delta[0], sum(n for k, n in delta.items() if k >= 2)
+    statements, per_statement, unsent = alerts_per_statement(db_url)
+    keys = Counter(slack.posted_keys())
+    twice = sum(1 for n in keys.values() if n > 1)
+    print(f"    {label}: {cycle.seconds:6.1f}s (start-up {cycle.startup:4.1f}s)  fetch_log: "
+          f"{len(polls)} feeds, polled 0 times {zero}, 2+ times {many}  site 200s/304s "
+          f"{cycle.answers[0]}/{cycle.answers[1]}  statements {statements}: alerts per "
+          f"statement {dict(sorted(per_statement.items()))}, not sent {unsent}  Slack "
+          f"{len(keys)} keys, posted twice {twice}", flush=True)
+    failed = []
+    if len(polls) != feeds or zero or many:
+        failed.append(f"{label}: feeds not polled exactly once ({zero} 0 times, {many} 2+)")
+    if cycle.answers != expected:
+        failed.append(f"{label}: the site answered {cycle.answers}, expected {expected}")
+    if set(per_statement) != {1} or unsent or twice:
+        failed.append(f"{label}: alerts per statement {dict(per_statement)}, {unsent} not sent, "
+                      f"{twice} keys posted twice")
+    return polls, failed
+
+
+def run_workers(workers: int, args, site: SitePool, slack, tmp: Path) -> tuple[list[Cycle],
+                                                                                  list[str]]:
+    """Both cycles of `run --once --workers N` on a fresh database, checked; dropped after."""
+    name = f"beatwire_scaleout_{os.getpid()}_{workers}"
+    db_url = create_database(args.pg_admin, name)
+    try:
+        config = tmp / f"config-{workers}.toml"
+        write_config(config, site.bases, db_url, args.feeds, slack.url, args.politeness)
+        env = {**os.environ, TOKEN_ENV: slack.token}
+        env.pop("BEATWIRE_DATABASE_URL", None)
+        log = tmp / f"beatwire-{workers}.log"
+        subprocess.run(beatwire(config, "db", "upgrade"), env=env, cwd=REPO,
+                       check=True, stdout=subprocess.DEVNULL)
+        slack.reset()
+        print(f"  {workers} worker(s):", flush=True)
+        first = run_cycle(config, workers, site, env, log)
+        polls, failed = check_cycle("first cycle", db_url, {}, first, slack,
+                                    (args.feeds * (1 + args.entries), 0), args.feeds)
+        posted = len(slack.posted)
+        again = run_cycle(config, workers, site, env, log)
+        _, failed_again = check_cycle("304 cycle  ", db_url, polls, again, slack,
+                                      (0, args.feeds), args.feeds)
+        if len(slack.posted) != posted:
+            failed_again.append(f"304 cycle posted {len(slack.posted) - posted} messages")
+        return [first, again], failed + failed_again
+    finally:
+        drop_database(args.pg_admin, name)
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+def report(results: dict[int, list[Cycle]], args) -> None:
+    articles = args.feeds * args.entries
+    print(f"\nfeeds={args.feeds} entries/feed={articles // max(1, args.feeds)} "
+          f"articles={articles} (on topic {on_topic_count(args.feeds, args.entries)}) "
+          f"hosts={args.hosts} politeness={args.politeness}; cores={os.cpu_count()}")
+    print("times are whole processes (start-up included); 'from 1st req' rates leave out "
+          "start-up;\ntree CPU is the run's processes' CPU s / wall s (cores used), machine "
+          "is every process's")
+    print(f"{'workers':>7} {'first s':>8} {'articles/s':>10} {'(from 1st req)':>14} "
+          f"{'304 s':>6} {'feeds/s':>8} {'(from 1st req)':>14} {'ratio c1/c2':>11} "
+          f"{'tree cores c1/c2':>16} {'machine busy c1/c2':>18} {'load':>5}")
+    base = None
+    for workers, (first, again) in results.items():
+        rates = (articles / first.seconds, args.feeds / again.seconds)
+        base = base or rates
+        req = (articles / max(1e-3, first.seconds - first.startup),
+               args.feeds / max(1e-3, again.seconds - again.startup))
+        print(f"{workers:7d} {first.seconds:8.1f} {rates[0]:10.1f} {req[0]:14.1f} "
+              f"{again.seconds:6.1f} {rates[1]:8.1f} {req[1]:14.1f} "
+              f"{rates[0] / base[0]:5.2f}/{rates[1] / base[1]:<5.2f} "
+              f"{first.cpu_seconds / first.seconds:7.2f}/{again.cpu_seconds / again.seconds:<8.2f} "
+              f"{first.machine_busy:8.0%}/{again.machine_busy:<9.0%} {first.load:5.1f}")
+    print(where_it_stops(results))
+
+
+def where_it_stops(results: dict[int, list[Cycle]]) -> str:
+    """The first worker count that adds less than half a worker's share of first-cycle rate."""
+    counts = sorted(results)
+    rate = {n: 1 / results[n][0].seconds for n in counts}
+    for low, high in zip(counts, counts[1:], strict=False):
+        ideal = rate[low] * high / low
+        if rate[high] - rate[low] < 0.5 * (ideal - rate[low]):
+            first = results[low][0]
+            return (f"first cycle stops scaling past {low} worker(s): {high} gave "
+                    f"{rate[high] / rate[low]:.2f}x of {low}'s rate (ideal {high / low:.2f}x); "
+                    f"at {low} the machine was {first.machine_busy:.0%} busy "
+                    f"({first.cpu_seconds / first.seconds:.2f} of {os.cpu_count()} cores in the "
+                    f"run's processes)")
+    return f"first cycle scaled to {counts[-1]} worker(s) (each added over half its share)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=5000)
+    parser.add_argument("--entries", type=int, default=2, help="entries per feed")
+    parser.add_argument("--workers", default="1,2,3", help="comma-separated worker counts")
+    parser.add_argument("--hosts", type=int, default=HOSTS)
+    parser.add_argument("--server-processes", type=int, default=2)
+    # No politeness delay by default: each worker is polite to a site on its own, so with the
+    # delay more workers would raise the per-site rate and measure politeness, not the cores.
+    parser.add_argument("--politeness", choices=sorted(POLITENESS), default="none")
+    parser.add_argument("--pg-admin", default=PG_ADMIN,
+                        help="a database to connect to for CREATE/DROP DATABASE")
+    args = parser.parse_args()
+    try:
+        counts = [int(n) for n in args.workers.split(",")]
+    except ValueError:
+        parser.error(f"--workers: not a comma-separated list of numbers: {args.workers!r}")
+    if args.feeds < 1 or args.entries < 1 or min(counts) < 1:
+        parser.error("needs --feeds, --entries and every --workers count 1 or more")
+    sys.path.insert(0, str(REPO / "tests"))
+    from servers.fake_slack import FakeSlack
+
+    results, failures = {}, []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        build_site(tmp / "site", args.feeds, args.entries)
+        site = SitePool(tmp / "site", args.hosts, args.server_processes)
+        slack = FakeSlack(channels={"C0ALERTS": CHANNEL}).start()
+        try:
+            for workers in counts:
+                results[workers], failed = run_workers(workers, args, site, slack, tmp)
+                failures += [f"{workers} worker(s), {f}" for f in failed]
+        finally:
+            slack.stop()
+            site.close()
+    report(results, args)
+    for failure in failures:
+        print("FAIL:", failure)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
