@@ -49,6 +49,37 @@ def loadavg() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
+def stat_fields(pid: int | str) -> list[str] | None:
+    """/proc/PID/stat after the command name (field 3 on), or None if the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def postgres_cpu() -> float:
+    """CPU seconds PostgreSQL has used: each postmaster's own and its reaped backends'
+    (cutime, cstime), plus its live children's. Another job's queries count too."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                comm = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            fields = comm == "postgres" and stat_fields(entry.name)
+            if fields:
+                procs[int(entry.name)] = fields
+    total = 0
+    for fields in procs.values():
+        parent = int(fields[1])
+        total += int(fields[11]) + int(fields[12])
+        if parent not in procs:  # the postmaster: its reaped backends' CPU too
+            total += int(fields[13]) + int(fields[14])
+    return total / tick
+
+
 # -- one database per worker count ------------------------------------------------------------
 
 def admin_engine(url: str):
@@ -104,6 +135,19 @@ class Cycle:
     cpu_seconds: float  # the process tree's user + system CPU
     machine_busy: float  # share of the machine's cores busy over the cycle, all processes
     load: float  # 1-minute load average at the end
+    postgres_cpu: float
+    site_cpu: float  # the site's servers and this process (the fake Slack)
+
+    def other_cpu(self) -> float:
+        """CPU seconds of the machine's other work (another job) during the cycle."""
+        machine = self.machine_busy * self.seconds * os.cpu_count()
+        return max(0.0, machine - self.cpu_seconds - self.postgres_cpu - self.site_cpu)
+
+    def cpu_line(self) -> str:
+        return (f"CPU s: beatwire {self.cpu_seconds:.1f}, postgres {self.postgres_cpu:.1f}, "
+                f"site+slack {self.site_cpu:.1f}, other work {self.other_cpu():.1f} "
+                f"(machine {self.machine_busy:.0%} busy of {os.cpu_count()} x "
+                f"{self.seconds:.1f}s)")
 
 
 def beatwire(config: Path, *args: str) -> list[str]:
@@ -114,6 +158,7 @@ def beatwire(config: Path, *args: str) -> list[str]:
 def run_cycle(config: Path, workers: int, site: SitePool, env: dict, log: Path) -> Cycle:
     """One `run --once --workers N`, timed as a whole process, with its tree's CPU."""
     site.reset()
+    db0, site0, self0 = postgres_cpu(), site.cpu_seconds(), time.process_time()
     busy0, total0 = machine_ticks()
     started = time.monotonic()
     with open(log, "ab") as err:
@@ -123,6 +168,7 @@ def run_cycle(config: Path, workers: int, site: SitePool, env: dict, log: Path) 
         _, status, usage = os.wait4(proc.pid, 0)
     ended = time.monotonic()
     busy1, total1 = machine_ticks()
+    db1, site1, self1 = postgres_cpu(), site.cpu_seconds(), time.process_time()
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         sys.exit(f"run --once --workers {workers} exited {code}:\n"
@@ -130,7 +176,7 @@ def run_cycle(config: Path, workers: int, site: SitePool, env: dict, log: Path) 
     first, _ = site.span()
     return Cycle(ended - started, (first - started) if first else 0.0, site.answers(),
                  usage.ru_utime + usage.ru_stime, (busy1 - busy0) / max(1, total1 - total0),
-                 loadavg())
+                 loadavg(), db1 - db0, site1 - site0 + self1 - self0)
 
 
 # -- the checks ---------------------------------------------------------------------------------
@@ -184,7 +230,7 @@ def check_cycle(label: str, db_url: str, before: dict[int, int], cycle: Cycle, s
           f"{len(polls)} feeds, polled 0 times {zero}, 2+ times {many}  site 200s/304s "
           f"{cycle.answers[0]}/{cycle.answers[1]}  statements {statements}: alerts per "
           f"statement {dict(sorted(per_statement.items()))}, not sent {unsent}  Slack "
-          f"{len(keys)} keys, posted twice {twice}", flush=True)
+          f"{len(keys)} keys, posted twice {twice}\n      {cycle.cpu_line()}", flush=True)
     failed = []
     if len(polls) != feeds or zero or many:
         failed.append(f"{label}: feeds not polled exactly once ({zero} 0 times, {many} 2+)")
@@ -227,45 +273,49 @@ def run_workers(workers: int, args, site: SitePool, slack, tmp: Path) -> tuple[l
 
 # -- the report ---------------------------------------------------------------------------------
 
+def cores(cycle: Cycle) -> str:
+    """Cores used over the cycle: Beatwire's processes / PostgreSQL / the machine's other work."""
+    return "/".join(f"{cpu / cycle.seconds:.2f}" for cpu in
+                    (cycle.cpu_seconds, cycle.postgres_cpu, cycle.other_cpu()))
+
+
 def report(results: dict[int, list[Cycle]], args) -> None:
     articles = args.feeds * args.entries
-    print(f"\nfeeds={args.feeds} entries/feed={articles // max(1, args.feeds)} "
-          f"articles={articles} (on topic {on_topic_count(args.feeds, args.entries)}) "
-          f"hosts={args.hosts} politeness={args.politeness}; cores={os.cpu_count()}")
-    print("times are whole processes (start-up included); 'from 1st req' rates leave out "
-          "start-up;\ntree CPU is the run's processes' CPU s / wall s (cores used), machine "
-          "is every process's")
-    print(f"{'workers':>7} {'first s':>8} {'articles/s':>10} {'(from 1st req)':>14} "
-          f"{'304 s':>6} {'feeds/s':>8} {'(from 1st req)':>14} {'ratio c1/c2':>11} "
-          f"{'tree cores c1/c2':>16} {'machine busy c1/c2':>18} {'load':>5}")
+    print(f"\nfeeds={args.feeds} entries/feed={args.entries} articles={articles} (on topic "
+          f"{on_topic_count(args.feeds, args.entries)}) hosts={args.hosts} "
+          f"politeness={args.politeness}; cores={os.cpu_count()}")
+    print("times are whole processes (start-up included); '1st req' rates leave start-up out;\n"
+          "cores: CPU s / wall s of Beatwire's processes / PostgreSQL / the machine's other work")
+    print(f"{'workers':>7} {'first s':>8} {'articles/s':>10} {'(1st req)':>9} {'304 s':>6} "
+          f"{'feeds/s':>8} {'(1st req)':>9} {'ratio c1/c2':>11} {'cores c1':>16} "
+          f"{'cores c2':>16} {'load':>5}")
     base = None
     for workers, (first, again) in results.items():
         rates = (articles / first.seconds, args.feeds / again.seconds)
         base = base or rates
         req = (articles / max(1e-3, first.seconds - first.startup),
                args.feeds / max(1e-3, again.seconds - again.startup))
-        print(f"{workers:7d} {first.seconds:8.1f} {rates[0]:10.1f} {req[0]:14.1f} "
-              f"{again.seconds:6.1f} {rates[1]:8.1f} {req[1]:14.1f} "
-              f"{rates[0] / base[0]:5.2f}/{rates[1] / base[1]:<5.2f} "
-              f"{first.cpu_seconds / first.seconds:7.2f}/{again.cpu_seconds / again.seconds:<8.2f} "
-              f"{first.machine_busy:8.0%}/{again.machine_busy:<9.0%} {first.load:5.1f}")
-    print(where_it_stops(results))
+        print(f"{workers:7d} {first.seconds:8.1f} {rates[0]:10.1f} {req[0]:9.1f} "
+              f"{again.seconds:6.1f} {rates[1]:8.1f} {req[1]:9.1f} "
+              f"{rates[0] / base[0]:5.2f}/{rates[1] / base[1]:<5.2f} {cores(first):>16} "
+              f"{cores(again):>16} {first.load:5.1f}")
+    for index, name in ((0, "first cycle"), (1, "304 cycle")):
+        print(where_it_stops(results, index, name))
 
 
-def where_it_stops(results: dict[int, list[Cycle]]) -> str:
-    """The first worker count that adds less than half a worker's share of first-cycle rate."""
+def where_it_stops(results: dict[int, list[Cycle]], index: int, name: str) -> str:
+    """The first worker count that adds less than half a worker's share of the cycle's rate."""
     counts = sorted(results)
-    rate = {n: 1 / results[n][0].seconds for n in counts}
+    rate = {n: 1 / results[n][index].seconds for n in counts}
     for low, high in zip(counts, counts[1:], strict=False):
         ideal = rate[low] * high / low
         if rate[high] - rate[low] < 0.5 * (ideal - rate[low]):
-            first = results[low][0]
-            return (f"first cycle stops scaling past {low} worker(s): {high} gave "
+            at = results[low][index]
+            return (f"{name} stops scaling past {low} worker(s): {high} gave "
                     f"{rate[high] / rate[low]:.2f}x of {low}'s rate (ideal {high / low:.2f}x); "
-                    f"at {low} the machine was {first.machine_busy:.0%} busy "
-                    f"({first.cpu_seconds / first.seconds:.2f} of {os.cpu_count()} cores in the "
-                    f"run's processes)")
-    return f"first cycle scaled to {counts[-1]} worker(s) (each added over half its share)"
+                    f"at {low} the machine was {at.machine_busy:.0%} busy (cores "
+                    f"beatwire/postgres/other {cores(at)} of {os.cpu_count()})")
+    return f"{name} scaled to {counts[-1]} worker(s) (each step gave over half its ideal gain)"
 
 
 def main() -> int:
