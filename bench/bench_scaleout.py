@@ -306,6 +306,8 @@ def report(results: dict[int, list[Cycle]], args) -> None:
 def where_it_stops(results: dict[int, list[Cycle]], index: int, name: str) -> str:
     """The first worker count that adds less than half a worker's share of the cycle's rate."""
     counts = sorted(results)
+    if len(counts) < 2:
+        return f"{name}: one worker count, nothing to compare"
     rate = {n: 1 / results[n][index].seconds for n in counts}
     for low, high in zip(counts, counts[1:], strict=False):
         ideal = rate[low] * high / low
