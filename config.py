@@ -365,6 +365,9 @@ class RouteConfig(_Section):
     url: str | None = None
     secret_env: str | None = Field(default=None, min_length=1)
     auth: Literal["hmac", "bearer"] = "hmac"
+    # Seconds per POST. Capped because the outbox posts one alert at a time: a receiver this
+    # slow holds up every other route's alerts for that long, each try.
+    timeout: float = Field(default=15, gt=0, le=120, allow_inf_nan=False, strict=True)
 
     @field_validator("name")
     @classmethod
@@ -403,8 +406,12 @@ class RouteConfig(_Section):
     def _webhook_fields(self) -> RouteConfig:
         if self.sink == "webhook" and not self.url:
             raise ValueError("sink = 'webhook' needs url")
-        if self.sink != "webhook" and (self.url or self.secret_env):
-            raise ValueError("url and secret_env are for sink = 'webhook' only")
+        # timeout has a default, so only a timeout written in the file is refused.
+        given = [key for key in ("url", "secret_env") if getattr(self, key)]
+        given += ["timeout"] if "timeout" in self.model_fields_set else []
+        if self.sink != "webhook" and given:
+            verb = "is" if len(given) == 1 else "are"
+            raise ValueError(f"{' and '.join(given)} {verb} for sink = 'webhook' only")
         return self
 
     def secret(self) -> str | None:

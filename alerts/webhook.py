@@ -64,7 +64,8 @@ class WebhookSink:
                       "its alerts wait in the outbox until the daemon runs with it",
                       route.name, route.secret_env)
             return missing_secret(route.name, route.secret_env)
-        return cls(route.name, route.url, secret=route.secret(), auth=route.auth)
+        return cls(route.name, route.url, secret=route.secret(), auth=route.auth,
+                   timeout=route.timeout)
 
     def post(self, message: OutgoingMessage) -> Posted:
         """POST the message; its channel and the time stand in for Slack's ts."""

@@ -284,6 +284,7 @@ def test_fetch_log_retention(tmp_path, text, days):
 
 ROUTE = "[[alerts.routes]]\nname = 'legal'\nchannel = '#legal'\n"
 FEED = "[[feeds]]\nname = 'metro'\nurl = 'https://metro.example/rss'\n"
+WEBHOOK = ROUTE + "sink = 'webhook'\nurl = 'https://hooks.example/x'\n"
 
 
 @pytest.mark.parametrize("text, key, problem", [
@@ -304,6 +305,11 @@ FEED = "[[feeds]]\nname = 'metro'\nurl = 'https://metro.example/rss'\n"
     (ROUTE + "sink = 'webhook'\nurl = 'mailto:ops@example.org'\n", "alerts.routes[0].url",
      "http(s) URL"),
     (ROUTE + "url = 'https://hooks.example/x'\n", "alerts.routes[0]", "for sink = 'webhook'"),
+    (ROUTE + "timeout = 5\n", "alerts.routes[0]", "timeout is for sink = 'webhook' only"),
+    (WEBHOOK + "timeout = 0\n", "alerts.routes[0].timeout", "greater than 0"),
+    (WEBHOOK + "timeout = 121\n", "alerts.routes[0].timeout", "less than or equal to 120"),
+    (WEBHOOK + "timeout = '5s'\n", "alerts.routes[0].timeout", "valid number"),
+    (WEBHOOK + "timeout = inf\n", "alerts.routes[0].timeout", "finite"),
     (ROUTE + "sink = 'webhook'\nurl = 'https://hooks.example/x'\nsecret = 'hunter2'\n",
      "alerts.routes[0].secret", "unknown key"),
     (ROUTE + "stance = ['refuses']\n", "alerts.routes[0].stance", "unknown key"),
@@ -311,33 +317,42 @@ FEED = "[[feeds]]\nname = 'metro'\nurl = 'https://metro.example/rss'\n"
 ], ids=["name-missing", "name-with-a-space", "channel-missing", "unknown-sink",
         "state-not-a-code", "unknown-stance", "unknown-agency-kind", "unknown-feed",
         "stance-changes-only-not-bool", "webhook-without-url", "webhook-url-not-http",
-        "url-without-webhook", "secret-in-the-file", "typo-key", "duplicate-route-name"])
+        "url-without-webhook", "timeout-without-webhook", "timeout-zero",
+        "timeout-over-the-cap", "timeout-not-a-number", "timeout-infinite", "secret-in-the-file",
+        "typo-key", "duplicate-route-name"])
 def test_invalid_route_names_the_key(tmp_path, text, key, problem):
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, text))
     assert f"{key}: " in str(err.value) and problem in str(err.value), str(err.value)
 
 
-def test_bad_route_exits_2_naming_the_key(tmp_path):
+@pytest.mark.parametrize("text, error", [
+    (ROUTE + "stances = ['neutral']\n", "alerts.routes[0].stances[0]: Input should be"),
+    (WEBHOOK + "timeout = 121\n", "alerts.routes[0].timeout: Input should be less than"),
+], ids=["unknown-stance", "timeout-over-the-cap"])
+def test_bad_route_exits_2_naming_the_key(tmp_path, text, error):
     from click.testing import CliRunner
 
     import cli
 
-    path = write(tmp_path, ROUTE + "stances = ['neutral']\n")
+    path = write(tmp_path, text)
     result = CliRunner().invoke(cli.main, ["--config", str(path), "config", "check"])
     assert result.exit_code == 2
-    assert result.stderr.count("\n") == 1 and "alerts.routes[0].stances[0]: " in result.stderr
+    assert result.stderr.count("\n") == 1 and error in result.stderr
 
 
 def test_routes_default_to_none_and_read_their_filters(tmp_path):
     assert Config().alerts.routes == []
     text = (FEED + ROUTE + "states = ['co', 'AZ']\nfeeds = ['metro']\n"
             "[[alerts.routes]]\nname = 'teams'\nchannel = 'Policy'\nsink = 'webhook'\n"
-            "url = 'https://hooks.example/x'\nsecret_env = 'TEAMS_SECRET'\n")
+            "url = 'https://hooks.example/x'\nsecret_env = 'TEAMS_SECRET'\ntimeout = 2.5\n")
     legal, teams = load_config(write(tmp_path, text)).alerts.routes
     assert (legal.sink, legal.states, legal.feeds, legal.stances) == (
         "slack", ["CO", "AZ"], ["metro"], None)
-    assert (teams.sink, teams.secret_env, teams.auth) == ("webhook", "TEAMS_SECRET", "hmac")
+    assert (teams.sink, teams.secret_env, teams.auth, teams.timeout) == (
+        "webhook", "TEAMS_SECRET", "hmac", 2.5)
+    (default,) = load_config(write(tmp_path, WEBHOOK)).alerts.routes
+    assert default.timeout == 15
 
 
 def test_route_filters_know_every_stance_and_agency_kind_detection_gives():

@@ -217,3 +217,34 @@ def test_a_webhook_route_gone_from_the_config_keeps_its_alerts(
     assert deliver_pending(sessions, Sinks(config), now_fn=clock, pause=pause) == \
         DeliveryReport(sent=1)
     assert len(receiver.accepted()) == 1
+
+
+# A route with timeout = 0.5 against a receiver answering after `delay` seconds: (first round,
+# the row after it, POSTs once the receiver is quick again and the back-off has passed).
+ROUTE_TIMEOUTS = {
+    "slower-than-the-timeout-is-retried": (
+        1.5, DeliveryReport(retried=1), ("sending", "timeout"), 2),
+    "faster-than-the-timeout-is-sent": (0.05, DeliveryReport(sent=1), ("sent", None), 1),
+}
+
+
+@pytest.mark.parametrize("delay, report, row, posts", list(ROUTE_TIMEOUTS.values()),
+                         ids=list(ROUTE_TIMEOUTS))
+def test_the_route_timeout_bounds_each_post(delay, report, row, posts, receiver, sessions,
+                                            clock, pause):
+    config = routed_config([webhook_route(receiver, timeout=0.5)])
+    store(sessions, config, add_feed(sessions, "metro-news"), "metro-news", [found_statement()])
+    receiver.delay = delay
+    sinks = Sinks(config)
+    assert deliver_pending(sessions, sinks, now_fn=clock, pause=pause) == report
+    with sessions() as session:
+        alert = session.scalar(select(Alert))
+    # "sending": the receiver may have taken it, so the retry goes under the same key.
+    assert (alert.status, alert.last_error) == row
+    receiver.delay = 0
+    clock.advance(BACKOFF_CAP.total_seconds())
+    deliver_pending(sessions, sinks, now_fn=clock, pause=pause)
+    with sessions() as session:
+        assert session.scalar(select(Alert)).status == "sent"
+    assert len(receiver.requests) == posts
+    assert len({r["headers"]["Idempotency-Key"] for r in receiver.requests}) == 1
