@@ -41,7 +41,7 @@ from db.engine import INIT_HINT, ArchiveUnavailable, check_reachable, require_ar
 from db.failures import MAX_DETECTION_ATTEMPTS
 from db.feeds import feed_health
 from db.models import Alert, Statement
-from db.retention import prune_fetch_log
+from db.retention import prune as prune_old_rows
 from db.search import REVIEW_STATES, count, export_hits, hit_record
 from db.search import search as search_archive
 from db.workers import list_workers
@@ -962,15 +962,17 @@ def upgrade(loader: ConfigLoader) -> None:
 @db.command()
 @with_app(write=True)
 def prune(app: App) -> None:
-    """Delete fetch_log rows older than archive.fetch_log_days now (the daemon does it daily).
+    """Delete fetch_log rows and failed entries older than archive.fetch_log_days now (the
+    daemon does it daily).
 
     \b
     Example:
       beatwire --config config.toml db prune
     """
     days = app.config.archive.fetch_log_days
-    deleted = prune_fetch_log(app.sessions, now=app.clock(), days=days)
-    click.echo(f"deleted {deleted} fetch_log row(s) older than {days} day(s)")
+    pruned = prune_old_rows(app.sessions, now=app.clock(), days=days)
+    click.echo(f"deleted {pruned.fetch_log} fetch_log row(s) and {pruned.failed_entries} "
+               f"failed_entries row(s) older than {days} day(s)")
 
 if __name__ == "__main__":
     main()

@@ -9,8 +9,8 @@ side by side and a killed worker loses nothing:
 - deliver_alerts   post pending outbox rows (also kicked when new ones commit)
 - send_digest      the daily digest (cron from config; one worker per cluster)
 - check_feed_health  log feeds that keep failing (one worker per cluster)
-- prune_fetch_log  daily (and at start): delete fetch_log rows older than
-                   archive.fetch_log_days
+- prune_fetch_log  daily (and at start): delete fetch_log rows and failed entries
+                   older than archive.fetch_log_days
 - reload_config    on SIGHUP or a changed file: validate, then apply; a bad
                    file keeps the old config running
 
@@ -224,10 +224,10 @@ class Daemon:
                 log.warning("feed unhealthy feed=%s status=%s failures=%d last_error=%s",
                             feed.name, feed.status, feed.consecutive_failures, feed.last_error)
 
-    async def prune_fetch_log(self) -> int:
-        """Delete fetch_log rows older than archive.fetch_log_days; how many. In a thread:
-        batches of thousands of rows must not stall the crawl on this event loop."""
-        return await asyncio.to_thread(retention.prune_fetch_log, self.sessions, now=self.now_fn(),
+    async def prune_fetch_log(self) -> retention.Pruned:
+        """Delete fetch_log rows and failed entries older than archive.fetch_log_days; how
+        many. In a thread: batches of thousands of rows must not stall the crawl's loop."""
+        return await asyncio.to_thread(retention.prune, self.sessions, now=self.now_fn(),
                                        days=self.config.archive.fetch_log_days)
 
     async def reload_config(self, force: bool = False) -> bool:

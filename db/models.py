@@ -97,7 +97,8 @@ class FetchLog(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
-    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed for retention, which deletes the rows before a cutoff (db.retention).
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     http_status: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(20))  # ok | not_modified | error | gone
     error: Mapped[str | None] = mapped_column(Text)

@@ -136,3 +136,24 @@ def test_require_current_passes_a_migrated_archive(db_url):
     engine = make_engine(db_url, read_only=True)
     migrate.require_current(engine, db_url)  # raises if not
     engine.dispose()
+
+
+def _indexed_columns(url: str, table: str) -> set[tuple[str, ...]]:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        return {tuple(i["column_names"]) for i in inspect(engine).get_indexes(table)}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("revision, indexed", [
+    pytest.param("head", True, id="upgrade-adds-it"),
+    pytest.param("0006", False, id="downgrade-to-0006-drops-it"),
+])
+def test_fetch_log_fetched_at_index(db_url, revision, indexed):
+    """Retention deletes fetch_log rows before a cutoff: an index on fetched_at spares it a
+    scan of the whole table per batch."""
+    migrate.upgrade(db_url)
+    if revision != "head":
+        migrate.downgrade(db_url, revision)
+    assert (("fetched_at",) in _indexed_columns(db_url, "fetch_log")) == indexed
