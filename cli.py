@@ -245,6 +245,8 @@ def run(loader: ConfigLoader, once: bool, init: bool, workers: int, metrics: boo
         click.echo("beatwire: --workers needs PostgreSQL: SQLite allows one writer; use "
                    "database.url = postgresql+psycopg://...", err=True)
         sys.exit(2)
+    # Daemon.start checks the same: here it is one line and exit 2 before the reactor starts,
+    # and before run_pool, whose parent builds no Daemon.
     url = loader.daemon_url(init=init)
     broken = extraction_fault()
     if broken:
@@ -253,7 +255,7 @@ def run(loader: ConfigLoader, once: bool, init: bool, workers: int, metrics: boo
         sys.exit(1)
     if workers == 1:
         sys.exit(scheduler.run(loader.path, config, once=once, metrics=metrics,
-                               cycle_started=cycle_started))
+                               cycle_started=cycle_started, create=init))
     # The children inherit the log options; --init is done here, once, by run_pool.
     options = click.get_current_context().find_root().params
     started = datetime.now(timezone.utc)

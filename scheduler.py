@@ -40,7 +40,7 @@ from app import build
 from config import Config, ConfigError, load_config
 from db import retention, workers
 from db.claims import claim_due_feeds, renew_claims
-from db.engine import redact, transaction
+from db.engine import INIT_HINT, redact, require_archive, transaction
 from db.feeds import clean_error, feed_health, sync_feeds
 from db.health import ArchiveHealth, is_unavailable
 from db.locks import cluster_job
@@ -62,12 +62,12 @@ class Daemon:
     """The running jobs and the state they share (config, crawl, sink)."""
 
     def __init__(self, config_path: str | None, config: Config, *, now_fn: Callable = utcnow,
-                 metrics: bool = True):
+                 metrics: bool = True, create: bool = False):
         self.config_path = config_path
         self.config = config
         # Detection runs in worker processes that load the model (crawler/workers.py);
         # loading it here too cost the main process about 550 MB for nothing. The engine
-        # never creates the file: only start() does (`run --init`); a deleted one never is.
+        # never creates the file: only start() does, with `create` (`run --init`).
         self.app = build(config, load_model=False, clock=now_fn)
         self.now_fn = self.app.clock
         self.engine, self.sessions = self.app.engine, self.app.sessions
@@ -86,6 +86,7 @@ class Daemon:
         self.metrics_port = None  # serving /metrics and /healthz, when metrics.listen is set
         # False in children 2..N of `run --workers N`: the first serves the archive's figures.
         self.serve_metrics = metrics
+        self.create = create  # start() may create a missing archive (`run --init`)
 
     @property
     def lease(self) -> timedelta:
@@ -101,13 +102,15 @@ class Daemon:
         return max(1.0, self.config.scheduler.lease / BEATS_PER_LEASE)
 
     async def start(self) -> None:
-        """Upgrade the schema, register (taking over dead workers' claims), sync feeds from
-        config and start the crawl."""
+        """Upgrade the schema (a missing archive is ArchiveUnavailable unless `create`),
+        register (taking over dead workers' claims), sync feeds from config, start the crawl."""
+        if not self.create:
+            # upgrade() would make a fresh empty archive, whose first poll alerts everything
+            # again. The same check as `beatwire run` without --init (cli.ConfigLoader).
+            require_archive(self.config.database.url, hint=INIT_HINT, behind_ok=True)
         from crawler.service import CrawlService
         from db.migrate import upgrade
 
-        # This would create a missing archive: `beatwire run` gets here without one only
-        # with --init (cli.ConfigLoader.daemon_url).
         upgrade(self.config.database.url)
         self.health.opened()  # the file we write to, watched each tick from now on
         self._register()
@@ -405,13 +408,15 @@ def _mtime(path: str | None) -> float | None:
 
 
 def run(config_path: str | None, config: Config, *, once: bool = False,
-        metrics: bool = True, cycle_started: datetime | None = None) -> int:
+        metrics: bool = True, cycle_started: datetime | None = None,
+        create: bool = False) -> int:
     """Run the daemon (or one cycle) on Scrapy's reactor; return the exit code. Without
-    `metrics`, metrics.listen is not served; `cycle_started`: see Daemon.run_once."""
+    `metrics`, metrics.listen is not served; `cycle_started`: see Daemon.run_once; `create`
+    a missing archive (`run --init`)."""
     from crawler.runtime import run as run_on_reactor
 
     async def main() -> int:
-        daemon = Daemon(config_path, config, metrics=metrics)
+        daemon = Daemon(config_path, config, metrics=metrics, create=create)
         try:
             await daemon.start()
             return await (daemon.run_once(cycle_started) if once else daemon.run_forever())
