@@ -435,6 +435,11 @@ FIRST_RESTART_DELAY = 1.0
 MAX_RESTART_DELAY = 30.0
 # A child that ran this long before dying is restarted after the first delay again.
 STEADY_SECONDS = 60.0
+# A child dying before STEADY_SECONDS this many times in a row is not restarted again.
+MAX_YOUNG_DEATHS = 5
+# The CLI's status for a refused config or archive (one line above says which): a restart
+# fails the same way.
+CONFIG_ERROR_STATUS = 2
 # A stop gets this long, then what is left is killed (the daemon stops in seconds).
 STOP_KILL_SECONDS = 30.0
 POOL_TICK = 0.2
@@ -477,6 +482,7 @@ class Child:
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
         self.delay = FIRST_RESTART_DELAY
+        self.young_deaths = 0  # in a row, each before STEADY_SECONDS
         self.restart_at: float | None = None
         self.killed = False  # by the pool, after a stop that took too long
 
@@ -497,10 +503,25 @@ class Child:
             return None
         return 128 - code if code < 0 else code
 
+    def count_death(self) -> None:
+        """One more young death in a row; a death after STEADY_SECONDS starts the count and
+        the back-off over."""
+        if time.monotonic() - self.started >= STEADY_SECONDS:
+            self.young_deaths, self.delay = 0, FIRST_RESTART_DELAY
+        else:
+            self.young_deaths += 1
+
+    def hopeless(self, status: int) -> str | None:
+        """Why restarting it after this death (counted) cannot help, or None."""
+        if status == CONFIG_ERROR_STATUS:
+            return f"exited with status {status} (config or archive refused)"
+        if self.young_deaths >= MAX_YOUNG_DEATHS:
+            return (f"died within {STEADY_SECONDS:g}s of starting {self.young_deaths} times "
+                    "in a row")
+        return None
+
     def restart_later(self, status: int) -> None:
         """Start again after a back-off that doubles while it keeps dying young."""
-        if time.monotonic() - self.started >= STEADY_SECONDS:
-            self.delay = FIRST_RESTART_DELAY
         log.warning("worker process died, restarting n=%d pid=%d status=%d in=%.0fs",
                     self.number, self.proc.pid, status, self.delay)
         self.proc, self.restart_at = None, time.monotonic() + self.delay
@@ -509,7 +530,8 @@ class Child:
 
 class Pool:
     """Start the children, forward signals to them, restart the ones that die (not in
-    --once), and return the worst exit status once all have stopped."""
+    --once), and return the worst exit status once all have stopped. A child that restarting
+    cannot help (Child.hopeless) stops them all, and its status is returned."""
 
     def __init__(self, commands: list[list[str]], *, once: bool):
         self.children = [Child(n, command) for n, command in enumerate(commands, 1)]
@@ -517,6 +539,7 @@ class Pool:
         self.stop_at: float | None = None
         self.signals: list[int] = []
         self.statuses: dict[int, int] = {}
+        self.gave_up: int | None = None  # the status to return, once a child was given up
 
     def run(self) -> int:
         # The handler only notes the signal: the loop forwards it, between its own waits.
@@ -532,7 +555,7 @@ class Pool:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        return max(self.statuses.values())
+        return self.gave_up if self.gave_up is not None else max(self.statuses.values())
 
     def _forward_signals(self) -> None:
         while self.signals:
@@ -542,6 +565,23 @@ class Pool:
                 log.info("stopping worker processes signal=%s", signal.Signals(signum).name)
             for child in self.children:
                 child.send(signum)
+
+    def _died(self, child: Child, status: int) -> None:
+        """Restart `child` later, or, when that cannot help, stop the others as a SIGTERM
+        does and exit with its status."""
+        child.count_death()
+        why = child.hopeless(status)
+        if why is None:
+            child.restart_later(status)
+            return
+        log.error("worker process %s, not restarting n=%d pid=%d status=%d: stopping",
+                  why, child.number, child.proc.pid, status)
+        self.statuses[child.number] = status
+        # Non-zero even when its last exit said 0: systemd and cron must see the failure.
+        self.gave_up = status or 1
+        self.stop_at = time.monotonic() + STOP_KILL_SECONDS
+        for other in self.children:
+            other.send(signal.SIGTERM)
 
     def _tend(self) -> None:
         now = time.monotonic()
@@ -564,7 +604,7 @@ class Pool:
             elif self.once or self.stop_at is not None:
                 self.statuses[child.number] = status
             else:
-                child.restart_later(status)
+                self._died(child, status)
 
 
 def run_pool(url: str, commands: list[list[str]], *, once: bool) -> int:
