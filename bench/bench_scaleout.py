@@ -29,6 +29,10 @@ from pathlib import Path
 from bench.site import SitePool, build_site, on_topic_count
 
 REPO = Path(__file__).resolve().parent.parent
+# The fake Slack and archive_rows live in tests/ (tests/support.py imports no pytest).
+sys.path.insert(0, str(REPO / "tests"))
+from support import archive_rows  # noqa: E402
+
 HOSTS = 25
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TOKEN_ENV = "BEATWIRE_BENCH_SLACK_TOKEN"
@@ -187,9 +191,9 @@ def polls_per_feed(db_url: str) -> dict[int, int]:
 
     from db.models import Feed, FetchLog
 
-    return dict(query(db_url, select(Feed.id, func.count(FetchLog.id))
-                      .join(FetchLog, FetchLog.feed_id == Feed.id, isouter=True)
-                      .group_by(Feed.id)))
+    return dict(archive_rows(db_url, select(Feed.id, func.count(FetchLog.id))
+                             .join(FetchLog, FetchLog.feed_id == Feed.id, isouter=True)
+                             .group_by(Feed.id)))
 
 
 def alerts_per_statement(db_url: str) -> tuple[int, Counter, int]:
@@ -198,23 +202,11 @@ def alerts_per_statement(db_url: str) -> tuple[int, Counter, int]:
 
     from db.models import Alert, Statement
 
-    rows = query(db_url, select(Statement.id, func.count(Alert.id),
-                                func.count(Alert.id).filter(Alert.status != "sent"))
-                 .join(Alert, Alert.statement_id == Statement.id, isouter=True)
-                 .group_by(Statement.id))
+    rows = archive_rows(db_url, select(Statement.id, func.count(Alert.id),
+                                       func.count(Alert.id).filter(Alert.status != "sent"))
+                        .join(Alert, Alert.statement_id == Statement.id, isouter=True)
+                        .group_by(Statement.id))
     return len(rows), Counter(n for _, n, _ in rows), sum(unsent for _, _, unsent in rows)
-
-
-def query(db_url: str, statement) -> list:
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    engine = create_engine(db_url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(statement).all()
-    finally:
-        engine.dispose()
 
 
 def check_cycle(label: str, db_url: str, before: dict[int, int], cycle: Cycle, slack,
@@ -339,8 +331,7 @@ def main() -> int:
         parser.error(f"--workers: not a comma-separated list of numbers: {args.workers!r}")
     if args.feeds < 1 or args.entries < 1 or min(counts) < 1:
         parser.error("needs --feeds, --entries and every --workers count 1 or more")
-    sys.path.insert(0, str(REPO / "tests"))
-    from servers.fake_slack import FakeSlack
+    from servers.fake_slack import FakeSlack  # imports pytest: only when the bench runs
 
     results, failures = {}, []
     with tempfile.TemporaryDirectory() as tmp_name:

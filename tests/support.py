@@ -40,6 +40,19 @@ def beatwire_command(config: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "cli", "--config", str(config), *args]
 
 
+def archive_rows(db_url: str, statement) -> list:
+    """The rows of one statement, run on an engine of its own (no pool: nothing is kept open)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(statement).all()
+    finally:
+        engine.dispose()
+
+
 def restart_postgres() -> None:
     """Restart the machine's PostgreSQL cluster (what a daemon sees on a server restart)."""
     import pytest

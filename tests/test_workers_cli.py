@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from servers.feed_site import rss_feed
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.pool import NullPool
+from sqlalchemy import func, select
+from support import archive_rows
 from test_scheduler import PLACES, start_daemon, statement_keys, statement_page, wait_for
 
 from db.migrate import upgrade
@@ -68,15 +68,6 @@ def local_feeds(feed_site, count: int) -> list[dict]:
         feeds.append({"name": f"Local News {i}", "url": feed_site.url(f"/feed{i}.xml"),
                       "interval": 3600})
     return feeds
-
-
-def archive_rows(pg_url: str, query):
-    engine = create_engine(pg_url, poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(query).all()
-    finally:
-        engine.dispose()
 
 
 def polls_per_feed(pg_url: str) -> dict[str, int]:
