@@ -212,25 +212,6 @@ def test_command_on_a_never_migrated_file_leaves_it_alone(tmp_path, make_config,
 RUN_HINT = "run `beatwire db upgrade` first, or start with `run --init`"
 
 
-@pytest.fixture
-def pg_database(pg_base_url):
-    """A fresh PostgreSQL database of its own (nothing of Beatwire's in it), dropped after."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
-
-    name = f"beatwire_fresh_{uuid.uuid4().hex[:12]}"
-    server = pg_base_url.rsplit("/", 1)[0]
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"{server}/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _no_file(tmp_path, request) -> tuple[str, str]:
     db = tmp_path / "archive.db"
     return f"sqlite:///{db}", f"no archive at {db}; {RUN_HINT}"
@@ -245,7 +226,7 @@ def _empty_file(tmp_path, request) -> tuple[str, str]:
 def _empty_pg_database(tmp_path, request) -> tuple[str, str]:
     from db.engine import redact
 
-    url = request.getfixturevalue("pg_database")
+    url = request.getfixturevalue("pg_url")  # a fresh schema: nothing of Beatwire's in it
     return url, f"database.url {redact(url)} holds no archive yet; {RUN_HINT}"
 
 
