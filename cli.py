@@ -37,7 +37,14 @@ from config import (
 from crawler.dryrun import dry_run
 from crawler.extract import extract_text
 from crawler.text import terminal_safe
-from db.engine import INIT_HINT, ArchiveUnavailable, check_reachable, require_archive, transaction
+from db.engine import (
+    INIT_HINT,
+    ArchiveUnavailable,
+    DatabaseUnreachable,
+    check_reachable,
+    require_archive,
+    transaction,
+)
 from db.failures import MAX_DETECTION_ATTEMPTS
 from db.feeds import feed_health
 from db.models import Alert, Statement
@@ -46,6 +53,12 @@ from db.search import REVIEW_STATES, count, export_hits, hit_record
 from db.search import search as search_archive
 from db.workers import list_workers
 from items import redact_url
+
+# What the database being unusable at start exits with (one line on stderr says why): 2 when
+# only a fix helps (no archive, wrong schema, bad config); 75, EX_TEMPFAIL from sysexits.h,
+# when it is not answering now (down, starting, busy), so a supervisor should try again.
+EXIT_REFUSED = 2
+EXIT_TRY_LATER = 75
 
 
 class ConfigLoader:
@@ -71,18 +84,20 @@ class ConfigLoader:
 
     def open(self, *, write: bool = False) -> App:
         """The command's parts (app.App) on the existing archive at the latest schema,
-        read-only unless `write`; else one line, exit 2."""
+        read-only unless `write`; else one line, exit 2 (75: not answering now)."""
         return self._or_exit(open_archive, self.get(), write=write)
 
     def reachable_url(self) -> str:
-        """database.url once its server answers (a SQLite file may be created); else exit 2."""
+        """database.url once its server answers (a SQLite file may be created); else exit
+        2 (75: not answering now)."""
         url = self.get().database.url
         self._or_exit(check_reachable, url)
         return url
 
     def daemon_url(self, *, init: bool) -> str:
         """database.url for the daemon, which migrates it at start: with `init` it need only
-        answer; without, it must hold an archive (at any schema up to ours); else exit 2."""
+        answer; without, it must hold an archive (at any schema up to ours); else exit 2
+        (75: not answering now)."""
         if init:
             return self.reachable_url()
         url = self.get().database.url
@@ -91,12 +106,13 @@ class ConfigLoader:
 
     @staticmethod
     def _or_exit(check, *args, **kwargs):
-        """`check(*args, **kwargs)`; an ArchiveUnavailable is its one line on stderr, exit 2."""
+        """`check(*args, **kwargs)`; an ArchiveUnavailable is its one line on stderr and exit
+        2, or EXIT_TRY_LATER when it is a DatabaseUnreachable."""
         try:
             return check(*args, **kwargs)
         except ArchiveUnavailable as exc:
             click.echo(f"beatwire: {exc}", err=True)
-            sys.exit(2)
+            sys.exit(EXIT_TRY_LATER if isinstance(exc, DatabaseUnreachable) else EXIT_REFUSED)
 
 
 def with_app(func=None, *, write: bool = False):

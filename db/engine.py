@@ -23,8 +23,24 @@ UPGRADE_HINT = "run `beatwire db upgrade`"
 INIT_HINT = "run `beatwire db upgrade` first, or start with `run --init`"
 
 
+# A PostgreSQL that answers a connection with FATAL is up and refusing us, which a retry does
+# not change (no such database or role, a wrong password, no pg_hba.conf line), except with
+# these answers: starting up, shutting down, in recovery, out of connection slots (SQLSTATE
+# 57P03, 57P01, 53300, 53200). libpq gives no SQLSTATE for a refused connection, only this text.
+PG_NOT_NOW = ("the database system is ", "sorry, too many clients already",
+              "remaining connection slots are reserved", "too many connections for ",
+              "terminating connection due to administrator command", "out of memory")
+# SQLite codes db.health counts as "not now" that are for good at start: the file cannot be
+# opened (missing folder, no permission) or is not a SQLite database.
+SQLITE_FOR_GOOD = {14, 26}
+
+
 class ArchiveUnavailable(Exception):
     """The configured database cannot be used; the message is one line naming database.url."""
+
+
+class DatabaseUnreachable(ArchiveUnavailable):
+    """The database is there but not answering now (down, starting, busy): try again later."""
 
 
 def redact(url: str | URL) -> str:
@@ -118,7 +134,31 @@ def connect_or_explain(engine: Engine, url: str) -> None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except DBAPIError as exc:
-        raise ArchiveUnavailable(f"database.url {redact(url)}: {explain(exc, url)}") from None
+        error = DatabaseUnreachable if is_temporary(exc) else ArchiveUnavailable
+        raise error(f"database.url {redact(url)}: {explain(exc, url)}") from None
+
+
+def is_temporary(exc: DBAPIError) -> bool:
+    """True when the connection error says "not now" (server down or starting, stopping or
+    full, a busy file), so a later start may work; False for what stays until fixed."""
+    from db.health import is_unavailable  # db.health imports this module
+
+    if not is_unavailable(exc):
+        return False
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF not in SQLITE_FOR_GOOD
+    if getattr(exc.orig, "sqlstate", None) is not None:
+        return True  # is_unavailable read the server's own SQLSTATE
+    refusal = _server_refusal(exc)
+    return refusal is None or refusal.startswith(PG_NOT_NOW)
+
+
+def _server_refusal(exc: DBAPIError) -> str | None:
+    """What PostgreSQL answered a connection with (its FATAL line), or None if it never
+    answered (refused, timed out, host not found, connection closed)."""
+    _, fatal, why = str(exc.orig).partition("FATAL:")
+    return why.strip().splitlines()[0] if fatal and why.strip() else None
 
 
 def explain(exc: DBAPIError, url: str) -> str:

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from support import REPO, beatwire_command, netns_available
 import cli
 from config import ConfigError, add_feed, load_config
 from db.archive import store_article
-from db.engine import make_engine, make_sessionmaker, transaction
+from db.engine import INIT_HINT, make_engine, make_sessionmaker, transaction
 from db.feeds import sync_feeds
 from db.migrate import upgrade
 from db.search import REVIEW_STATES
@@ -350,20 +351,75 @@ def test_relative_sqlite_path_is_found_from_another_directory(archive, tmp_path,
                                   ["db", "upgrade"]],
                          ids=["search", "feeds-list", "run", "db-upgrade"])
 @pytest.mark.parametrize(
-    "url, says",
+    "url, says, status",
     [
-        ("postgresql+psycopg://postgres:s3cret@127.0.0.1:1/beatwire", "connection refused"),
+        ("postgresql+psycopg://postgres:s3cret@127.0.0.1:1/beatwire", "connection refused",
+         cli.EXIT_TRY_LATER),
         ("postgresql+psycopg://postgres:s3cret@127.0.0.1:5432/beatwire_no_such_db",
-         'database "beatwire_no_such_db" does not exist'),
+         'database "beatwire_no_such_db" does not exist', 2),
     ],
-    ids=["wrong-port", "missing-pg-database"],
+    ids=["wrong-port-is-try-later", "missing-pg-database-is-for-good"],
 )
-def test_unreachable_database_is_one_line_naming_database_url(make_config, url, says, args):
+def test_unreachable_database_is_one_line_naming_database_url(make_config, url, says, status,
+                                                              args):
     result = invoke(make_config(url, []), *args)
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == status, result.output
     assert result.stderr.startswith("beatwire: database.url postgresql+psycopg://postgres:***@")
     assert result.stderr.count("\n") == 1 and says in result.stderr
     assert "s3cret" not in result.output
+
+
+def _pg_server_down(request, tmp_path):
+    with socket.socket() as sock:  # bound, then closed: nobody listens on it
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return (f"postgresql+psycopg://postgres:s3cret@127.0.0.1:{port}/beatwire",
+            f"database.url postgresql+psycopg://postgres:***@127.0.0.1:{port}/beatwire: cannot "
+            f'connect to "127.0.0.1", port {port}: connection refused (is PostgreSQL running '
+            "there, on that port?)")
+
+
+def _pg_shutting_down(request, tmp_path):
+    from servers.refusing_postgres import RefusingPostgres
+
+    server = RefusingPostgres("57P01", "the database system is shutting down").__enter__()
+    request.addfinalizer(server.__exit__)
+    port = server.url.rsplit(":", 1)[1].split("/")[0]
+    return server.url, (f"database.url postgresql+psycopg://***@127.0.0.1:{port}/beatwire: "
+                        f'cannot connect to "127.0.0.1", port {port}: the database system is '
+                        "shutting down")
+
+
+def _pg_database_missing(request, tmp_path):
+    base = request.getfixturevalue("pg_base_url").rsplit("/", 1)[0]
+    url = base.replace("//postgres@", "//postgres:s3cret@") + "/beatwire_no_such_db"
+    shown = base.replace("//postgres@", "//postgres:***@") + "/beatwire_no_such_db"
+    where = base.rsplit("@", 1)[1]
+    host, port = where.rsplit(":", 1)
+    return url, (f'database.url {shown}: cannot connect to "{host}", port {port}: database '
+                 '"beatwire_no_such_db" does not exist (create it, then run `beatwire db '
+                 'upgrade`)')
+
+
+def _sqlite_archive_missing(request, tmp_path):
+    path = tmp_path / "beatwire.db"
+    return f"sqlite:///{path}", f"no archive at {path}; {INIT_HINT}"
+
+
+@pytest.mark.parametrize("prepare, status", [
+    pytest.param(_pg_server_down, 75, id="postgres-down-is-75-try-later"),
+    pytest.param(_pg_shutting_down, 75, id="postgres-shutting-down-is-75-try-later"),
+    pytest.param(_pg_database_missing, 2, id="missing-postgres-database-is-2-for-good"),
+    pytest.param(_sqlite_archive_missing, 2, id="missing-sqlite-archive-is-2-for-good"),
+])
+def test_run_tells_a_supervisor_whether_a_restart_can_help(request, tmp_path, make_config,
+                                                          beatwire, prepare, status):
+    """systemd restarts 75 (EX_TEMPFAIL: the database is not answering yet) and not 2 (a fix
+    is needed): a PostgreSQL down for a minute at boot must not leave beatwire down for good."""
+    url, says = prepare(request, tmp_path)
+    result = beatwire(make_config(url, []), "run", "--once")
+    assert (result.returncode, result.stderr) == (status, f"beatwire: {says}\n")
+    assert "s3cret" not in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("args", [["run", "--init", "--once"], ["db", "upgrade"]],
