@@ -14,18 +14,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test,train]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The reader for ONNX Runtime, built from the committed weights (not committed: 90 MB).
+ONNX := detect/data/reader.onnx
+$(ONNX): detect/data/reader.safetensors $(STAMP)
+	$(BIN)/python -m detect.export
 
-demo: $(STAMP)  ## serve demo/ on 127.0.0.1, run one cycle into a fresh SQLite file, print alerts and a search
+install: $(STAMP) $(ONNX)
+
+demo: $(STAMP) $(ONNX)  ## serve demo/ on 127.0.0.1, run one cycle into a fresh SQLite file, print alerts and a search
 	$(BIN)/python -m demo
 
-test: $(STAMP)  ## the whole suite, PostgreSQL included
+test: $(STAMP) $(ONNX)  ## the whole suite, PostgreSQL included
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(ONNX)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-eval: $(STAMP)  ## detection figures: the model's grouped CV, classify on dev and our sets, flips
+eval: $(STAMP) $(ONNX)  ## detection figures: the model's grouped CV, classify on dev and our sets, flips
 	$(BIN)/python -m detect.evaluate --cv
 	$(BIN)/beatwire --config config.toml classify < $(DEV_CORPUS) \
 	  | $(BIN)/python -m detect.evaluate --predictions - $(DEV_CORPUS)
@@ -34,8 +39,9 @@ eval: $(STAMP)  ## detection figures: the model's grouped CV, classify on dev an
 
 train: $(STAMP)  ## rebuild detect/data (the detection model) from labelled JSON Lines; CV on the real corpus
 	$(BIN)/python -m detect.train $(REAL_CORPUS) $(DEV_CORPUS) $(wildcard tests/detect/data/*.jsonl)
+	$(BIN)/python -m detect.export
 
-bench: $(STAMP)
+bench: $(STAMP) $(ONNX)
 	$(BIN)/python -m bench.bench_detect
 	$(BIN)/python -m bench.bench_crawl
 
@@ -43,4 +49,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info $(ONNX)

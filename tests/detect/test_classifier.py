@@ -5,6 +5,7 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from support import REPO
@@ -91,7 +92,61 @@ READINGS = [
 
 @pytest.mark.parametrize("text,stance", [r[1:] for r in READINGS], ids=[r[0] for r in READINGS])
 def test_reader_reads_clear_statements(text: str, stance: str) -> None:
-    model = classifier.shared()
-    reading = classifier.read(model.reader, model.tokenizer, [text])[0]
+    reading = classifier.shared().reading.read([text])[0]
     assert LABELS[reading.index(max(reading))] == stance
     assert sum(math.exp(r) for r in reading) == pytest.approx(1.0, abs=1e-3)
+
+
+# -- the reader for ONNX Runtime (detect.export) -------------------------------------------
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    from detect import export
+
+    return export.export(out=tmp_path_factory.mktemp("onnx") / "reader.onnx")
+
+
+def _rebuilt_from_other_weights(exported: Path, out: Path) -> Path:
+    import onnx
+
+    model = onnx.load(str(exported))
+    onnx.helper.set_model_props(model, {classifier.SOURCE_KEY: "0" * 64})
+    onnx.save(model, str(out))
+    return out
+
+
+LONG = "The county board heard two hours of comment on the jail's ICE contract. " * 30
+ONNX_FILES = [
+    ("built-from-these-weights", lambda exported, tmp: exported, "OnnxReading"),
+    ("missing", lambda exported, tmp: tmp / "absent.onnx", "TorchReading"),
+    ("built-from-other-weights", lambda exported, tmp: _rebuilt_from_other_weights(
+        exported, tmp / "stale.onnx"), "TorchReading"),
+]
+
+
+@pytest.mark.parametrize("path,reading", [f[1:] for f in ONNX_FILES], ids=[f[0] for f in ONNX_FILES])
+def test_inference_reads_with_onnx_only_from_a_file_of_these_weights(
+        exported, tmp_path, caplog, path, reading) -> None:
+    model = classifier.Classifier.load(onnx=path(exported, tmp_path))
+    assert type(model.reading).__name__ == reading
+    assert ("detect.export" in caplog.text) == (reading == "TorchReading")
+
+
+def test_onnx_reads_what_torch_reads(exported) -> None:
+    """Same tokens (truncated, padded in a batch of mixed lengths) and the same numbers."""
+    texts = [r[1] for r in READINGS] + [LONG, "ICE.", "Sheriff Núñez: «no holds» — none."] * 3
+    by_onnx = classifier.OnnxReading.open(exported, classifier.WEIGHTS).read(texts)
+    by_torch = classifier.TorchReading(classifier.WEIGHTS).read(texts)
+    worst = max(abs(a - b) for x, y in zip(by_onnx, by_torch, strict=True)
+                for a, b in zip(x, y, strict=True))
+    assert worst < 1e-4
+
+
+def test_a_worker_reading_with_onnx_never_loads_torch(exported) -> None:
+    probe = ("import sys; from pathlib import Path; import detect.classifier as c;"
+             " m = c.Classifier.load(onnx=Path(sys.argv[1])); m.judge(['ICE holds.'],"
+             " [dict.fromkeys(c.evidence.NAMES, 0.0)]);"
+             " print(type(m.reading).__name__, 'torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe, str(exported)], capture_output=True,
+                         text=True, check=True, cwd=REPO)
+    assert out.stdout.split() == ["OnnxReading", "False", "False"]

@@ -1,0 +1,59 @@
+"""Build ``detect/data/reader.onnx`` from the committed reader: ``python -m detect.export``.
+
+The ONNX file is the same network for ONNX Runtime (see ``classifier.ONNX``). It is built
+where the project is installed, not committed: it holds the base weights too (90 MB). Its
+metadata records the sha256 of the weights it came from, so a stale file is never used.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from . import classifier
+
+OPSET = 17
+
+
+def export(weights: Path = classifier.WEIGHTS, out: Path = classifier.ONNX) -> Path:
+    """Write `out` from `weights`, atomically: a daemon may be opening it meanwhile."""
+    import onnx
+    import torch
+
+    reader, _ = classifier.load_torch_reader(weights)
+    sample = torch.ones(2, 8, dtype=torch.long)
+    tmp = out.with_name(out.name + ".tmp")
+    with warnings.catch_warnings():
+        # The tracer's notes on Python-side shape arithmetic: the axes below stay dynamic.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(reader, (sample, sample), str(tmp), input_names=["ids", "mask"],
+                          output_names=["logits"], opset_version=OPSET, dynamo=False,
+                          dynamic_axes={"ids": {0: "batch", 1: "tokens"},
+                                        "mask": {0: "batch", 1: "tokens"},
+                                        "logits": {0: "batch"}})
+    model = onnx.load(str(tmp))
+    onnx.helper.set_model_props(model, {classifier.SOURCE_KEY: classifier.weights_sha256(weights)})
+    onnx.save(model, str(tmp))
+    os.replace(tmp, out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", type=Path, default=classifier.WEIGHTS)
+    parser.add_argument("--out", type=Path, default=classifier.ONNX)
+    args = parser.parse_args(argv)
+    try:
+        classifier.require_files(args.weights, classifier.META)
+    except classifier.ModelMissing as exc:
+        print(f"beatwire: {exc}", file=sys.stderr)
+        return 2
+    path = export(args.weights, args.out)
+    print(f"wrote {path} ({path.stat().st_size // 2**20} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
