@@ -20,6 +20,8 @@ Rules, in evaluation order:
    the gazetteer may not know), the place before "Mayor" ("Seattle mayor X": the city) or
    after "Mayor X of", and before "County Executive / Administrator / Manager" (the
    county). Only the place is the mention, so "Mayor" stays the speaker's title.
+   Rule 3d: places listed before a plural "counties" ("Walla Walla and Kitsap counties",
+   "A, B and C counties") are one mention, the first county's government.
 4. Aliases: a small table of well-known abbreviations (LAPD, NYPD, ...), then any
    ``XXPD``/``XXSO`` whose initials match a place named elsewhere in the same text.
 5. Generic references ("the sheriff's office", "the department", "state police",
@@ -125,13 +127,13 @@ _PLURAL_RE = re.compile(r"(?i)\b(?:chiefs|sheriffs|departments|agencies|official
                         r"jurisdictions|cities|counties)\b")
 _GENERIC_PHRASE_RE = re.compile(
     r"(?i)\b(?:state (?:police|highway patrol|patrol|troopers)|highway patrol|"
-    r"sheriff'?s? (?:office|"
+    r"department of public safety|sheriff'?s? (?:office|"
     r"department)|police department|county jail|city council|county commission|"
     r"board of supervisors|"
     r"(?:city|campus|university|transit|school) police)\b")
 _GENERIC_KINDS = [
     (re.compile(r"(?i)\bstate (?:police|highway patrol|patrol|troopers)\b|"
-                r"\bhighway patrol\b"), "state"),
+                r"\bhighway patrol\b|\bdepartment of public safety\b"), "state"),
     (re.compile(r"(?i)\bsheriff'?s? (?:office|department)\b|\bsheriff\b"), "sheriff"),
     (re.compile(r"(?i)\b(?:jail|detention center|lockup)\b"), "jail"),
     (re.compile(r"(?i)\b(?:city council|town council|city|mayor|council)\b"), "city"),
@@ -164,6 +166,7 @@ def find_mentions(text: str, state_hint: str | None = None,
         found += _named(text, state_hint, lo, hi)
         found += _head_first(text, lo, hi, state_hint)
         found += _governments(text, lo, hi, state_hint)
+        found += _county_lists(text, lo, hi, state_hint)
     found += _aliases(text, found, spans or [(0, len(text))])
     return _dedupe(found)
 
@@ -181,8 +184,9 @@ def _named(text: str, state_hint: str | None, lo: int = 0,
     for m in _named_matches(text, lo, hi):
         kind = m.lastgroup
         place, start = _trim_place(m.group("place"), m.start())
-        if not place:
-            continue
+        if not place or (kind == "sheriff" and is_state(place)
+                         and not m.group("sheriff").startswith("County")):
+            continue  # "Livingston County, Michigan Sheriff X": a state has no sheriff
         written = text[start:m.end()]
         org = _ORG_TAIL_RE.match(text, m.end(), hi) is not None
         out.append(Mention(start, m.end(), canonical(written, kind, place, state_hint), org=org))
@@ -226,6 +230,31 @@ def _governments(text: str, lo: int, hi: int, state_hint: str | None) -> list[Me
             out.append(Mention(m.start(), end, Agency(name, "city", place, state, written)))
     for m in _GOV_TITLE_RE.finditer(text, lo, hi):
         out += _government_place(text, m, lo, state_hint)
+    return out
+
+
+# Rule 3d: "Walla Walla and Kitsap counties", "Ada, Canyon and Elmore counties".
+_PLURAL_COUNTY_RE = re.compile(r"\b(?:counties|Counties|parishes|Parishes)\b")
+_COUNTY_LIST_RE = re.compile(rf"(?P<first>{_CAP}(?: {_CAP}){{0,2}})(?:, {_CAP}(?: {_CAP}){{0,2}})*"
+                             rf",? and {_CAP}(?: {_CAP}){{0,2}} $")
+
+
+def _county_lists(text: str, lo: int, hi: int, state_hint: str | None) -> list[Mention]:
+    """Rule 3d: places listed before a plural "counties" are each a county; the mention is
+    the list, its agency the first county's government (as "Both the Marion County and
+    Polk County" is the first one named)."""
+    out = []
+    for tail in _PLURAL_COUNTY_RE.finditer(text, lo, hi):
+        m = _COUNTY_LIST_RE.search(text, max(lo, tail.start() - 120), tail.start())
+        if m is None:
+            continue
+        place, start = _trim_place(m.group("first"), m.start())
+        if not place or is_state(place):
+            continue
+        noun = "Parish" if tail.group().lower() == "parishes" else "County"
+        fixed, state = locate(f"{place} {noun}", state_hint)
+        out.append(Mention(start, tail.end(), Agency(f"{fixed} government", "county", fixed, state,
+                                                     text[start:tail.end()])))
     return out
 
 

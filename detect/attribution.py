@@ -3,15 +3,20 @@
 Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
 
 1. Speech cues: a speech verb ("said", "told", "announced", "wrote", "reads", "had to
-   say", "decided", "ordered", ...), "according to ..." (also "According to"), or "a
-   statement/release/memo from ..." (also "released / issued / posted ... by"). The first
-   cue that yields a speaker wins; a cue whose phrase names nobody (no name, no agency:
-   "the county prison's policy and noted") yields none. A quotation with no words of the
-   reporter around it goes on with the last speaker (the quote continues, rule 4d).
+   say", "decided", "ordered", "reiterated", "assured", ...), "according to ..." (also
+   "According to"), or "a statement/release/memo from ..." (also "released / issued /
+   posted ... by"). The first cue that yields a speaker wins; a cue whose phrase names
+   nobody (no name, no agency: "the county prison's policy and noted") yields none. A
+   quotation with no words of the reporter around it goes on with the last speaker (the
+   quote continues, rule 4d).
+   Rule 1b: a transcript's label in capitals before a colon at the unit start
+   ("JENKINS: ...", "SHERIFF ANN LEE: ...") names the speaker; a header label ("UPDATE:",
+   "EDITOR'S NOTE:", ``speakers.HEADER_WORDS``) names no one and is skipped.
 2. Speaker phrase: after the verb when inverted ("said Capt. Jeff Scroggin, a spokesman
    for ..."), after "according to"/"from"/"by", otherwise the noun phrase just before the
    verb ("Los Angeles Police Department chief Charlie Beck said"), skipping an appositive
-   clause (", who runs the county jail,"). A comma joins capitalised words into the
+   clause (", who runs the county jail," or one between dashes: "- who hosted a rally -").
+   A comma joins capitalised words into the
    phrase ("Omar Reyes, Eastvale Police Department chief, said") unless the words after
    it already end in a titled name ("... Customs Enforcement, Sheriff Carmen Voss said").
    A phrase before the verb never reaches back across a quotation ('X County's jail
@@ -83,13 +88,14 @@ from . import agencies
 from .agencies import LEADING_STOP, Mention
 from .model import Agency
 from .places import is_state, states_named
-from .speakers import GENERIC, TIME, TITLE_WORDS, agency_role, person
+from .speakers import GENERIC, HEADER_WORDS, TIME, TITLE_WORDS, agency_role, person
 
 _SPEECH_RE = re.compile(
     r"\b(?:said|says|told|tells|announced|announces|wrote|writes|stated|states|added|adds|"
     r"explained|noted|confirmed|declared|insisted|stressed|emphasized|warned|acknowledged|"
     r"argued|vowed|pledged|promised|replied|responded|reads|read|posted|tweeted|testified|"
-    r"continued|had to say|has to say|decided|agreed|directed|ordered)\b")
+    r"continued|had to say|has to say|decided|agreed|directed|ordered|"
+    r"reiterated|reiterates|maintained|maintains|asserted|asserts|assured|clarified|affirmed)\b")
 # A judge or court is never the source of an agency's statement: "an order signed by a
 # judge" is a condition of the policy, not its author.
 _SOURCE_RE = re.compile(
@@ -135,7 +141,10 @@ _MODAL_TAIL_RE = re.compile(r"(?i)(?:should|ought|must|needs? to|has to|have to)
 _DOCUMENT_RE = re.compile(r"(?:the|a|its|that|this) (?:news )?(?:post|statement|release|letter|"
                           r"memo|"
                           r"message|tweet|email|notice|policy|order|directive)")
-_APPOSITIVE_RE = re.compile(r",\s*((?:who|whose|which|a|an|the)\b[^,~]*),\s*$")
+_APPOSITIVE_RE = re.compile(r",\s*((?:who|whose|which|a|an|the)\b[^,~]*),\s*$"
+                            # "X - who hosted a rally in a building the office owns - told":
+                            # a clause between dashes is an appositive too.
+                            r"|\s-{1,2}\s*((?:who|whose|which|a|an|the)\b[^~]*?)\s*-{1,2}\s*$")
 _AUX_RE = re.compile(r"(?:\s+(?:has|have|had|also|previously|later|earlier|again|repeatedly|"
                      r"publicly|recently|then|would|will|has also|had also))+$")
 # A period inside a phrase only after an abbreviation ("Capt.", "Lt.") or an initial.
@@ -164,6 +173,9 @@ _OUTLET_RE = re.compile(r"\b(?:News|Times|Post|Tribune|Herald|Gazette|Journal|Pr
                         r"Chronicle|Dispatch|Observer|Courier|Examiner|Sentinel|Bulletin|Reuters|"
                         r"Daily \w+|Sun(?:-\w+)?|Inquirer|Register|Star(?:-\w+)?)$")
 _TOKEN_RE = re.compile(r"[\w'.\u00c0-\u024f-]+|,")
+# Rule 1b: a transcript's speaker label, in capitals before a colon at the unit start
+# ("JENKINS: Over 16 years ...", "SHERIFF ANN LEE: We hold ...").
+_LABEL_RE = re.compile(r"\s*([A-Z][A-Z'.-]+(?: [A-Z][A-Z'.-]+){0,3}):\s")
 
 
 @dataclass(frozen=True)
@@ -214,10 +226,14 @@ def attribute(outside: str, offset: int, has_quote: bool, mentions: list[Mention
     position in the article (to use the article-wide ``mentions``)."""
     if not isinstance(mentions, agencies.Mentions):
         mentions = agencies.Mentions(mentions)
+    outside = _without_header(outside)
     ctx = _Context(outside, offset, mentions, history, paragraph)
     if has_quote and not _WORD_RE.search(outside):  # a quotation alone goes on (rule 4d)
         last = history.last(paragraph)
         return _voiced(last, "quote") if last is not None else Attribution()
+    found = _label(ctx)
+    if found is not None:
+        return _voiced(found, "quote" if has_quote else "reported")
     for m in _SPEECH_RE.finditer(outside):
         found = _from_verb(ctx, m)
         if found is not None and not _empty(found):
@@ -234,6 +250,33 @@ def attribute(outside: str, offset: int, has_quote: bool, mentions: list[Mention
     if found is not None:
         return _voiced(found, "quote" if has_quote and ":" in outside else "action")
     return Attribution()
+
+
+def _label(ctx: _Context) -> Attribution | None:
+    """Rule 1b: the speaker a transcript's capitals label names ("JENKINS: ..."); a label
+    that names no person ("UPDATE:", "ICE:") is none."""
+    m = _LABEL_RE.match(ctx.outside)
+    if m is None or _header(m.group(1)):
+        return None
+    phrase = m.group(1).title()  # same length: offsets into the unit still hold
+    found = _analyse(ctx, phrase, m.start(1), "")
+    return found if found is not None and found.speaker else None
+
+
+def _header(label: str) -> bool:
+    """Is a capitals label a header ("UPDATE", "EDITOR'S NOTE") or an outline's section
+    ("A. DETENTION", "IV. PROCEDURE") rather than a speaker's name?"""
+    words = label.split()
+    return any(w.rstrip(".") in HEADER_WORDS for w in words) or \
+        re.fullmatch(r"[A-Z]\.|[IVX]+\.?", words[0]) is not None
+
+
+def _without_header(outside: str) -> str:
+    """A header label ("UPDATE: ...") blanked out (same length): it names no one."""
+    m = _LABEL_RE.match(outside)
+    if m is None or not _header(m.group(1)):
+        return outside
+    return " " * m.end() + outside[m.end():]
 
 
 def _empty(found: Attribution) -> bool:
@@ -324,7 +367,7 @@ def _backward(text: str, end: int) -> tuple[str, int, str]:
     desc = ""
     m = _APPOSITIVE_RE.search(prefix)
     if m:
-        desc, prefix = m.group(1), prefix[:m.start()]
+        desc, prefix = m.group(1) or m.group(2), prefix[:m.start()]
     prefix = prefix.rstrip(" ,")
     kept: list[re.Match[str]] = []
     tokens = list(_TOKEN_RE.finditer(prefix))

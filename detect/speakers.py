@@ -18,7 +18,9 @@ decides whether the voice can speak for an agency, in this order:
 3. A local agency named in the phrase -> ``official`` (with a name) or ``agency``/``body``.
 4. A generic agency word ("the department", "sheriff's office") or a title resolves to
    the last named agency of that kind before it (``agencies.resolve_generic``), else is
-   kept as written; plural phrases ("police chiefs") never become an agency. A council or
+   kept as written, also after a title when the phrase holds the agency's noun ("a
+   Department of Public Safety spokesperson"); plural phrases ("police chiefs") never
+   become an agency. A council or
    board nobody can place ("Council voted", "the town board") is kept as written too.
 5. Anything else is ``unknown``.
 """
@@ -57,6 +59,11 @@ _DISCOURSE = frozenset("""well no yes will however u.s. us okay ok please thanks
     several few nearly about only just amid despite following during throughout within without
     against among upon until unless whether because once while where there yet perhaps maybe
     instead rather overall together currently recently""".split())
+# Capitals labels before a colon that head a story or a section, never a speaker's
+# transcript label ("UPDATE: ...", "EDITOR'S NOTE: ...").
+HEADER_WORDS = frozenset("""UPDATE UPDATED BREAKING NOTE EDITOR'S CORRECTION WATCH READ MORE
+    RELATED PHOTOS PHOTO VIDEO LISTEN SOURCE SOURCES TITLE SUBJECT RE FAQ Q A QUESTION ANSWER
+    WHEN WHERE WHAT WHO WHY HOW ALSO ADVERTISEMENT ICE CBP DHS FBI""".split())
 # Documents and their parts: "the Minneapolis Code of Ordinances states" names no one.
 _DOCUMENT_WORDS = frozenset("""code ordinance ordinances charter resolution act order policy
     title chapter section article""".split())
@@ -150,8 +157,9 @@ def agency_role(phrase: str, desc: str, inside: list[Mention], before: list[Ment
     titled = any(w.lower() in TITLE_WORDS for w in phrase.split())
     if generic or titled:
         agency = agencies.resolve_generic(phrase, before) if generic else None
-        agency = agency or (agencies.generic_agency(phrase) if not titled else None) \
-            or _body_as_written(phrase, generic)
+        # "a Department of Public Safety spokesperson": the agency noun is there, though
+        # titled; a title alone ("the sheriff") names no agency to keep as written.
+        agency = agency or agencies.generic_agency(phrase) or _body_as_written(phrase, generic)
         kind_role = "body" if generic in {"city", "county"} else "agency"
         return agency, ("official" if name or titled else kind_role)
     return None, "unknown"

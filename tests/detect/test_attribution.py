@@ -93,6 +93,12 @@ GENERAL = [
     ("police-commissioner-is-not-a-single-member",
      "Suffolk County Police Commissioner Gerard Hale said officers will not go on street sweeps for ICE.",
      "Gerard Hale", "Suffolk County Police Department"),
+    ("state-between-county-and-sheriff",
+     "Payette County, Idaho Sheriff Dee Lusk said deputies will keep honoring every ICE detainer.",
+     "Dee Lusk", "Payette County Sheriff's Office"),
+    ("county-named-like-a-state-keeps-its-sheriff",
+     "The Washington County Sheriff's Office announced it will end its 287(g) agreement with ICE.",
+     None, "Washington County Sheriff's Office"),
     ("jail-named-then-sheriffs-office",
      "“Deputies will ask every person booked into the Bracken County Jail about citizenship and will forward that "
      "information to ICE,” the sheriff's office said.", None, "Bracken County Sheriff's Office"),
@@ -214,6 +220,28 @@ RULES = [
     ("comma-does-not-join-two-people",
      "In a letter to ICE director Tom Hale, Clarke said the county would help with deportations.",
      "Clarke", None),
+    ("reiterated-is-a-speech-verb",
+     "Sheriff Nora Vell spoke Monday. The jail will not hold anyone for ICE past release, she reiterated.",
+     "Nora Vell", None),
+    ("assured-is-a-speech-verb",
+     "Chief Omar Dahl met pastors on Sunday. Officers do not ask about immigration status, he assured them.",
+     "Omar Dahl", None),
+    ("appositive-between-dashes-is-skipped",
+     "In the week after the state passed its new jail funding law and the governor signed it into law "
+     "last spring Sheriff Omar Dahl - who hosted a rally in a hall the county owns - told reporters that "
+     "deputies will not help with deportations.", "Omar Dahl", None),
+    ("transcript-label-names-the-speaker",
+     "TESSLER: Over ten years in the 287(g) program, we have handed about 900 people to ICE.",
+     "Tessler", None),
+    ("titled-transcript-label",
+     "SHERIFF ANN CORVIN: We hold people on detainers only with a judge's warrant.", "Ann Corvin", None),
+    ("header-label-is-no-speaker",
+     "UPDATE: The county jail will no longer hold people for ICE.", None, None),
+    ("outline-section-label-is-no-speaker",
+     "B. DETENTION: Members shall not detain anyone solely to check immigration status.", None, None),
+    ("titled-agency-noun-is-kept",
+     "Drivers will not be asked about status, a Department of Public Safety spokesperson said.",
+     None, "Department of Public Safety"),
 ]
 
 
