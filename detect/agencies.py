@@ -12,8 +12,9 @@ Rules, in evaluation order:
    Supervisors, City Council, State Police, Highway Patrol, ...). The head decides the
    ``kind``. Leading sentence words ("The", "On Monday") are trimmed off the place.
    A head noun followed by "of"/"for" and a place ("the sheriff of Galveston County",
-   "the police department of Waco") names the same agency. Lower-case "County
-   commissioners / supervisors / legislators" after a place are the county's board;
+   "the police department of Waco") names the same agency (also at a sentence end).
+   Lower-case "County commissioners / supervisors / legislators" after a place are the
+   county's board;
    "X County Executive's office" is the county; "X County's jail" is the county jail;
    "X city council / commissioners" is the city's council, "X County sheriff" its sheriff.
    Rule 3c, governments: "the City Council of X", "the Village / Town / City of X" (a place
@@ -200,6 +201,8 @@ def _head_first(text: str, lo: int, hi: int, state_hint: str | None) -> list[Men
     out = []
     for m in _OF_RE.finditer(text, lo, hi):
         place, _ = _trim_place(m.group("place"), 0)
+        cut = len(place) - len(place.rstrip("."))  # "... of Galveston County." ends a sentence
+        place = place[:len(place) - cut]
         if not place or place in LEADING_STOP:
             continue
         kind = "sheriff" if m.group().lower().startswith("sheriff") else "police"
@@ -207,7 +210,8 @@ def _head_first(text: str, lo: int, hi: int, state_hint: str | None) -> list[Men
             continue
         fixed, state = locate(place, state_hint)
         name = f"{fixed} Sheriff's Office" if kind == "sheriff" else f"{fixed} Police Department"
-        out.append(Mention(m.start(), m.end(), Agency(name, kind, fixed, state, m.group())))
+        end = m.end() - cut
+        out.append(Mention(m.start(), end, Agency(name, kind, fixed, state, text[m.start():end])))
     return out
 
 

@@ -73,6 +73,10 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
    "Northbrook officials", "the Minneapolis Code of Ordinances states"; a bare city name
    only as the subject and only a large city ("Seattle passed ...", "Detroit is not"), as a
    smaller one may be a surname.
+   Rule 4e: an official named in passing ("The board met Sheriff X", "X, the longtime
+   sheriff of Y County") is remembered, not a speaker: a later bare surname ("X said")
+   takes that full name, title and agency, and a title alone ("the sheriff said", "the
+   police chief wrote") the last named speaker or official holding that title.
    A document "signed by"/"from" a judge or court is a condition, never a source.
    A speaker phrase right after "candidates for", "running for", "challenger for" names
    the office sought, not held: an excluded voice.
@@ -173,6 +177,18 @@ _OUTLET_RE = re.compile(r"\b(?:News|Times|Post|Tribune|Herald|Gazette|Journal|Pr
                         r"Chronicle|Dispatch|Observer|Courier|Examiner|Sentinel|Bulletin|Reuters|"
                         r"Daily \w+|Sun(?:-\w+)?|Inquirer|Register|Star(?:-\w+)?)$")
 _TOKEN_RE = re.compile(r"[\w'.\u00c0-\u024f-]+|,")
+# Rule 4e: an official named in passing, titled ("X County Sheriff Ann Lee") or with an
+# appositive that holds a title ("Ann Lee, the longtime sheriff of X County").
+_TITLE_ALT = "|".join(sorted({re.escape(w.capitalize()) for w in TITLE_WORDS}, key=len,
+                             reverse=True))
+_NAME = r"[A-Z][\w'\u00c0-\u024f-]+(?: [A-Z]\.)?(?: [A-Z][\w'\u00c0-\u024f-]+){1,2}"
+_INTRODUCED_RE = re.compile(
+    rf"(?P<titled>(?:[A-Z][\w'.-]* ){{0,3}}(?:{_TITLE_ALT})(?<![A-Z]\.)\.? {_NAME})\b"
+    rf"|\b(?P<name>{_NAME}), (?P<desc>(?:the|a|an) [^,.;~]{{0,60}}?\b(?:{_TITLE_ALT.lower()})\b"
+    r"[^,.;~]{0,60})")
+# "the sheriff said", "our police chief wrote": a title alone, for the one named so far.
+_TITLE_ONLY_RE = re.compile(r"(?:the|our|his|her|their) (?:(?:police|county|jail|city|deputy|"
+                            r"assistant) )?([a-z]+)")
 # Rule 1b: a transcript's speaker label, in capitals before a colon at the unit start
 # ("JENKINS: Over 16 years ...", "SHERIFF ANN LEE: We hold ...").
 _LABEL_RE = re.compile(r"\s*([A-Z][A-Z'.-]+(?: [A-Z][A-Z'.-]+){0,3}):\s")
@@ -199,6 +215,8 @@ class History:
     speakers: list[tuple[int, Attribution]] = field(default_factory=list)
     _by_paragraph: dict[int, Attribution] = field(default_factory=dict, repr=False)
     _by_surname: dict[str, Attribution] = field(default_factory=dict, repr=False)
+    _introduced: dict[str, Attribution] = field(default_factory=dict, repr=False)
+    _titled: list[Attribution] = field(default_factory=list, repr=False)
 
     def add(self, paragraph: int, attribution: Attribution) -> None:
         """Remember a named speaker found in ``paragraph``."""
@@ -208,6 +226,8 @@ class History:
             words = attribution.speaker.split()
             if words:
                 self._by_surname[words[-1]] = attribution
+            if attribution.title:
+                self._titled.append(attribution)
 
     def last(self, paragraph: int) -> Attribution | None:
         """The last named speaker of ``paragraph``, else of the article so far."""
@@ -216,8 +236,22 @@ class History:
         return self.speakers[-1][1] if self.speakers else None
 
     def by_surname(self, name: str) -> Attribution | None:
-        """The earlier speaker whose last name is ``name``."""
-        return self._by_surname.get(name)
+        """The earlier speaker whose last name is ``name``, else the official of that name
+        introduced earlier ("Sheriff Ann Lee said ..." then "Lee said")."""
+        return self._by_surname.get(name) or self._introduced.get(name)
+
+    def introduce(self, attribution: Attribution) -> None:
+        """Remember a titled person named in passing, for a later bare surname or title."""
+        if attribution.speaker:
+            self._introduced[attribution.speaker.split()[-1]] = attribution
+            if attribution.title:
+                self._titled.append(attribution)
+
+    def by_title(self, title: str) -> Attribution | None:
+        """The last named speaker or introduced official whose title holds ``title``
+        ("the sheriff said" after "Sheriff Ann Lee")."""
+        return next((a for a in reversed(self._titled)
+                     if a.title and title in a.title.lower().replace(".", " ").split()), None)
 
 
 def attribute(outside: str, offset: int, has_quote: bool, mentions: list[Mention],
@@ -226,8 +260,14 @@ def attribute(outside: str, offset: int, has_quote: bool, mentions: list[Mention
     position in the article (to use the article-wide ``mentions``)."""
     if not isinstance(mentions, agencies.Mentions):
         mentions = agencies.Mentions(mentions)
-    outside = _without_header(outside)
-    ctx = _Context(outside, offset, mentions, history, paragraph)
+    ctx = _Context(_without_header(outside), offset, mentions, history, paragraph)
+    found = _attribute(ctx, has_quote)
+    _introduce(ctx)  # after: the officials named here are for later units (rule 4e)
+    return found
+
+
+def _attribute(ctx: _Context, has_quote: bool) -> Attribution:
+    outside, history, paragraph = ctx.outside, ctx.history, ctx.paragraph
     if has_quote and not _WORD_RE.search(outside):  # a quotation alone goes on (rule 4d)
         last = history.last(paragraph)
         return _voiced(last, "quote") if last is not None else Attribution()
@@ -250,6 +290,19 @@ def attribute(outside: str, offset: int, has_quote: bool, mentions: list[Mention
     if found is not None:
         return _voiced(found, "quote" if has_quote and ":" in outside else "action")
     return Attribution()
+
+
+def _introduce(ctx: _Context) -> None:
+    """Rule 4e: remember each official the unit names in passing, titled ("Frederick
+    County Sheriff Ann Lee") or with a titled appositive ("Ann Lee, the longtime sheriff of
+    X County"), so a later bare surname or "the sheriff" finds the full name and agency."""
+    for m in _INTRODUCED_RE.finditer(ctx.outside):
+        phrase, desc = m.group("titled") or m.group("name"), m.group("desc") or ""
+        at = m.start("titled") if m.group("titled") else m.start("name")
+        found = _analyse(ctx, phrase, at, desc, remember=False)
+        if found is not None and found.speaker and found.role == "official":
+            titles = [w for w in desc.split() if w.lower() in TITLE_WORDS]
+            ctx.history.introduce(replace(found, title=found.title or " ".join(titles) or None))
 
 
 def _label(ctx: _Context) -> Attribution | None:
@@ -460,7 +513,7 @@ def _forward_subject(text: str, start: int) -> tuple[str, int, str]:
 
 
 def _analyse(ctx: _Context, phrase: str, at: int, desc: str,
-             subject: bool = False) -> Attribution | None:
+             subject: bool = False, remember: bool = True) -> Attribution | None:
     """Turn a speaker phrase (+ appositive) into an Attribution (rules 4-5)."""
     phrase = phrase.strip(" ,")
     if not phrase:
@@ -468,6 +521,9 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str,
     low = phrase.lower()
     if low in _PRONOUNS:
         return _pronoun(ctx, low, at)
+    title = _TITLE_ONLY_RE.fullmatch(low)
+    if title and title.group(1) in TITLE_WORDS and ctx.history.by_title(title.group(1)):
+        return ctx.history.by_title(title.group(1))  # "the sheriff said": the one named
     if _DOCUMENT_RE.fullmatch(low):  # "the post said", "the release said": its author
         return _author(ctx, at)
     if _OUTLET_RE.search(phrase):  # "according to the Las Cruces Sun-News": a reporter
@@ -487,7 +543,8 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str,
             or _STATUS_BEFORE_RE.search(ctx.outside[max(0, at - 20):at]):
         role = "excluded"
     found = Attribution(name, title, agency, role, "none", phrase)
-    ctx.history.add(ctx.paragraph, found)
+    if remember:
+        ctx.history.add(ctx.paragraph, found)
     return found
 
 

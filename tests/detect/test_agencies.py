@@ -29,6 +29,8 @@ NAMED = [
     ("place-before-mayor", "Seattle Mayor Ed Vance said", "Seattle city government", "city", "WA"),
     ("mayor-of-place", "Mayor Ed Vance of Danbury said", "Danbury city government", "city", "CT"),
     ("county-executive", "Westchester County Executive Jo Lane said", "Westchester County government", "county", "NY"),
+    ("head-first-at-sentence-end", "a deputy to the sheriff of Payette County.",
+     "Payette County Sheriff's Office", "sheriff", "ID"),
     ("two-counties-listed", "Payette and Canyon counties will stop holding", "Payette County government",
      "county", "ID"),
     ("three-counties-listed", "sheriffs in Canyon, Payette and Gem counties", "Canyon County government",
