@@ -21,8 +21,9 @@ Rules, in evaluation order:
    the gazetteer may not know), the place before "Mayor" ("Seattle mayor X": the city) or
    after "Mayor X of", and before "County Executive / Administrator / Manager" (the
    county). Only the place is the mention, so "Mayor" stays the speaker's title.
-   Rule 3d: places listed before a plural "counties" ("Walla Walla and Kitsap counties",
-   "A, B and C counties") are one mention, the first county's government.
+   Rule 3d: two or three places listed before a plural "counties" ("Walla Walla and Kitsap
+   counties", "A, B and C counties") are one mention, the first county's government; a
+   longer list is a tally of many agencies, none.
 4. Aliases: a small table of well-known abbreviations (LAPD, NYPD, ...), then any
    ``XXPD``/``XXSO`` whose initials match a place named elsewhere in the same text.
 5. Generic references ("the sheriff's office", "the department", "state police",
@@ -239,8 +240,10 @@ def _governments(text: str, lo: int, hi: int, state_hint: str | None) -> list[Me
 
 # Rule 3d: "Walla Walla and Kitsap counties", "Ada, Canyon and Elmore counties".
 _PLURAL_COUNTY_RE = re.compile(r"\b(?:counties|Counties|parishes|Parishes)\b")
-_COUNTY_LIST_RE = re.compile(rf"(?P<first>{_CAP}(?: {_CAP}){{0,2}})(?:, {_CAP}(?: {_CAP}){{0,2}})*"
-                             rf",? and {_CAP}(?: {_CAP}){{0,2}} $")
+# Two or three places act together ("A and B counties will ..."); a longer list is a tally
+# of many agencies ("sheriffs in A, B, C, D and E counties have signed ..."), no one voice.
+_COUNTY_LIST_RE = re.compile(rf"(?<!, )(?P<first>{_CAP}(?: {_CAP}){{0,2}})"
+                             rf"(?:, {_CAP}(?: {_CAP}){{0,2}})?,? and {_CAP}(?: {_CAP}){{0,2}} $")
 
 
 def _county_lists(text: str, lo: int, hi: int, state_hint: str | None) -> list[Mention]:

@@ -47,6 +47,14 @@ def test_named_agency(text: str, name: str, kind: str, state: str | None) -> Non
 
 
 @pytest.mark.parametrize("text", [
+    "sheriffs in Payette, Canyon, Gem, Owyhee and Washington counties signed",
+    "jails in Acadia, Allen, Caddo and Vernon parishes now hold people for ICE",
+], ids=["counties", "parishes"])
+def test_a_long_list_of_places_is_a_tally_not_a_mention(text: str) -> None:
+    assert agencies_in(text) == []
+
+
+@pytest.mark.parametrize("text", [
     "the Fairview Police Officers Association",
     "the Valley Immigrant Defense Network",
 ], ids=["union", "advocacy-group"])
