@@ -16,7 +16,12 @@ Rules, in the order they are applied:
    statement (not itself a duplicate) of the same agency — any agency for statements with
    none — is stored as a duplicate of that first one: no new alert, but (with also_reported)
    an `also_reported` alert threaded under the first statement's alert. Only the last
-   NOVELTY_WINDOW of primaries, at most NOVELTY_CANDIDATES of them, are compared.
+   NOVELTY_WINDOW of primaries, at most NOVELTY_CANDIDATES of them, are compared. The
+   comparison is made before anything is written or locked (`read_candidates`, one query
+   per agency); under the lock only the primaries committed since (ids above the highest one
+   read) are compared, and the earliest match among the last NOVELTY_CANDIDATES of both wins,
+   so old candidates pushed out of the limit by new ones are dropped just as a single read
+   under the lock would drop them.
 4. Otherwise it is a new primary statement with a `statement` alert. If the agency's last
    archived stance differs from this one, `previous_stance` records it (a stance change);
    the agency's `last_stance` becomes this stance. With `[[alerts.routes]]` it gets one
@@ -31,7 +36,12 @@ Scraped values are cut to their column's declared String(N) length (`fit_columns
 they are stored or looked up: PostgreSQL refuses a longer one where SQLite stores it whole.
 
 On PostgreSQL the article's agencies are row-locked (in id order, so workers cannot deadlock)
-before novelty is decided, so two workers cannot both file the same quote as new.
+before novelty is decided, so two workers cannot both file the same quote as new. The Python
+comparison (rapidfuzz) is done before the lock: holding it, a worker only reads and compares the
+agency's statements committed since its first read, normally none. That is exact because an
+agency's statements get their ids and are committed under its lock, so none can appear below
+the ids already read. SQLite (one writer) takes the same path without row locks. Statements
+with no agency are compared with every agency's and lock nothing, as before.
 """
 
 from __future__ import annotations
@@ -80,7 +90,6 @@ class _Batch:
     backfill: str | None = None  # why this article's alerts are skipped, if they are
     feed: str | None = None  # the name of the feed it came through (a route filter)
     routes: tuple[RouteConfig, ...] = ()
-    kept: list[Statement] = field(default_factory=list)
     new: list[int] = field(default_factory=list)
     duplicates: list[int] = field(default_factory=list)
     alerts: list[int] = field(default_factory=list)
@@ -88,6 +97,41 @@ class _Batch:
     def result(self) -> StoreResult:
         return StoreResult(self.article_id, False, tuple(self.new), tuple(self.duplicates),
                            tuple(self.alerts))
+
+
+@dataclass
+class Candidates:
+    """Rule 3's candidates, read before the agencies are locked: per agency id (None: any
+    agency) its recent primary statements, oldest first, and per (agency id, quote) what each
+    comparison made so far gave, so the lock only waits on comparisons with newer rows."""
+
+    now: datetime
+    agency_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # those archived
+    rows: dict[int | None, list[Statement]] = field(default_factory=dict)
+    compared: dict[tuple[int | None, str], dict[int, bool]] = field(default_factory=dict)
+
+    def horizon(self, agency_id: int | None) -> int:
+        """The highest statement id read for this agency: later ones are caught up under lock."""
+        rows = self.rows.get(agency_id)
+        return rows[-1].id if rows else 0
+
+    def add(self, agency_id: int | None, rows: list[Statement]) -> None:
+        """Append `rows`, all newer than the horizon, oldest first."""
+        self.rows.setdefault(agency_id, []).extend(rows)
+
+    def first(self, agency_id: int | None, quote: str) -> Statement | None:
+        """The earliest of the agency's last NOVELTY_CANDIDATES primaries with the same quote;
+        only rows not compared before are compared now."""
+        from detect.novelty import same_quote
+
+        window = self.rows.get(agency_id, [])[-NOVELTY_CANDIDATES:]
+        results = self.compared.setdefault((agency_id, quote), {})
+        for row in window:
+            if row.id not in results:
+                results[row.id] = same_quote(quote, row.quote)
+            if results[row.id]:
+                return row
+        return None
 
 
 def url_hash(url: str) -> str:
@@ -151,13 +195,18 @@ def _insert_article(session: Session, item: ArticleItem, now: datetime) -> int |
 
 def store_article(session: Session, item: ArticleItem, statements: Sequence[FoundStatement],
                   *, channel: str, also_reported: bool = True, now: datetime | None = None,
-                  backfill: timedelta = timedelta(0),
-                  routes: Sequence[RouteConfig] = ()) -> StoreResult:
+                  backfill: timedelta = timedelta(0), routes: Sequence[RouteConfig] = (),
+                  candidates: Candidates | None = None) -> StoreResult:
     """Add an article with its statements and alert rows to the session; the caller commits.
     `backfill` is the window of rule 5 (zero: every article is alerted); no `routes`: every
-    alert goes to `channel`."""
-    now = now or utcnow()
+    alert goes to `channel`; `candidates` (read_candidates), if already read for them."""
+    if candidates is not None and now is not None and candidates.now != now:
+        raise ValueError(f"candidates were read for {candidates.now}, not {now}")
+    now = candidates.now if candidates is not None else now or utcnow()
     existing = article_by_url(session, item.url)
+    statements = [_fitted(found) for found in statements]
+    if existing is None and candidates is None:
+        candidates = read_candidates(session, statements, now)
     article_id = None if existing else _insert_article(session, item, now)
     if article_id is None:
         # Stored before, or by another worker a moment ago (its insert won the unique key).
@@ -166,16 +215,30 @@ def store_article(session: Session, item: ArticleItem, statements: Sequence[Foun
         log.debug("article already stored url=%s feed=%s", item.url, item.feed)
         return StoreResult(article_id, already_stored=True)
     link_entry(session, item.feed_id, item.entry_key, article_id)
-    statements = [_fitted(found) for found in statements]
     batch = _Batch(article_id, _backfill_reason(session, item, now, backfill), item.feed,
                    tuple(routes))
-    agencies = _agencies(session, statements)
-    for found in statements:
-        agency = agencies.get(_agency_key(found.agency)) if found.agency else None
-        _store_statement(session, batch, found, agency, channel, also_reported, now)
+    # Also the agencies of quotes rule 2 drops, as before.
+    agencies = _agencies(session, statements, candidates.agency_ids)
+    _lock_agencies(session, agencies)
+    found_in = [(found, _agency_of(found, agencies)) for found in _distinct(statements)]
+    _catch_up(session, candidates, found_in, article_id)
+    for found, agency in found_in:
+        first = candidates.first(agency.id if agency else None, found.quote)
+        _store_statement(session, batch, found, agency, first, channel, also_reported, now)
     log.info("article stored url=%s feed=%s statements=%d alerts=%d", item.url, item.feed,
              len(batch.new) + len(batch.duplicates), len(batch.alerts))
     return batch.result()
+
+
+def _distinct(statements: Sequence[FoundStatement]) -> list[FoundStatement]:
+    """Rule 2: the statements less those whose quote is the same as an earlier one's."""
+    from detect.novelty import same_quote
+
+    kept: list[FoundStatement] = []
+    for found in statements:
+        if not any(same_quote(found.quote, other.quote) for other in kept):
+            kept.append(found)
+    return kept
 
 
 def _backfill_reason(session: Session, item: ArticleItem, now: datetime,
@@ -210,18 +273,27 @@ def _agency_key(found: FoundAgency) -> tuple[str, str]:
     return found.name, found.state or ""
 
 
-def _agencies(session: Session, statements: Sequence[FoundStatement]
-              ) -> dict[tuple[str, str], Agency]:
-    """Get or create every agency named in `statements`, locked for this transaction."""
+def _agency_of(found: FoundStatement, agencies: dict[tuple[str, str], Agency]) -> Agency | None:
+    return agencies[_agency_key(found.agency)] if found.agency else None
+
+
+def _agencies(session: Session, statements: Sequence[FoundStatement],
+              known: dict[tuple[str, str], int]) -> dict[tuple[str, str], Agency]:
+    """Get or create every agency named in `statements`; `known` ids are not looked up again."""
     found = {_agency_key(s.agency): s.agency for s in statements if s.agency is not None}
-    # Sorted, so concurrent workers take the same rows in the same order.
-    rows = {key: _get_or_create_agency(session, found[key]) for key in sorted(found)}
-    if rows and is_postgres(session):
-        ids = sorted(row.id for row in rows.values())
-        # populate_existing: see last_stance as committed by whoever held the lock before us.
-        session.scalars(select(Agency).where(Agency.id.in_(ids)).order_by(Agency.id)
-                        .with_for_update().execution_options(populate_existing=True)).all()
-    return rows
+    return {key: session.get(Agency, known[key]) if key in known
+            else _get_or_create_agency(session, found[key]) for key in sorted(found)}
+
+
+def _lock_agencies(session: Session, agencies: dict[tuple[str, str], Agency]) -> None:
+    """On PostgreSQL, lock the agencies' rows for this transaction (SQLite has one writer)."""
+    if not agencies or not is_postgres(session):
+        return
+    # In id order, so concurrent workers take the same rows in the same order.
+    ids = sorted(row.id for row in agencies.values())
+    # populate_existing: see last_stance as committed by whoever held the lock before us.
+    session.scalars(select(Agency).where(Agency.id.in_(ids)).order_by(Agency.id)
+                    .with_for_update().execution_options(populate_existing=True)).all()
 
 
 def _find_agency(session: Session, name: str, state: str | None) -> Agency | None:
@@ -242,20 +314,16 @@ def _get_or_create_agency(session: Session, found: FoundAgency) -> Agency:
 
 
 def _store_statement(session: Session, batch: _Batch, found: FoundStatement,
-                     agency: Agency | None, channel: str, also_reported: bool,
-                     now: datetime) -> None:
-    from detect.novelty import normalize_quote, same_quote
+                     agency: Agency | None, first: Statement | None, channel: str,
+                     also_reported: bool, now: datetime) -> None:
+    from detect.novelty import normalize_quote
 
-    if any(same_quote(found.quote, kept.quote) for kept in batch.kept):
-        return  # the same quote twice in one article is one statement
-    first = _first_reported(session, agency, found.quote, batch.article_id, now)
     row = _statement_row(found, agency, normalize_quote(found.quote), batch.article_id, now)
     row.duplicate_of_id = first.id if first else None
     if first is None:
         _note_stance(row, agency)
     session.add(row)
     session.flush()
-    batch.kept.append(row)
     (batch.duplicates if first else batch.new).append(row.id)
     if batch.routes:
         alerts = _routed_alerts(session, batch, row, first, also_reported, now)
@@ -278,19 +346,62 @@ def _statement_row(found: FoundStatement, agency: Agency | None, quote_key: str,
     )
 
 
-def _first_reported(session: Session, agency: Agency | None, quote: str, article_id: int,
-                    now: datetime) -> Statement | None:
-    """The earliest recent primary statement with the same quote (same agency), if any."""
-    from detect.novelty import same_quote
+# --- novelty (rule 3) ------------------------------------------------------------------------
 
+
+def read_candidates(session: Session, statements: Sequence[FoundStatement],
+                    now: datetime | None = None) -> Candidates:
+    """Compare the statements' quotes with their agencies' recent primaries as committed now,
+    locking and writing nothing; `store_article` catches up on newer ones under its lock."""
+    statements = _distinct([_fitted(found) for found in statements])
+    candidates = Candidates(now or utcnow())
+    quotes: dict[int | None, list[str]] = {}
+    for found in statements:
+        agency_id = _archived_agency_id(session, candidates, found.agency)
+        if found.agency is None or agency_id is not None:  # an agency not archived has none
+            quotes.setdefault(agency_id, []).append(found.quote)
+    for agency_id, its_quotes in quotes.items():
+        candidates.add(agency_id, _recent_primaries(session, agency_id, candidates.now))
+        for quote in its_quotes:
+            candidates.first(agency_id, quote)  # compared now, remembered for the lock
+    return candidates
+
+
+def _archived_agency_id(session: Session, candidates: Candidates,
+                        found: FoundAgency | None) -> int | None:
+    """The id of the archived agency `found` names (noted in `candidates`), or None."""
+    if found is None:
+        return None
+    key = _agency_key(found)
+    if key not in candidates.agency_ids:
+        agency = _find_agency(session, found.name, found.state)
+        if agency is None:
+            return None
+        candidates.agency_ids[key] = agency.id
+    return candidates.agency_ids[key]
+
+
+def _catch_up(session: Session, candidates: Candidates,
+              found_in: list[tuple[FoundStatement, Agency | None]], article_id: int) -> None:
+    """Under the lock: add the primaries committed since `candidates` were read."""
+    for agency_id in dict.fromkeys(agency.id if agency else None for _, agency in found_in):
+        candidates.add(agency_id, _recent_primaries(session, agency_id, candidates.now,
+                                                    article_id, candidates.horizon(agency_id)))
+
+
+def _recent_primaries(session: Session, agency_id: int | None, now: datetime,
+                      article_id: int | None = None, after: int = 0) -> list[Statement]:
+    """The last NOVELTY_CANDIDATES primaries of NOVELTY_WINDOW with ids above `after`, of
+    the agency (None: of any agency) and not of `article_id`, oldest first."""
     query = (select(Statement)
-             .where(Statement.duplicate_of_id.is_(None), Statement.article_id != article_id,
+             .where(Statement.duplicate_of_id.is_(None), Statement.id > after,
                     Statement.created_at >= now - NOVELTY_WINDOW)
              .order_by(Statement.id.desc()).limit(NOVELTY_CANDIDATES))
-    if agency is not None:
-        query = query.where(Statement.agency_id == agency.id)
-    candidates = reversed(session.scalars(query).all())
-    return next((c for c in candidates if same_quote(quote, c.quote)), None)
+    if agency_id is not None:
+        query = query.where(Statement.agency_id == agency_id)
+    if article_id is not None:
+        query = query.where(Statement.article_id != article_id)
+    return list(reversed(session.scalars(query).all()))
 
 
 def _note_stance(row: Statement, agency: Agency | None) -> None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from db import archive
 from db.archive import article_by_url, entry_seen, link_entry, store_article, url_hash
 from db.models import Agency, Alert, Article, Feed, FeedEntry, Statement
 
@@ -193,6 +194,46 @@ def test_identical_quotes_in_one_article_are_one_statement(sessions, store, feed
                                             make_statement(BECK, agency=None)])
     assert len(result.new_statement_ids) == 1 and len(result.alert_ids) == 1
     assert _count(sessions, Statement) == 1
+
+
+# Quotes unlike BECK and unlike each other: primaries that only fill the candidate limit.
+OTHERS = ("Our officers will not ask anyone about their immigration status.",
+          "The department will hold a community meeting on the new budget next Tuesday.")
+
+
+@pytest.mark.parametrize("earlier, meanwhile, limit, first_is", [
+    ((), (BECK,), 500, "meanwhile"),
+    ((BECK,), OTHERS[:1], 2, "earlier"),
+    ((BECK,), OTHERS, 2, None),
+], ids=["committed-after-the-read-is-found", "earlier-match-kept-within-the-limit",
+        "match-pushed-out-of-the-limit-is-new"])
+def test_novelty_catches_up_under_the_lock_on_what_was_committed_after_the_read(
+        sessions, store, feeds, make_article, make_statement, clock, monkeypatch, earlier,
+        meanwhile, limit, first_is):
+    """Statements another worker commits between read_candidates and the lock still count,
+    and push older candidates out of the limit as one read under the lock would."""
+    monkeypatch.setattr(archive, "NOVELTY_CANDIDATES", limit)
+    stored = {"earlier": [store(make_article(feeds[0]), [make_statement(q)]) for q in earlier]}
+    with sessions() as session:
+        candidates = archive.read_candidates(session, [make_statement(BECK)], clock())
+        stored["meanwhile"] = [store(make_article(feeds[0]), [make_statement(q)])
+                               for q in meanwhile]
+        result = store_article(session, make_article(feeds[1]), [make_statement(BECK)],
+                               channel=CHANNEL, candidates=candidates)
+        session.commit()
+    expected = stored[first_is][0].new_statement_ids[0] if first_is else None
+    [statement_id] = result.new_statement_ids + result.duplicate_statement_ids
+    assert _statement(sessions, statement_id).duplicate_of_id == expected
+
+
+def test_candidates_read_for_another_time_are_refused(sessions, feeds, make_article,
+                                                      make_statement, clock):
+    with sessions() as session:
+        candidates = archive.read_candidates(session, [make_statement(BECK)], clock())
+        with pytest.raises(ValueError, match="candidates were read for"):
+            store_article(session, make_article(feeds[0]), [make_statement(BECK)],
+                          channel=CHANNEL, now=clock() + timedelta(days=1),
+                          candidates=candidates)
 
 
 # --- stance change ---------------------------------------------------------------------------
