@@ -242,8 +242,14 @@ def _governments(text: str, lo: int, hi: int, state_hint: str | None) -> list[Me
 _PLURAL_COUNTY_RE = re.compile(r"\b(?:counties|Counties|parishes|Parishes)\b")
 # Two or three places act together ("A and B counties will ..."); a longer list is a tally
 # of many agencies ("sheriffs in A, B, C, D and E counties have signed ..."), no one voice.
-_COUNTY_LIST_RE = re.compile(rf"(?<!, )(?P<first>{_CAP}(?: {_CAP}){{0,2}})"
+_COUNTY_LIST_RE = re.compile(rf"(?P<first>{_CAP}(?: {_CAP}){{0,2}})"
                              rf"(?:, {_CAP}(?: {_CAP}){{0,2}})?,? and {_CAP}(?: {_CAP}){{0,2}} $")
+
+
+# The words before a list's first place that show it starts earlier ("A, B, C, Van Buren
+# and D counties" read from "Buren"): a comma, or a capitalised word that opens no sentence.
+_OPENERS = "|".join(map(re.escape, sorted(LEADING_STOP)))
+_LIST_GOES_ON_RE = re.compile(rf"(?:, |(?<![\w'.-])(?!(?:{_OPENERS}) ){_CAP} )$")
 
 
 def _county_lists(text: str, lo: int, hi: int, state_hint: str | None) -> list[Mention]:
@@ -253,7 +259,7 @@ def _county_lists(text: str, lo: int, hi: int, state_hint: str | None) -> list[M
     out = []
     for tail in _PLURAL_COUNTY_RE.finditer(text, lo, hi):
         m = _COUNTY_LIST_RE.search(text, max(lo, tail.start() - 120), tail.start())
-        if m is None:
+        if m is None or _LIST_GOES_ON_RE.search(text, max(lo, m.start() - 40), m.start()):
             continue
         place, start = _trim_place(m.group("first"), m.start())
         if not place or is_state(place):

@@ -33,6 +33,8 @@ NAMED = [
      "Payette County Sheriff's Office", "sheriff", "ID"),
     ("two-counties-listed", "Payette and Canyon counties will stop holding", "Payette County government",
      "county", "ID"),
+    ("two-counties-after-an-opener", "Both Payette and Canyon counties will stop holding",
+     "Payette County government", "county", "ID"),
     ("three-counties-listed", "sheriffs in Canyon, Payette and Gem counties", "Canyon County government",
      "county", "ID"),
 ]
@@ -49,7 +51,8 @@ def test_named_agency(text: str, name: str, kind: str, state: str | None) -> Non
 @pytest.mark.parametrize("text", [
     "sheriffs in Payette, Canyon, Gem, Owyhee and Washington counties signed",
     "jails in Acadia, Allen, Caddo and Vernon parishes now hold people for ICE",
-], ids=["counties", "parishes"])
+    "sheriffs in Gem, Payette, Van Buren and Canyon counties signed",
+], ids=["counties", "parishes", "two-word-place-late-in-the-list"])
 def test_a_long_list_of_places_is_a_tally_not_a_mention(text: str) -> None:
     assert agencies_in(text) == []
 
