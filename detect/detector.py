@@ -231,6 +231,8 @@ class _Article:
         self.voice_agency = _voice_agency(agency_voice) if agency_voice else None
         self.history = History()
         self.fallback: list[tuple[int, Statement]] = []
+        # Each topical paragraph's first named local voice, for the paragraph no rule reads.
+        self.voices: dict[int, Attribution] = {}
         self._named: dict[str | None, dict[object, Agency]] = {}
 
     def statements(self, headlines: set[int]) -> tuple[list[tuple[int, Statement]],
@@ -241,8 +243,11 @@ class _Article:
         seconds: list[tuple[int, Statement | None]] = []
         self._remember_speakers(headlines)
         for unit in units(self.original, self.norm, set(self.topical) - headlines, self.paras):
-            attr = self._fill_agency(unit, attribute(unit.outside, unit.start, unit.has_quote,
-                                                     self.mentions, self.history, unit.paragraph))
+            said = attribute(unit.outside, unit.start, unit.has_quote, self.mentions,
+                             self.history, unit.paragraph)
+            if said.speaker and said.role not in {"excluded", "federal"}:
+                self.voices.setdefault(unit.paragraph, said)
+            attr = self._fill_agency(unit, said)
             main, cut, other = self._split(unit, attr)
             if runs and _continues(runs[-1], unit, attr):
                 runs[-1].add(unit, attr, main)
@@ -258,17 +263,21 @@ class _Article:
             [(i, s) for i, s in seconds if s is not None]
 
     def unattributed(self, paragraph: int) -> Statement:
-        """A topical paragraph no rule could read: its words, the agency it names (else the
-        last one before it, else the feed's), no speaker; the classifier judges it."""
+        """A topical paragraph no rule could read: its words, its first named local voice
+        (speaker and agency) if any, else the agency it names (else the last one before it,
+        else the feed's); the classifier judges it."""
         span = self.paras[paragraph]
         inside = self._local(span.start, span.end)
         before = self.mentions.last_local(self._count_by(span.start))
         agency = (inside[0].agency if inside else None) or \
             (before.agency if before else None) or self.voice_agency
+        voice = self.voices.get(paragraph)
+        speaker, title = (voice.speaker, voice.title) if voice else (None, None)
+        agency = (voice.agency if voice else None) or agency
         kind = "agency_voice" if self.voice_agency is not None and agency == self.voice_agency \
             else "reported"
-        return Statement(" ".join(span.of(self.norm).split()), None, None, agency, None, 0.0,
-                         (), kind)
+        return Statement(" ".join(span.of(self.norm).split()), speaker, title, agency, None,
+                         0.0, (), kind)
 
     def placed(self, statement: Statement, place: str | None) -> Statement:
         """An unplaced kind-only agency ("the jail", "the office") is the one placed agency

@@ -171,3 +171,20 @@ def test_text_past_max_chars_is_cut_with_a_log_line(detector, caplog, statement_
         statements = detector.find_statements(text)
     assert bool(statements) is found
     assert caplog.text.count("text cut before detection") == 1
+
+
+UNREAD_WITH_A_VOICE = [
+    ("surname-only-voice", "The board asked about ICE detainers at Tuesday's meeting. Ruiz said "
+     "the county attorney is still reviewing the request from immigration officials.", "Ruiz"),
+    ("full-name-voice", "Sheriff Dana Ruiz of Marlow County spoke about ICE detainers on Tuesday. "
+     "Ruiz told commissioners the office gets about a dozen requests a month from immigration "
+     "agents.", "Dana Ruiz"),
+]
+
+
+@pytest.mark.parametrize("text,speaker", [u[1:] for u in UNREAD_WITH_A_VOICE],
+                         ids=[u[0] for u in UNREAD_WITH_A_VOICE])
+def test_a_paragraph_no_rule_reads_keeps_its_named_voice(detector, text: str, speaker: str) -> None:
+    """The model judges it; if it is kept, it is the named official's, not "unnamed"."""
+    (found,) = detector.candidates(text)
+    assert found.speaker == speaker
