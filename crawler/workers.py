@@ -56,6 +56,11 @@ class WorkerDied(RuntimeError):
     """The worker process died under a task (or could not start)."""
 
 
+class PoolClosed(WorkerDied):
+    """The pool was closed (the daemon is stopping) before the task finished: nothing is
+    wrong with the task, which is simply not done."""
+
+
 class ProcessWorkers:
     """Worker processes with per-task timeouts; a worker that runs over is replaced."""
 
@@ -81,6 +86,8 @@ class ProcessWorkers:
             self._discard(worker, f"{name} ran over {timeout:g}s")
             raise TaskTimeout(f"gave up after {timeout:g}s") from None
         except (EOFError, OSError):
+            if self._closed:  # close() killed it
+                raise PoolClosed(f"the worker pool is closed while running {name}") from None
             why = f"worker died: {worker.death()} running {name}"
             self._discard(worker, why)
             raise WorkerDied(why) from None
@@ -114,11 +121,11 @@ class ProcessWorkers:
         self._idle.clear()
         for worker in list(self._all):  # busy: their tasks see the process die
             worker.process.kill()
-        self._fail_waiting("the worker pool is closed")
+        self._fail_waiting("the worker pool is closed", PoolClosed)
 
     async def _take(self) -> _Worker:
         if self._closed:
-            raise WorkerDied("the worker pool is closed")
+            raise PoolClosed("the worker pool is closed")
         if self._idle:
             return self._idle.pop()
         waiter = asyncio.get_running_loop().create_future()
@@ -184,11 +191,11 @@ class ProcessWorkers:
             log.error("%s", error)
             self._fail_waiting(error)
 
-    def _fail_waiting(self, why: str) -> None:
+    def _fail_waiting(self, why: str, error: type[WorkerDied] = WorkerDied) -> None:
         while self._waiting:
             waiter = self._waiting.popleft()
             if not waiter.done():
-                waiter.set_exception(WorkerDied(why))
+                waiter.set_exception(error(why))
 
 
 class _Worker:

@@ -24,7 +24,7 @@ from scrapy.exceptions import DropItem
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.pipelines import ContextPipeline, live_item
-from crawler.workers import TaskTimeout, WorkerDied
+from crawler.workers import PoolClosed, TaskTimeout, WorkerDied
 from db.feeds import clean_error
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ class DetectionPipeline(ContextPipeline):
         except TaskTimeout:
             raise await self._refused(item, f"detection ran over {timeout:g}s and was killed "
                                             f"chars={len(article.text)}") from None
+        except PoolClosed:  # stopping: not this text's failure, and the archive may be closed
+            raise DropItem(f"stopping before detection finished url={article.url}") from None
         except WorkerDied as exc:  # a crash on this text would recur on every refetch too
             raise await self._refused(item, f"detection failed, {exc}") from None
         except MemoryError:  # the worker's address-space limit: this text, not a bug

@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from scrapy.exceptions import DropItem
+
 from crawler.extract import extract_text
 from crawler.pipelines import ContextPipeline, live_item
-from crawler.workers import TaskTimeout
+from crawler.workers import PoolClosed, TaskTimeout
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class ExtractionPipeline(ContextPipeline):
         except TaskTimeout:
             log.warning("extraction timed out, keeping the summary url=%s timeout=%s", url, timeout)
             return None
+        except PoolClosed:  # stopping: the entry is read again at the next poll
+            raise DropItem(f"stopping before extraction finished url={url}") from None
         except Exception as exc:  # a worker crash must not lose the entry
             log.warning("extraction failed, keeping the summary url=%s error=%s", url, exc)
             return None

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from crawler.workers import ProcessWorkers, TaskTimeout, WorkerDied
+from crawler.workers import PoolClosed, ProcessWorkers, TaskTimeout, WorkerDied
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -113,6 +113,7 @@ def test_a_worker_that_dies_says_how(fn, how):
             with pytest.raises(WorkerDied) as died:
                 await workers.run(30, fn)
             assert str(died.value) == f"worker died: {how} running {fn.__name__}"
+            assert not isinstance(died.value, PoolClosed)
         finally:
             workers.close()
 
@@ -139,6 +140,32 @@ def test_an_initializer_that_fails_is_one_clear_error():
         try:
             with pytest.raises(WorkerDied, match="could not start: ZeroDivisionError"):
                 await workers.run(30, operator.add, 1, 1)
+        finally:
+            workers.close()
+
+    asyncio.run(go())
+
+
+def _sleeps() -> None:
+    time.sleep(30)
+
+
+@pytest.mark.parametrize("when", ["running", "waiting-for-a-worker", "after-close"])
+def test_a_task_the_closing_pool_never_finishes_raises_pool_closed(when):
+    """Stopping is not the task's failure: callers must not count it against the entry."""
+    async def go():
+        workers = ProcessWorkers(1)
+        try:
+            await workers.run(20, _starts)  # a started worker, so "running" means running
+            if when == "after-close":
+                workers.close()
+                tasks = [asyncio.ensure_future(workers.run(20, _sleeps))]
+            else:
+                tasks = [asyncio.ensure_future(workers.run(20, _sleeps)) for _ in range(2)]
+                await asyncio.sleep(0.5)
+                workers.close()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            assert all(isinstance(r, PoolClosed) for r in results), results
         finally:
             workers.close()
 
