@@ -418,7 +418,10 @@ def test_run_tells_a_supervisor_whether_a_restart_can_help(request, tmp_path, ma
     is needed): a PostgreSQL down for a minute at boot must not leave beatwire down for good."""
     url, says = prepare(request, tmp_path)
     result = beatwire(make_config(url, []), "run", "--once")
-    assert (result.returncode, result.stderr) == (status, f"beatwire: {says}\n")
+    # psycopg at its floor (3.1.4) does not say which server refused: that part may be absent.
+    server = re.compile(r'cannot connect to "[^"]+", port \d+: ')
+    assert (result.returncode, server.sub("", result.stderr)) == \
+        (status, f"beatwire: {server.sub('', says)}\n")
     assert "s3cret" not in result.stdout + result.stderr
 
 
