@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -24,7 +25,9 @@ def export(weights: Path = classifier.WEIGHTS, out: Path = classifier.ONNX) -> P
 
     reader, _ = classifier.load_torch_reader(weights)
     sample = torch.ones(2, 8, dtype=torch.long)
-    tmp = out.with_name(out.name + ".tmp")
+    # A name of its own: two exports into one folder must not write the same file.
+    with tempfile.NamedTemporaryFile(dir=out.parent, suffix=".onnx.tmp", delete=False) as handle:
+        tmp = Path(handle.name)
     with warnings.catch_warnings():
         # The tracer's notes on Python-side shape arithmetic: the axes below stay dynamic.
         warnings.simplefilter("ignore")
