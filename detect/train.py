@@ -13,9 +13,11 @@ What it does, in order:
 2. Grouped k-fold cross-validation on the ``--cv`` file (folds by the ``source`` site,
    so reposts of one story never sit on both sides; the other files always train): the
    reader is fine-tuned on each fold's training side and reads its held-out side.
-3. The decision (``classifier.Decision``) is fitted on those held-out readings; its own
-   figures come from the same grouped folds. Precision, recall, F1, stance accuracy, the
-   stance confusion, speaker/agency and the figures per fold are printed and stored.
+3. The decision (``classifier.Decision``) is fitted on those held-out readings, each
+   regression's C chosen from ``decision_c`` by an inner grouped CV of its training side;
+   its own figures come from the same grouped folds. Precision, recall, F1, stance
+   accuracy, the stance confusion, speaker/agency and the figures per fold are printed
+   and stored.
 4. The final reader is fine-tuned on everything; the decision fitted on all held-out
    readings. Written to ``detect/data``: ``reader.safetensors`` (the fine-tuned layers,
    float16) and ``model.json`` (version, training-data hash, settings, CV figures, the
@@ -44,7 +46,7 @@ from .detector import DEFAULT_THRESHOLD
 
 VERSION = 2
 SETTINGS = {"epochs": 6, "frozen_layers": 2, "learning_rate": 5e-5, "batch": 16, "seed": 13,
-            "folds": 5, "decision_c": 0.3}
+            "folds": 5, "decision_c": [0.03, 0.1, 0.3, 1.0, 3.0]}
 # The thresholds CV reports figures at (README's table; make eval).
 THRESHOLDS = (0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
 
@@ -201,27 +203,44 @@ def decision_rows(items, readings, seen) -> tuple[list[int], list[list[float]]]:
     return index, rows
 
 
-def fit_decision(items, index, rows, c: float) -> dict:
-    """Logistic regressions: relevance over all rows, stance over the relevant ones."""
-    from sklearn.linear_model import LogisticRegression
-
+def fit_decision(items, index, rows, grid: list[float]) -> dict:
+    """Logistic regressions: relevance over all rows, stance over the relevant ones, each
+    with the regularisation from ``grid`` that an inner grouped CV of these rows prefers."""
     y = [items[i]["relevant"] for i in index]
-    relevance = LogisticRegression(C=c, max_iter=5000).fit(rows, y)
-    rel = [r for r, keep in zip(rows, y, strict=True) if keep]
-    stances = [items[i]["stance"] for i in index if items[i]["relevant"]]
-    stance = LogisticRegression(C=c, max_iter=5000).fit(rel, stances)
+    groups = [items[i]["_group"] for i in index]
+    relevance = regression(rows, y, groups, grid)
+    kept = [n for n, keep in enumerate(y) if keep]
+    stance = regression([rows[n] for n in kept], [items[index[n]]["stance"] for n in kept],
+                        [groups[n] for n in kept], grid)
     order = [list(stance.classes_).index(s) for s in STANCE_LABELS]
     return {"inputs": list(classifier.decision_inputs()),
+            "c": {"relevance": relevance.C, "stance": stance.C},
             "relevance": {"coef": [round(float(w), 6) for w in relevance.coef_[0]],
                           "intercept": round(float(relevance.intercept_[0]), 6)},
             "stance": {"coef": [[round(float(w), 6) for w in stance.coef_[j]] for j in order],
                        "intercept": [round(float(stance.intercept_[j]), 6) for j in order]}}
 
 
+def regression(rows, y, groups, grid: list[float]):
+    """A logistic regression fitted on all rows, with the C of ``grid`` whose fits had the
+    lowest log-loss on held-out sites (5 group folds): chosen on the training side only,
+    so the outer CV's figures stay held out."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, cross_val_score
+
+    def loss(c: float) -> float:
+        model = LogisticRegression(C=c, max_iter=5000)
+        return -cross_val_score(model, rows, y, groups=groups, cv=GroupKFold(5),
+                                scoring="neg_log_loss").mean()
+
+    best = min(grid, key=loss)
+    return LogisticRegression(C=best, max_iter=5000).fit(rows, y)
+
+
 _NO = classifier.Judgement(0.0, STANCE_LABELS[0], {}, {}, ())
 
 
-def cross_validate(items, parts, index, rows, seen, c: float) -> dict:
+def cross_validate(items, parts, index, rows, seen, grid: list[float]) -> dict:
     """Step 3: the decision's grouped-CV predictions, scored overall and per fold; an item
     the model never sees (gated) is a "no", as it is for the detector."""
     position = {i: n for n, i in enumerate(index)}
@@ -230,7 +249,7 @@ def cross_validate(items, parts, index, rows, seen, c: float) -> dict:
         held = set(test)
         train = [n for n, i in enumerate(index) if i not in held]
         decision = classifier.Decision(fit_decision(items, [index[n] for n in train],
-                                                    [rows[n] for n in train], c))
+                                                    [rows[n] for n in train], grid))
         for i in test:
             if i not in position:
                 predicted[i] = _NO

@@ -72,3 +72,26 @@ def test_data_hash_follows_the_bytes(tmp_path: Path) -> None:
     first = train.data_hash([a])
     a.write_text(a.read_text() + "\n", encoding="utf-8")
     assert train.data_hash([a]) != first and len(first) == 64
+
+
+def _rows(signal: float, n: int = 120, seed: int = 3) -> tuple[list, list, list]:
+    """Rows of one feature that is the label times ``signal`` plus noise, 12 sites."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    y = [i % 2 == 0 for i in range(n)]
+    rows = [[signal * (1 if label else -1) + rng.normal(), rng.normal()] for label in y]
+    return rows, y, [f"site{i % 12}" for i in range(n)]
+
+
+REGULARISATION = [
+    ("noise-only-is-held-back-most", 0.0, 0.01),
+    ("clear-signal-is-left-free", 4.0, 100.0),
+]
+
+
+@pytest.mark.parametrize("signal,chosen", [r[1:] for r in REGULARISATION],
+                         ids=[r[0] for r in REGULARISATION])
+def test_regression_chooses_its_c_on_held_out_sites(signal: float, chosen: float) -> None:
+    rows, y, groups = _rows(signal)
+    assert train.regression(rows, y, groups, [0.01, 1.0, 100.0]).C == chosen
