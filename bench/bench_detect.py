@@ -5,8 +5,9 @@ courts, schools, weather, budgets, sports, traffic, police news that mentions
 "cooperate", "checkpoint", "hold" in other senses), about one page in ten carrying an
 on-topic immigration-cooperation paragraph. Times ``trafilatura.extract`` on every page
 and ``detect.find_statements`` on the extracted text, in one run, and prints the ratio
-extraction_time / detection_time (the bar: at least 5). Also prints the learned model's
-load time and the process's resident memory before and after loading it.
+extraction_time / detection_time (the bar: at least 5). Also prints how long a detection
+worker's initializer takes to load the learned model and the gazetteer (loaded there, so
+never inside a timed page), and the process's resident memory before and after.
 
 Run::
 
@@ -21,6 +22,7 @@ import time
 
 import trafilatura
 
+from crawler.workers import load_model
 from detect import default_detector
 
 PLACES = ["Marlow", "Kestrel Falls", "Port Alder", "Cinder Lake", "Ossian County", "Greystead",
@@ -113,9 +115,9 @@ def run(pages: int, rounds: int, seed: int) -> None:
     detector = default_detector()
     before = rss_mb()
     t0 = time.perf_counter()
-    detector.classifier  # noqa: B018 (loads the model once, as the daemon does)
-    print(f"model load: {time.perf_counter() - t0:.2f} s; resident memory {before:.0f} MB -> "
-          f"{rss_mb():.0f} MB")
+    load_model()  # what a detection worker's initializer loads before its first task
+    print(f"model and gazetteer load: {time.perf_counter() - t0:.2f} s; resident memory "
+          f"{before:.0f} MB -> {rss_mb():.0f} MB")
     texts = [trafilatura.extract(h) or "" for h in html[:20]]  # warm both up
     for t in texts:
         detector.find_statements(t)
