@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from crawler.entries import Entry
-from items import ArticleItem
 
 
 def new_entries(session, feed_id: int, entries: Sequence[Entry]) -> list[Entry]:
@@ -14,18 +13,25 @@ def new_entries(session, feed_id: int, entries: Sequence[Entry]) -> list[Entry]:
 
     An entry whose article another feed already brought in is linked to it
     here (one more source), and is not fetched again. One whose detection kept
-    failing (db.failures) is skipped.
+    failing (db.failures) is skipped. Three queries for the whole feed: seen
+    keys, given-up keys, archived articles.
     """
-    from db.archive import article_by_url, entry_seen, link_entry
-    from db.failures import given_up
+    from db.archive import archived_article_ids, link_entry, seen_entry_keys
+    from db.failures import given_up_keys
 
+    if not entries:
+        return []
+    keys = [entry.key for entry in entries]
+    skip = seen_entry_keys(session, feed_id, keys) | given_up_keys(session, feed_id, keys)
+    archived = archived_article_ids(session, [e.url for e in entries if e.key not in skip])
     todo = []
     for entry in entries:
-        if entry_seen(session, feed_id, entry.key) or given_up(session, feed_id, entry.key):
+        if entry.key in skip:
             continue
-        article = article_by_url(session, entry.url)
-        if article is not None:
-            link_entry(session, feed_id, entry.key, article.id)
+        article_id = archived.get(entry.url)
+        if article_id is not None:
+            link_entry(session, feed_id, entry.key, article_id)
+            skip.add(entry.key)  # seen now: a repeat of its key later in the feed is too
             continue
         todo.append(entry)
     return todo
@@ -33,19 +39,21 @@ def new_entries(session, feed_id: int, entries: Sequence[Entry]) -> list[Entry]:
 
 def link_stored(session, feed_id: int, entry: Entry) -> bool:
     """Link a feed's entry to its archived article; False if the article is not there."""
-    from db.archive import article_by_url, link_entry
+    from db.archive import archived_article_ids, link_entry
 
-    article = article_by_url(session, entry.url)
-    if article is None:
+    article_id = archived_article_ids(session, [entry.url]).get(entry.url)
+    if article_id is None:
         return False
-    link_entry(session, feed_id, entry.key, article.id)
+    link_entry(session, feed_id, entry.key, article_id)
     return True
 
 
-def store(session, article: ArticleItem, statements, *, channel: str, also_reported: bool,
-          now, backfill: timedelta = timedelta(0), routes=()):
-    """Archive the article, its statements and their alert rows (one transaction)."""
-    from db.archive import store_article
+def store_batch(session, articles: Sequence, *, channel: str, also_reported: bool,
+                backfill: timedelta = timedelta(0), routes=()) -> list:
+    """Archive each `db.archive.ArticleToStore` with its statements and alert rows (each
+    all-or-nothing, one transaction for the batch); per article its StoreResult, or the
+    database's refusal of its data."""
+    from db.archive import store_articles
 
-    return store_article(session, article, list(statements), channel=channel,
-                         also_reported=also_reported, now=now, backfill=backfill, routes=routes)
+    return store_articles(session, articles, channel=channel, also_reported=also_reported,
+                          backfill=backfill, routes=routes)

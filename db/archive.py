@@ -2,15 +2,17 @@
 
 `store_article` adds an article, its statements and their alert rows to the caller's session
 without committing: the caller commits them in one transaction (the outbox principle), so an
-alert exists exactly when its statement does.
+alert exists exactly when its statement does. `store_articles` adds a batch of articles to
+one transaction, each in a SAVEPOINT of its own, so each still lands whole or not at all.
 
 Rules, in the order they are applied:
 
 1. An article is stored once, keyed by the sha256 of its canonical URL, whatever feed carries
    it. Seen again (from any feed) it is only linked to that feed's entry. Two workers storing
    it at once: the unique url_hash lets one insert win; the other gets `already_stored`.
-   (INSERT … ON CONFLICT DO NOTHING rather than a SAVEPOINT: pysqlite releases a savepoint
-   opened before any other write as a COMMIT, which would break the one-transaction rule.)
+   (INSERT … ON CONFLICT DO NOTHING rather than a SAVEPOINT around a plain INSERT: one
+   statement, and nothing to roll back. pysqlite would release a savepoint opened before any
+   other write as a COMMIT: `store_articles` opens the transaction first, `begin_writing`.)
 2. Within one article, a quote identical or near-identical to one already taken is dropped.
 3. Novelty: a statement whose quote is `detect.novelty.same_quote` as an earlier primary
    statement (not itself a duplicate) of the same agency — any agency for statements with
@@ -35,8 +37,12 @@ Rules, in the order they are applied:
 Scraped values are cut to their column's declared String(N) length (`fit_columns`) before
 they are stored or looked up: PostgreSQL refuses a longer one where SQLite stores it whole.
 
-On PostgreSQL the article's agencies are row-locked (in id order, so workers cannot deadlock)
-before novelty is decided, so two workers cannot both file the same quote as new. The Python
+On PostgreSQL the article's agencies are row-locked (in id order, so workers storing one
+article each cannot deadlock) before novelty is decided, so two workers cannot both file the
+same quote as new. In a batch the earlier articles' locks and new rows are held to its
+commit, so two workers' batches can wait on each other: PostgreSQL then fails one article's
+statement, its SAVEPOINT is rolled back and `store_articles` returns the error
+(`lost_lock_race`) for the caller to store it again after the commit. The Python
 comparison (rapidfuzz) is done before the lock: holding it, a worker only reads and compares the
 agency's statements committed since its first read, normally none. That is exact because an
 agency's statements get their ids and are committed under its lock, so none can appear below
@@ -46,17 +52,19 @@ with no agency are compared with every agency's and lock nothing, as before.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session
 
-from db.engine import is_postgres
+from db.engine import chunks, is_postgres
 from db.models import Agency, Alert, Article, Feed, FeedEntry, Statement, utcnow
 from items import ArticleItem
 
@@ -154,9 +162,16 @@ def _cut(value: object, length: int | None) -> object:
 
 def _insert_ignoring_conflict(session: Session, model, values: dict) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new id, or None if it existed."""
-    dialect = postgresql if is_postgres(session) else sqlite
-    statement = dialect.insert(model).values(**values).on_conflict_do_nothing()
-    return session.scalar(statement.returning(model.id))
+    return session.connection().scalar(_insert_or_nothing(is_postgres(session), model), values)
+
+
+@functools.cache
+def _insert_or_nothing(postgres: bool, model):
+    # Built once per table, the values bound at execution (which names the columns): building
+    # a statement (SQLAlchemy's coercions) cost more per article than SQLite's execute.
+    table = model.__table__
+    insert = (postgresql if postgres else sqlite).insert(table)
+    return insert.on_conflict_do_nothing().returning(table.c.id)
 
 
 # --- entries and articles --------------------------------------------------------------------
@@ -164,14 +179,32 @@ def _insert_ignoring_conflict(session: Session, model, values: dict) -> int | No
 
 def entry_seen(session: Session, feed_id: int, entry_key: str) -> bool:
     """True if this feed's entry was seen before (its article need not be stored)."""
-    query = select(FeedEntry.id).where(FeedEntry.feed_id == feed_id,
-                                       FeedEntry.entry_key == entry_key)
-    return session.scalar(query) is not None
+    return entry_key in seen_entry_keys(session, feed_id, [entry_key])
+
+
+def seen_entry_keys(session: Session, feed_id: int, entry_keys: Sequence[str]) -> set[str]:
+    """Those of `entry_keys` this feed has seen before, in one query per 500 keys."""
+    seen: set[str] = set()
+    for keys in chunks(list(entry_keys)):
+        seen.update(session.connection().scalars(select(FeedEntry.entry_key).where(
+            FeedEntry.feed_id == feed_id, FeedEntry.entry_key.in_(keys))))
+    return seen
 
 
 def article_by_url(session: Session, canonical_url: str) -> Article | None:
     """The archived article at this canonical URL, if any."""
     return session.scalar(select(Article).where(Article.url_hash == url_hash(canonical_url)))
+
+
+def archived_article_ids(session: Session, canonical_urls: Sequence[str]) -> dict[str, int]:
+    """Canonical URL -> id of those of `canonical_urls` that are archived (ids only: no text)."""
+    by_hash = {url_hash(url): url for url in canonical_urls}
+    found: dict[str, int] = {}
+    for hashes in chunks(list(by_hash)):
+        rows = session.connection().execute(select(Article.url_hash, Article.id).where(
+            Article.url_hash.in_(hashes)))
+        found.update((by_hash[row.url_hash], row.id) for row in rows)
+    return found
 
 
 def link_entry(session: Session, feed_id: int, entry_key: str, article_id: int | None) -> None:
@@ -180,7 +213,7 @@ def link_entry(session: Session, feed_id: int, entry_key: str, article_id: int |
               "seen_at": utcnow()}
     if _insert_ignoring_conflict(session, FeedEntry, values) is None and article_id is not None:
         # Seen earlier without an article (e.g. the page failed): point it at one now.
-        session.execute(update(FeedEntry).where(
+        session.connection().execute(update(FeedEntry).where(
             FeedEntry.feed_id == feed_id, FeedEntry.entry_key == entry_key,
             FeedEntry.article_id.is_(None)).values(article_id=article_id))
 
@@ -193,30 +226,92 @@ def _insert_article(session: Session, item: ArticleItem, now: datetime) -> int |
     }))
 
 
+class ArticleToStore(NamedTuple):
+    """One article of a `store_articles` batch: the item, its statements, its clock."""
+
+    item: ArticleItem
+    statements: Sequence[FoundStatement]
+    now: datetime
+
+
+def store_articles(session: Session, articles: Sequence[ArticleToStore], *, channel: str,
+                   also_reported: bool = True, backfill: timedelta = timedelta(0),
+                   routes: Sequence[RouteConfig] = ()) -> list[StoreResult | Exception]:
+    """`store_article` for each, each in a SAVEPOINT of the caller's transaction: one the
+    database refuses for its data, or that lost a lock race (`lost_lock_race`), is rolled
+    back alone and its error returned in its place."""
+    begin_writing(session)
+    polled = polled_feeds(session, {a.item.feed_id for a in articles}) if backfill else set()
+    results: list[StoreResult | Exception] = []
+    for article in articles:
+        try:
+            with session.begin_nested():
+                results.append(store_article(
+                    session, article.item, article.statements, channel=channel,
+                    also_reported=also_reported, now=article.now, backfill=backfill,
+                    routes=routes, first_poll=article.item.feed_id not in polled))
+        except (DataError, UnicodeError) as exc:  # this article's values: the same every time
+            results.append(exc)
+        except DBAPIError as exc:
+            if not lost_lock_race(exc):
+                raise
+            results.append(exc)
+    return results
+
+
+def lost_lock_race(exc: BaseException) -> bool:
+    """True for PostgreSQL's deadlock or serialization failure (SQLSTATE class 40): each
+    article locks in a fixed order, but a batch's earlier articles hold theirs, so two
+    workers' batches can wait on each other. The article is worth storing again later."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
+
+
+def begin_writing(session: Session) -> None:
+    """Open the session's transaction for writing now. pysqlite opens one only at the first
+    INSERT or UPDATE, so a SAVEPOINT before it would start (and its RELEASE commit) one of
+    its own; BEGIN IMMEDIATE also waits for the write lock instead of failing on upgrade."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection \
+            .in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def polled_feeds(session: Session, feed_ids: set[int]) -> set[int]:
+    """Those of `feed_ids` polled successfully before: not on the first poll of rule 5."""
+    polled: set[int] = set()
+    for ids in chunks(sorted(feed_ids)):
+        polled.update(session.connection().scalars(select(Feed.id).where(
+            Feed.id.in_(ids), Feed.last_success_at.is_not(None))))
+    return polled
+
+
 def store_article(session: Session, item: ArticleItem, statements: Sequence[FoundStatement],
                   *, channel: str, also_reported: bool = True, now: datetime | None = None,
                   backfill: timedelta = timedelta(0), routes: Sequence[RouteConfig] = (),
-                  candidates: Candidates | None = None) -> StoreResult:
+                  candidates: Candidates | None = None,
+                  first_poll: bool | None = None) -> StoreResult:
     """Add an article with its statements and alert rows to the session; the caller commits.
-    `backfill` is the window of rule 5 (zero: every article is alerted); no `routes`: every
-    alert goes to `channel`; `candidates` (read_candidates), if already read for them."""
+    `backfill` is the window of rule 5 (zero: every article is alerted) and `first_poll`
+    whether it applies (None: looked up); no `routes`: every alert goes to `channel`;
+    `candidates` (read_candidates), if already read for them."""
     if candidates is not None and now is not None and candidates.now != now:
         raise ValueError(f"candidates were read for {candidates.now}, not {now}")
     now = candidates.now if candidates is not None else now or utcnow()
-    existing = article_by_url(session, item.url)
     statements = [_fitted(found) for found in statements]
-    if existing is None and candidates is None:
-        candidates = read_candidates(session, statements, now)
-    article_id = None if existing else _insert_article(session, item, now)
+    if candidates is None:
+        candidates = read_candidates(session, statements, now)  # no query without statements
+    article_id = _insert_article(session, item, now)
     if article_id is None:
         # Stored before, or by another worker a moment ago (its insert won the unique key).
-        article_id = existing.id if existing else article_by_url(session, item.url).id
+        article_id = archived_article_ids(session, [item.url])[item.url]
         link_entry(session, item.feed_id, item.entry_key, article_id)
         log.debug("article already stored url=%s feed=%s", item.url, item.feed)
         return StoreResult(article_id, already_stored=True)
     link_entry(session, item.feed_id, item.entry_key, article_id)
-    batch = _Batch(article_id, _backfill_reason(session, item, now, backfill), item.feed,
-                   tuple(routes))
+    if backfill and first_poll is None:
+        first_poll = item.feed_id not in polled_feeds(session, {item.feed_id})
+    batch = _Batch(article_id, _backfill_reason(item, now, backfill if first_poll else None),
+                   item.feed, tuple(routes))
     # Also the agencies of quotes rule 2 drops, as before.
     agencies = _agencies(session, statements, candidates.agency_ids)
     _lock_agencies(session, agencies)
@@ -241,13 +336,10 @@ def _distinct(statements: Sequence[FoundStatement]) -> list[FoundStatement]:
     return kept
 
 
-def _backfill_reason(session: Session, item: ArticleItem, now: datetime,
-                     window: timedelta) -> str | None:
-    """Why rule 5 skips this article's alerts, or None when they are posted."""
+def _backfill_reason(item: ArticleItem, now: datetime, window: timedelta | None) -> str | None:
+    """Why rule 5 skips this article's alerts on its feed's first poll (`window` None or
+    zero: not the first poll, or no backfill), or None when they are posted."""
     if not window:
-        return None
-    polled = session.scalar(select(Feed.last_success_at).where(Feed.id == item.feed_id))
-    if polled is not None:
         return None
     if item.published is None:
         return "backfill: undated, first poll of the feed"

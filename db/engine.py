@@ -211,6 +211,12 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def chunks(values: list, size: int = 500) -> Iterator[list]:
+    """`values` in slices short enough for any engine's limit on bound parameters."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
 def is_postgres(session_or_engine) -> bool:
     """True when the bound database is PostgreSQL."""
     bind = session_or_engine

@@ -9,11 +9,13 @@ seen, and `feeds list` shows how many a feed skips.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db.engine import chunks
 from db.models import FailedEntry
 
 MAX_DETECTION_ATTEMPTS = 3
@@ -35,10 +37,17 @@ def record_failed_detection(session: Session, feed_id: int, entry_key: str, erro
 
 def given_up(session: Session, feed_id: int, entry_key: str) -> bool:
     """True when this feed's entry failed detection MAX_DETECTION_ATTEMPTS times."""
-    query = select(FailedEntry.id).where(FailedEntry.feed_id == feed_id,
-                                         FailedEntry.entry_key == entry_key,
-                                         FailedEntry.attempts >= MAX_DETECTION_ATTEMPTS)
-    return session.scalar(query) is not None
+    return entry_key in given_up_keys(session, feed_id, [entry_key])
+
+
+def given_up_keys(session: Session, feed_id: int, entry_keys: Sequence[str]) -> set[str]:
+    """Those of `entry_keys` this feed gave up on (`given_up`), in one query per 500 keys."""
+    skipped: set[str] = set()
+    for keys in chunks(list(entry_keys)):
+        skipped.update(session.connection().scalars(select(FailedEntry.entry_key).where(
+            FailedEntry.feed_id == feed_id, FailedEntry.entry_key.in_(keys),
+            FailedEntry.attempts >= MAX_DETECTION_ATTEMPTS)))
+    return skipped
 
 
 def skipped_per_feed(session: Session) -> dict[int, int]:

@@ -395,3 +395,68 @@ def test_refused_entries_mark_the_feed_error_and_keep_its_validators(
     assert feed.next_poll_at == clock() + timedelta(seconds=feed.interval_seconds)
     assert (fetch.outcome, fetch.error, fetch.new_articles) == ("error", last_error, 2)
     assert health.status == "error" and health.last_error == last_error
+
+
+# --- statements per article and per feed ---------------------------------------------------
+
+
+@pytest.mark.parametrize("how, per_article, per_batch", [
+    ("alone", 2, 0), ("alone-with-backfill", 3, 0), ("in-a-batch", 4, 1),
+], ids=["alone-an-insert-and-a-link", "backfill-adds-the-feed-lookup",
+        "a-batch-adds-a-savepoint-per-article-and-one-feed-lookup"])
+def test_an_article_without_statements_costs_a_few_statements(
+        engine, sessions, feeds, make_article, clock, how, per_article, per_batch):
+    from sqlalchemy import event
+
+    items = [make_article(feeds[n % 2]) for n in range(5)]
+    seen = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    with sessions.begin() as session:
+        if how == "in-a-batch":
+            archive.store_articles(session, [archive.ArticleToStore(i, (), clock())
+                                             for i in items], channel=CHANNEL, backfill=DAY)
+        else:
+            backfill = DAY if how == "alone-with-backfill" else timedelta(0)
+            for item in items:
+                store_article(session, item, [], channel=CHANNEL, now=clock(),
+                              backfill=backfill)
+    begin = ["BEGIN IMMEDIATE"] if how == "in-a-batch" and engine.dialect.name == "sqlite" else []
+    assert seen[:len(begin)] == begin
+    assert len(seen) - len(begin) == per_article * len(items) + per_batch
+    assert _count(sessions, Article) == 5
+
+
+def test_new_entries_reads_a_feed_in_three_queries(engine, sessions, feeds, make_article,
+                                                    clock):
+    """Seen, given up, archived through another feed (linked, not fetched) and new."""
+    from sqlalchemy import event
+
+    from crawler.entries import Entry
+    from crawler.recording import new_entries
+    from db.failures import MAX_DETECTION_ATTEMPTS, record_failed_detection
+
+    def entry(name):
+        return Entry(key=name * 64, url=f"https://news.example/{name}", link=None, title=name,
+                     summary="", published=None)
+
+    entries = [entry(name) for name in ("seen", "given", "elsewhere", "new")]
+    with sessions.begin() as session:
+        link_entry(session, feeds[0], entries[0].key, None)
+        for _ in range(MAX_DETECTION_ATTEMPTS):
+            record_failed_detection(session, feeds[0], entries[1].key, "ran over", clock())
+    elsewhere = store_article_in(sessions, make_article(feeds[1], url=entries[2].url), clock)
+    seen = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    with sessions.begin() as session:
+        todo = new_entries(session, feeds[0], entries * 2)  # each entry listed twice
+    assert [e.title for e in todo] == ["new", "new"]
+    assert sum(s.lstrip().upper().startswith("SELECT") for s in seen) == 3
+    with sessions() as session:
+        linked = session.scalar(select(FeedEntry.article_id).where(
+            FeedEntry.feed_id == feeds[0], FeedEntry.entry_key == entries[2].key))
+    assert linked == elsewhere
+
+
+def store_article_in(sessions, item, clock) -> int:
+    with sessions.begin() as session:
+        return store_article(session, item, [], channel=CHANNEL, now=clock()).article_id
