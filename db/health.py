@@ -11,6 +11,7 @@ Two faults a running daemon must notice by itself:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import os
@@ -113,7 +114,8 @@ class ArchiveHealth:
 
     def guard(self, job: Callable[..., Awaitable]) -> Callable[..., Awaitable]:
         """`job` that is skipped while backing off and whose database trouble is logged
-        (at most once a minute) instead of raised; other errors are bugs and propagate."""
+        (at most once a minute) instead of raised; a stop ends it quietly; other errors are
+        bugs and propagate."""
 
         name = getattr(job, "__name__", repr(job))
 
@@ -129,6 +131,11 @@ class ArchiveHealth:
                 if not is_unavailable(exc):
                     raise
                 self.failed(name, exc)
+                return None
+            except asyncio.CancelledError:
+                # The daemon stopping (APScheduler's shutdown) cancels a job still running;
+                # APScheduler would log that as the job's error, with a traceback.
+                log.info("job stopped before it finished job=%s", name)
                 return None
             self.succeeded(name)
             return result

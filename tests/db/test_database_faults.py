@@ -33,7 +33,7 @@ from db.engine import make_engine, make_sessionmaker
 from db.feeds import record_success
 from db.health import ArchiveHealth, is_unavailable
 from db.migrate import upgrade
-from db.models import Article, Feed, FetchLog, Statement
+from db.models import Article, Feed, FetchLog, Statement, utcnow
 
 
 def _count(sessions, model) -> int:
@@ -550,3 +550,32 @@ def test_run_once_ends_in_one_line_when_the_database_goes_mid_run(kind, pg_url, 
     assert proc.returncode == 1, text[-4000:]
     assert "Traceback" not in text, text[-4000:]
     assert text.count("archive unavailable, run --once stopped") == 1, text[-4000:]
+
+
+def test_a_job_running_at_stop_ends_quietly(sqlite_url, caplog):
+    """The daemon's stop (APScheduler's shutdown) cancels a guarded job that is still in a
+    database thread: one INFO line, no error and no traceback from APScheduler."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    engine, _, _ = open_archive(sqlite_url)
+    health = ArchiveHealth(sqlite_url, engine)
+    started = threading.Event()
+
+    async def slow_job():
+        started.set()
+        await asyncio.to_thread(time.sleep, 0.5)
+
+    async def run_and_stop() -> None:
+        jobs = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
+        jobs.add_job(health.guard(slow_job), "interval", seconds=60, next_run_time=utcnow())
+        jobs.start()
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        jobs.shutdown(wait=False)
+        await asyncio.sleep(0.1)
+
+    caplog.set_level(logging.INFO)
+    asyncio.run(run_and_stop())
+    engine.dispose()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert "job stopped before it finished job=slow_job" in caplog.text
