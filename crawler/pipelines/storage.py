@@ -109,7 +109,7 @@ class StoragePipeline(ContextPipeline):
                 _settle(future, exception=exc)
             return
         retry = []
-        for (article, future), outcome in zip(batch, outcomes):
+        for (article, future), outcome in zip(batch, outcomes, strict=True):
             if lost_lock_race(outcome) and again:
                 retry.append((article, future))
             elif lost_lock_race(outcome):  # not this article's data: fail it, do not drop it

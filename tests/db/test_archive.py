@@ -436,7 +436,7 @@ def test_new_entries_reads_a_feed_in_three_queries(engine, sessions, feeds, make
     from db.failures import MAX_DETECTION_ATTEMPTS, record_failed_detection
 
     def entry(name):
-        return Entry(key=name * 64, url=f"https://news.example/{name}", link=None, title=name,
+        return Entry(key=(name * 64)[:64], url=f"https://news.example/{name}", link=None, title=name,
                      summary="", published=None)
 
     entries = [entry(name) for name in ("seen", "given", "elsewhere", "new")]
