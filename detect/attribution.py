@@ -77,6 +77,11 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
    sheriff of Y County") is remembered, not a speaker: a later bare surname ("X said")
    takes that full name, title and agency, and a title alone ("the sheriff said", "the
    police chief wrote") the last named speaker or official holding that title.
+   Rule 4f: a head-of-agency title with no one of that title named ("The Deputy Mayor
+   reiterated ...", "the sheriff said", "The mayor's order does not ...",
+   ``speakers.HEAD_TITLES``) is its unnamed holder: speaker "the deputy mayor", an
+   official, the agency from the title as for a titled name. A rank ("the officer said")
+   names no one.
    A document "signed by"/"from" a judge or court is a condition, never a source.
    A speaker phrase right after "candidates for", "running for", "challenger for" names
    the office sought, not held: an excluded voice.
@@ -92,13 +97,14 @@ from . import agencies
 from .agencies import LEADING_STOP, Mention
 from .model import Agency
 from .places import is_state, states_named
-from .speakers import GENERIC, HEADER_WORDS, TIME, TITLE_WORDS, agency_role, person
+from .speakers import (GENERIC, HEAD_TITLES, HEADER_WORDS, TIME, TITLE_DOCUMENTS, TITLE_MODIFIERS,
+                       TITLE_WORDS, agency_role, person)
 
 _SPEECH_RE = re.compile(
     r"\b(?:said|says|told|tells|announced|announces|wrote|writes|stated|states|added|adds|"
     r"explained|noted|confirmed|declared|insisted|stressed|emphasized|warned|acknowledged|"
     r"argued|vowed|pledged|promised|replied|responded|reads|read|posted|tweeted|testified|"
-    r"continued|had to say|has to say|decided|agreed|directed|ordered|"
+    r"continued|commented|comments|had to say|has to say|decided|agreed|directed|ordered|"
     r"reiterated|reiterates|maintained|maintains|asserted|asserts|assured|clarified|affirmed)\b")
 # A judge or court is never the source of an agency's statement: "an order signed by a
 # judge" is a condition of the policy, not its author.
@@ -186,9 +192,11 @@ _INTRODUCED_RE = re.compile(
     rf"(?P<titled>(?:[A-Z][\w'.-]* ){{0,3}}(?:{_TITLE_ALT})(?<![A-Z]\.)\.? {_NAME})\b"
     rf"|\b(?P<name>{_NAME}), (?P<desc>(?:the|a|an) [^,.;~]{{0,60}}?\b(?:{_TITLE_ALT.lower()})\b"
     r"[^,.;~]{0,60})")
-# "the sheriff said", "our police chief wrote": a title alone, for the one named so far.
-_TITLE_ONLY_RE = re.compile(r"(?:the|our|his|her|their) (?:(?:police|county|jail|city|deputy|"
-                            r"assistant) )?([a-z]+)")
+# "the sheriff said", "our police chief wrote", "the mayor's order": a title alone (its
+# head word "title"), for the one named so far, else its unnamed holder (rule 4f).
+_TITLE_ONLY_RE = re.compile(
+    rf"(?P<det>the|our|his|her|their) (?P<held>(?:(?:{'|'.join(sorted(TITLE_MODIFIERS))}) ){{0,2}}"
+    rf"(?P<title>[a-z]+))(?:'s (?:{'|'.join(sorted(TITLE_DOCUMENTS))}))?")
 # Rule 1b: a transcript's speaker label, in capitals before a colon at the unit start
 # ("JENKINS: Over 16 years ...", "SHERIFF ANN LEE: We hold ...").
 _LABEL_RE = re.compile(r"\s*([A-Z][A-Z'.-]+(?: [A-Z][A-Z'.-]+){0,3}):\s")
@@ -449,7 +457,15 @@ def _keeps(tokens: list[re.Match[str]], i: int, kept: list[re.Match[str]]) -> bo
         return True
     if kept and kept[-1].group().lower() in _PRONOUNS:
         return False
-    return len(kept) < 14 and (word[:1].isupper() or low in TITLE_WORDS or low in GENERIC)
+    return len(kept) < 14 and _phrase_word(word)
+
+
+def _phrase_word(word: str) -> bool:
+    """Can ``word`` be part of a speaker phrase: a capital, a title or agency word, or a
+    title's possessive ("the mayor's order")?"""
+    low = word.lower()
+    return word[:1].isupper() or low in TITLE_WORDS | GENERIC \
+        or low.removesuffix("'s") in TITLE_WORDS
 
 
 def _titled_name(kept: list[re.Match[str]]) -> bool:
@@ -502,7 +518,7 @@ def _forward_subject(text: str, start: int) -> tuple[str, int, str]:
     kept = []
     for tok in tokens[:14]:
         word = tok.group()
-        if word == "," or not (word[:1].isupper() or word.lower() in TITLE_WORDS | GENERIC):
+        if word == "," or not _phrase_word(word):
             break
         if kept and "(" in text[kept[-1].end():tok.start()]:  # "Gov. X (R-Virginia)"
             break
@@ -522,8 +538,8 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str,
     if low in _PRONOUNS:
         return _pronoun(ctx, low, at)
     title = _TITLE_ONLY_RE.fullmatch(low)
-    if title and title.group(1) in TITLE_WORDS and ctx.history.by_title(title.group(1)):
-        return ctx.history.by_title(title.group(1))  # "the sheriff said": the one named
+    if title and title.group("title") in TITLE_WORDS and ctx.history.by_title(title.group("title")):
+        return ctx.history.by_title(title.group("title"))  # "the sheriff said": the one named
     if _DOCUMENT_RE.fullmatch(low):  # "the post said", "the release said": its author
         return _author(ctx, at)
     if _OUTLET_RE.search(phrase):  # "according to the Las Cruces Sun-News": a reporter
@@ -532,6 +548,9 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str,
         return ctx.history.by_surname(phrase)
     inside = _mentions_in(ctx, at, at + len(phrase)) or _mentions_in_text(ctx, desc)
     name, title = person(phrase, inside, ctx.offset + at)
+    holder = _unnamed_holder(low) if name is None else None
+    if holder is not None:
+        name, title = _untitled_speaker(ctx) or holder[0], title or holder[1]
     near = ctx.mentions.ending_by(ctx.offset + at + len(phrase) + 200)
     agency, role = agency_role(phrase, desc, inside, near, name)
     government = _government(ctx, phrase, inside, role, subject)
@@ -546,6 +565,30 @@ def _analyse(ctx: _Context, phrase: str, at: int, desc: str,
     if remember:
         ctx.history.add(ctx.paragraph, found)
     return found
+
+
+def _unnamed_holder(low: str) -> tuple[str, str] | None:
+    """Rule 4f: a head title with no name ("The Deputy Mayor reiterated", "the mayor's order
+    does not ...") is its holder, named by the title: ("the deputy mayor", its title)."""
+    m = _TITLE_ONLY_RE.fullmatch(low)
+    if m is None or m.group("det") not in {"the", "our"} or m.group("title") not in HEAD_TITLES:
+        return None
+    return f"the {m.group('held')}", m.group("title")
+
+
+def _untitled_speaker(ctx: _Context) -> str | None:
+    """The paragraph's last speaker when named by surname alone, with no title or role: a
+    title after it is that speaker's ('"...," Frey continued. "...," the mayor said')."""
+    last = ctx.history.last(ctx.paragraph)
+    if last is None or last.title or last.role != "unknown" or not _surname(last.speaker):
+        return None
+    return last.speaker
+
+
+def _surname(word: str | None) -> bool:
+    """Is ``word`` one capitalised word shaped like a surname ("Frey", not "Secondly")?"""
+    return bool(word) and re.fullmatch(r"[A-Z][\w'\u00c0-\u024f-]+", word) is not None \
+        and not _NOT_SURNAME_RE.search(word)
 
 
 def _government(ctx: _Context, phrase: str, inside: list[Mention], role: str,

@@ -39,6 +39,16 @@ TITLE_WORDS = frozenset("""
     chairman chairwoman president commissioner supervisor councilman councilwoman councilor
     alderman alderwoman member pio marshal constable assistant interim acting
 """.split())
+# Titles that head an agency or a government: "the mayor said", "the deputy mayor
+# reiterated" name the holder though not by name (a rank such as "the officer" does not).
+HEAD_TITLES = frozenset("""mayor sheriff undersheriff chief warden superintendent executive
+    administrator manager commissioner marshal constable""".split())
+# Words that may stand before such a title ("the deputy police chief", "our county sheriff").
+TITLE_MODIFIERS = frozenset("""deputy vice assistant acting interim police county city town
+    village jail""".split())
+# What a title holder's possessive may introduce as the holder's own act ("the mayor's order").
+TITLE_DOCUMENTS = frozenset("""order orders policy directive memo statement letter
+    proclamation""".split())
 GENERIC = frozenset("""
     the a an of for de del la and department office agency police officials official jail
     sheriff's state highway patrol county city council board commission release statement

@@ -231,7 +231,7 @@ RULES = [
      "Dee Lusk", None),
     ("the-chief-is-not-the-sheriff",
      "The board met with Sheriff Dee Lusk on Tuesday. Officers will not ask about status, the chief said.",
-     None, None),
+     "the chief", None),
     ("reiterated-is-a-speech-verb",
      "Sheriff Nora Vell spoke Monday. The jail will not hold anyone for ICE past release, she reiterated.",
      "Nora Vell", None),
@@ -276,3 +276,52 @@ def test_release_author_is_the_local_office_not_ice() -> None:
             "will stop housing detainees. The office is also ending its contract with ICE, the release states.")
     found = attributed(text)[-1]
     assert found.agency is not None and found.agency.name == "Orange County Sheriff's Office"
+
+
+def rule_lead(detector, text: str):
+    """The rule layer's reading of ``text`` as training sees it: the first passage's first
+    statement (``train.rule_evidence``), before the learned model weighs anything."""
+    passages = detector.passages(text)
+    return passages[0].statements[0] if passages else None
+
+
+# (id, text, speaker, agency name; None: no agency; ANY: not asked): a title with no name
+# (rule 4f).
+ANY = "any agency"
+UNNAMED_HOLDERS = [
+    ("head-title-alone-is-its-unnamed-holder",
+     "The Deputy Mayor reiterated on Monday that city officers leave civil immigration cases to federal agents.",
+     "the deputy mayor", "city government"),
+    ("title-possessive-order-is-the-holders-act",
+     "The mayor's order bars city staff from sharing home addresses with ICE unless a judge signs a warrant.",
+     "the mayor", "city government"),
+    ("unnamed-sheriff-takes-the-county-named",
+     "Deputies in Harlan County will keep honoring every ICE detainer, the sheriff said.",
+     "the sheriff", "Harlan County Sheriff's Office"),
+    ("title-after-a-bare-surname-is-that-speaker",
+     "“We will not hold anyone for ICE,” Okonkwo said. “Officers answer to this city,” the mayor added.",
+     "Okonkwo", None),
+    ("an-adverb-opener-is-no-surname-to-title",
+     "Secondly, deputies are not immigration agents. The sheriff will not hold anyone for ICE without a warrant.",
+     "the sheriff", ANY),
+    ("a-rank-names-no-holder",
+     "Officers will not ask drivers about their immigration status, the officer said.",
+     None, ANY),
+    ("plural-titles-name-no-holder",
+     "Police chiefs across the region said they will not join ICE sweeps.", None, ANY),
+    ("a-possessive-of-a-staffer-is-no-holder",
+     "His chief of staff said the jail will stop honoring ICE detainers.", None, ANY),
+]
+
+
+@pytest.mark.parametrize("text,speaker,agency", [u[1:] for u in UNNAMED_HOLDERS],
+                         ids=[u[0] for u in UNNAMED_HOLDERS])
+def test_a_title_without_a_name(detector, text: str, speaker: str | None, agency: str | None) -> None:
+    found = rule_lead(detector, text)
+    assert found is not None and found.speaker == speaker
+    assert agency is ANY or (found.agency.name if found.agency else None) == agency
+
+
+def test_unnamed_holder_is_an_official_with_the_title() -> None:
+    found = attributed("The mayor's order bars city staff from sharing home addresses with ICE.")[-1]
+    assert (found.speaker, found.title, found.role) == ("the mayor", "mayor", "official")
