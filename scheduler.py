@@ -295,11 +295,15 @@ class Daemon:
 
     async def _once(self, pending: set[int], cycle_started: datetime | None) -> int:
         while pending and not self.stopping.is_set():
-            pending -= set(await self.poll_due_feeds(only=sorted(pending),
-                                                     polled_before=cycle_started))
+            claimed = await self.poll_due_feeds(only=sorted(pending), polled_before=cycle_started)
+            pending -= set(claimed)
             if pending and self.crawl.in_flight() == 0:
                 break  # the rest are gone or leased by another worker
-            await asyncio.sleep(0.2)
+            # Claim again as soon as half the room is free (a 304 poll takes milliseconds),
+            # or, when nothing was claimable, once any poll closes; the timeout re-checks
+            # feeds leased by another worker, whose lease may run out meanwhile.
+            room = self.config.scheduler.batch_size if claimed else self.crawl.in_flight() - 1
+            await self.crawl.wait_below(room, 0.2)
         await self.crawl.wait_idle()
         # A thread reply waits for its parent's post: a second round sends it.
         for _ in range(3):

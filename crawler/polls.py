@@ -87,6 +87,7 @@ class PollTracker:
         self._feeds: set[int] = set()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._closed = asyncio.Event()  # set each time a poll closes: wait_below's wake-up
         self._records: set[asyncio.Task] = set()
 
     def open(self, feed: FeedSnapshot) -> Poll | None:
@@ -182,6 +183,7 @@ class PollTracker:
     def _forget(self, poll: Poll) -> None:
         if self.polls.pop(poll.id, None) is not None:
             self._feeds.discard(poll.feed.id)
+            self._closed.set()
         if not self.polls:
             self._idle.set()
 
@@ -207,6 +209,20 @@ class PollTracker:
         """Give records already under way up to `timeout` seconds to commit."""
         if self._records:
             await asyncio.wait(set(self._records), timeout=timeout)
+
+    async def wait_below(self, count: int, timeout: float) -> bool:
+        """True once at most `count` polls are open; False if `timeout` seconds pass first."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.polls) > count:
+            self._closed.clear()
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._closed.wait(), left)
+            except asyncio.TimeoutError:
+                return False
+        return True
 
     async def wait_idle(self, timeout: float | None = None) -> bool:
         """True once no poll is open; False if `timeout` seconds pass first."""

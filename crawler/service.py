@@ -101,6 +101,10 @@ class CrawlService:
         """Wait until every submitted poll is finished and recorded; False on timeout."""
         return await self.context.polls.wait_idle(timeout)
 
+    async def wait_below(self, count: int, timeout: float) -> bool:
+        """Wait until at most `count` polls are in flight; False on timeout."""
+        return await self.context.polls.wait_below(count, timeout)
+
     def in_flight(self) -> int:
         """Polls submitted and not yet recorded."""
         return self.context.polls.in_flight()

@@ -75,3 +75,48 @@ def test_database_failure_while_closing_polls(db_url, caplog, open_database, lev
     if says == "recording poll failed":  # a poll's line says which feed, where
         assert "feed=News url=https://bob:***@news.example/rss" in lines[0].getMessage()
     assert "hunter2" not in caplog.text
+
+
+def _feeds(n: int) -> list[FeedSnapshot]:
+    return [FeedSnapshot(id=i, name=f"News {i}", url=f"https://news{i}.example/rss", kind="feed",
+                         agency=None, item_selector=None, etag=None, last_modified=None)
+            for i in range(1, n + 1)]
+
+
+async def _close_two_of_three(tracker: PollTracker) -> tuple[bool, bool]:
+    polls = [tracker.open(feed) for feed in _feeds(3)]
+    waiting = asyncio.create_task(tracker.wait_below(1, 30))
+    await asyncio.sleep(0.05)
+    woke_early = waiting.done()
+    for poll in polls[:2]:
+        tracker.failed(poll, "connection refused")
+    return woke_early, await waiting
+
+
+async def _none_closes(tracker: PollTracker) -> tuple[bool, bool]:
+    tracker.open(_feeds(1)[0])
+    return False, await tracker.wait_below(0, 0.1)
+
+
+# what happens to the open polls -> what wait_below returns
+WAITS = {
+    "wakes-once-enough-polls-close": (_close_two_of_three, True),
+    "times-out-while-the-polls-stay-open": (_none_closes, False),
+}
+
+
+@pytest.mark.parametrize("happens, returns", list(WAITS.values()), ids=list(WAITS))
+def test_wait_below_follows_the_open_polls(sqlite_url, happens, returns):
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    with make_sessionmaker(engine).begin() as session:
+        session.add_all(Feed(id=f.id, name=f.name, url=f.url, interval_seconds=900)
+                        for f in _feeds(3))
+    db = Database(make_sessionmaker(engine))
+    tracker = PollTracker(db, max_backoff=lambda: 3600)
+    try:
+        woke_early, result = asyncio.run(happens(tracker))
+    finally:
+        db.close()
+        engine.dispose()
+    assert (woke_early, result) == (False, returns)
