@@ -490,6 +490,9 @@ def _canonical_name(place: str, kind: str, head: str) -> str:
         return f"{place} {head}"
     if kind == "city" and head.islower():  # "Key West city commissioners"
         return f"{place} {head.title().replace('Commissioners', 'Commission')}"
+    if kind == "county":  # "Gaston County commissioners" is named as "Dallas County Commissioners"
+        head = re.sub(r"\b(?:commissioners|supervisors|legislators)\b",
+                      lambda m: m.group().capitalize(), head)
     return f"{place} {head}"
 
 

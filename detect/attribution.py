@@ -38,8 +38,12 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
 3. No speech cue: the grammatical subject at the start of the unit, when it is an agency
    or an official ("The county commission voted ...", "Sheriff X signed ...") gives an
    *action* statement; for a quote introduced by a colon it gives the quote's speaker.
-   A wire dateline ("SPOKANE, Wash. -- The X Police Department ...", "HARRIS COUNTY, TX -")
-   is skipped, and a parenthesis ends the subject ("Gov. X (R-Virginia) signed").
+   A wire dateline ("SPOKANE, Wash. -- The X Police Department ...", "HARRIS COUNTY, TX -",
+   "OAKLAND (AP) The ...") is skipped, and a parenthesis ends the subject ("Gov. X
+   (R-Virginia) signed"). A body named by its members in lower case ("commissioners voted
+   2-1", ``speakers.BODY_MEMBERS``) is the body, also after a clause between dashes ("Last
+   June - long before ... - commissioners voted"); a phrase of place ("In X County, the
+   jail honors ...") yields to a subject after it.
    Rule 3c: a subject that is only a person's name followed by a verb ("Fulop signed ...",
    "Carr honors ...") names the speaker with no role and no voice, when no agency or
    official is the subject; a single word must not look like an opener ("Even", "Those",
@@ -97,8 +101,8 @@ from . import agencies
 from .agencies import LEADING_STOP, Mention
 from .model import Agency
 from .places import is_state, states_named
-from .speakers import (GENERIC, HEAD_TITLES, HEADER_WORDS, TIME, TITLE_DOCUMENTS, TITLE_MODIFIERS,
-                       TITLE_WORDS, agency_role, person)
+from .speakers import (BODY_MEMBERS, GENERIC, HEAD_TITLES, HEADER_WORDS, TIME, TITLE_DOCUMENTS,
+                       TITLE_MODIFIERS, TITLE_WORDS, agency_role, person)
 
 _SPEECH_RE = re.compile(
     r"\b(?:said|says|told|tells|announced|announces|wrote|writes|stated|states|added|adds|"
@@ -171,11 +175,16 @@ _DESC_OPENER_RE = re.compile(r"(?:[A-Z]|(?:who|whose|which|an?)\b"
                              r"|the (?:[\w'-]+ ){0,3}?(?:spokes\w+|"
                              r"chief|head|director|sheriff|commander|captain|lieutenant|officer|"
                              r"of|for)\b)")
-# A wire dateline ("RICHMOND, Va. - ", "HARRIS COUNTY, TX - ", "GRAPEVINE (KXYZ.COM) - ")
-# names where the story was filed, never who acts in it.
+# A wire dateline ("RICHMOND, Va. - ", "HARRIS COUNTY, TX - ", "GRAPEVINE (KXYZ.COM) - ",
+# also with no dash after a wire's capitals: "OAKLAND (BCN) The council ...") names where
+# the story was filed, never who acts in it.
 _DATELINE_RE = re.compile(r"\s*[A-Z][A-Z.'\u00c0-\u00de-]+(?: [A-Z][A-Z.'\u00c0-\u00de-]+)*"
                           r"(?:,\s*[A-Z][\w.]*(?: [A-Z][\w.]*)?)?"
-                          r"(?:\s*\([^)]{1,30}\))?\s*[-\u2013\u2014]{1,2}\s+")
+                          r"(?:\s*\([A-Z0-9.&/ -]{1,30}\)\s+(?=[A-Z])"
+                          r"|(?:\s*\([^)]{1,30}\))?\s*[-\u2013\u2014]{1,2}\s+)")
+# A phrase opening with a preposition of place ("In Bernalillo County, the jail honors ...")
+# sets the scene: a subject after it is the voice, else the place's is.
+_SCENE_RE = re.compile(r"(?:In|At|Across|Throughout|Within|Near|Outside|Inside|Among)\b")
 _WORD_RE = re.compile(r"[A-Za-z\u00c0-\u024f]{2,}")
 _LOCAL_ROLES = frozenset({"official", "agency", "body"})
 # A news outlet is who reports, never who speaks ("according to the Las Cruces Sun-News").
@@ -461,10 +470,10 @@ def _keeps(tokens: list[re.Match[str]], i: int, kept: list[re.Match[str]]) -> bo
 
 
 def _phrase_word(word: str) -> bool:
-    """Can ``word`` be part of a speaker phrase: a capital, a title or agency word, or a
-    title's possessive ("the mayor's order")?"""
+    """Can ``word`` be part of a speaker phrase: a capital, a title or agency word, a body's
+    members ("commissioners voted") or a title's possessive ("the mayor's order")?"""
     low = word.lower()
-    return word[:1].isupper() or low in TITLE_WORDS | GENERIC \
+    return word[:1].isupper() or low in TITLE_WORDS | GENERIC | BODY_MEMBERS \
         or low.removesuffix("'s") in TITLE_WORDS
 
 
@@ -484,8 +493,10 @@ def _subject(ctx: _Context) -> Attribution | None:
     first = dateline.end() if dateline else 0
     starts = [first] + [m.end() for m in re.finditer(r",\s*", text[:first + 120])
                         if m.end() > first][:2]
-    starts += [m.end() for m in re.finditer(r"\s[-\u2013\u2014]{1,2}\s+", text[:80])][:1]
-    named = None
+    # After a dash, or after a clause between dashes ("Last June - long before ... - the
+    # commissioners voted").
+    starts += [m.end() for m in re.finditer(r"\s[-\u2013\u2014]{1,2}\s+", text[:80])][:2]
+    named = scene = None
     for start in starts:
         phrase, at, _ = _forward_subject(text, start)
         # The words right after the subject can still disqualify it ("The police union").
@@ -494,10 +505,12 @@ def _subject(ctx: _Context) -> Attribution | None:
         if found is not None and (_SUBJECT_TAIL_RE.match(tail) or _MODAL_TAIL_RE.match(tail)):
             found = replace(found, role="excluded")
         if found is not None and found.role != "unknown":
-            return found
+            if not _SCENE_RE.match(phrase):
+                return found
+            scene = scene or found
         if named is None and found is not None and _bare_name(found, tail):
             named = found
-    return named
+    return scene or named
 
 
 def _bare_name(found: Attribution, tail: str) -> bool:

@@ -231,7 +231,8 @@ class _Article:
         self.voice_agency = _voice_agency(agency_voice) if agency_voice else None
         self.history = History()
         self.fallback: list[tuple[int, Statement]] = []
-        # Each topical paragraph's first named local voice, for the paragraph no rule reads.
+        # Each topical paragraph's first named local voice (else its first body or agency
+        # acting), for the paragraph no rule reads.
         self.voices: dict[int, Attribution] = {}
         self._named: dict[str | None, dict[object, Agency]] = {}
 
@@ -245,8 +246,8 @@ class _Article:
         for unit in units(self.original, self.norm, set(self.topical) - headlines, self.paras):
             said = attribute(unit.outside, unit.start, unit.has_quote, self.mentions,
                              self.history, unit.paragraph)
-            if said.speaker and said.role not in {"excluded", "federal"}:
-                self.voices.setdefault(unit.paragraph, said)
+            if _local_voice(said):
+                self._remember_voice(unit.paragraph, said)
             attr = self._fill_agency(unit, said)
             main, cut, other = self._split(unit, attr)
             if runs and _continues(runs[-1], unit, attr):
@@ -262,10 +263,17 @@ class _Article:
         return [(i, s) for i, s in found if s is not None] + self.fallback, \
             [(i, s) for i, s in seconds if s is not None]
 
+    def _remember_voice(self, paragraph: int, said: Attribution) -> None:
+        """Keep the paragraph's first named voice, else its first body or agency acting."""
+        known = self.voices.get(paragraph)
+        if known is None or (said.speaker and not known.speaker):
+            self.voices[paragraph] = said
+
     def unattributed(self, paragraph: int) -> Statement:
         """A topical paragraph no rule could read: its words, its first named local voice
-        (speaker and agency) if any, else the agency it names (else the last one before it,
-        else the feed's); the classifier judges it."""
+        (speaker and agency; else a body acting: "the town board approved") if any, else the
+        agency it names (else the last one before it, else the feed's); the classifier
+        judges it."""
         span = self.paras[paragraph]
         inside = self._local(span.start, span.end)
         before = self.mentions.last_local(self._count_by(span.start))
@@ -412,6 +420,14 @@ class _Article:
             return attr.voice, "quote"
         return attr.voice, "reported"
 
+
+
+def _local_voice(said: Attribution) -> bool:
+    """A named speaker who is no excluded or federal voice, or a local agency or body that
+    acts or speaks ("Commissioners voted 4-1 to ...", "the town board approved ...")."""
+    if said.role in {"excluded", "federal"}:
+        return False
+    return bool(said.speaker) or (said.agency is not None and said.role in {"agency", "body"})
 
 
 def _continues(run: _Run, unit: Unit, attr: Attribution) -> bool:

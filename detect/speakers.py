@@ -14,7 +14,8 @@ decides whether the voice can speak for an agency, in this order:
    single council members or commissioners, and documents (records, data, lawsuits).
    Words inside a named agency ("Union County Sheriff's Office") never count here; a
    chair or a police commissioner is not a single member.
-2. A federal body as the only agency named -> ``federal``; an organisation -> excluded.
+2. A federal body as the only agency named, or the word "federal" with no local agency
+   ("Federal commissioners voted") -> ``federal``; an organisation -> excluded.
 3. A local agency named in the phrase -> ``official`` (with a name) or ``agency``/``body``.
 4. A generic agency word ("the department", "sheriff's office") or a title resolves to
    the last named agency of that kind before it (``agencies.resolve_generic``), else is
@@ -60,7 +61,7 @@ GENERIC = frozenset("""
 TIME = frozenset("""monday tuesday wednesday thursday friday saturday sunday today yesterday
     tonight week month year morning afternoon evening night""".split())
 _NOT_NAMES = frozenset(w.lower() for w in agencies.LEADING_STOP) | frozenset(
-    "but yet still however also instead now so we it they he she i our your my".split())
+    "but yet still however also instead now so we it they he she i our your my federal".split())
 # Words that open a sentence or an answer but never name anyone ("Well, ...", "No. ...").
 _DISCOURSE = frozenset("""well no yes will however u.s. us okay ok please thanks indeed first
     finally even those these this that either neither every all any some most many such other
@@ -84,9 +85,10 @@ _PLACE_TAIL = frozenset("county parish borough township city town village".split
 # "a Department of Public Safety spokesperson": the words of an agency's name, not a person.
 _AGENCY_OF_RE = re.compile(r"\b(?:Department|Office|Bureau|Division)(?: of(?: the)?| for)"
                            r"(?: [A-Z][\w'.-]*)+")
+# The members of a body named as one, in lower case ("commissioners voted 2-1"): the body.
+BODY_MEMBERS = frozenset("commissioners supervisors legislators aldermen alders selectmen".split())
 _BODY_RE = re.compile(r"(?i)(?:the |its |a )?((?:city |town |village |county |borough )?"
-                      r"(?:council|board|commission|commissioners|supervisors|legislature|"
-                      r"aldermen|selectmen))")
+                      rf"(?:council|board|commission|legislature|{'|'.join(sorted(BODY_MEMBERS))}))")
 _EXCLUDED_RE = re.compile(
     r"\b(?:candidate|challenger|running for|if elected|former|formerly|retired|ex-|advocate|"
     r"advocacy|"
@@ -102,6 +104,10 @@ _EXCLUDED_RE = re.compile(
     r"|\b(?:sen|rep|gov)\.\B", re.I)  # "Gov. X": a period ends the word, so no \b after it
 _SINGLE_MEMBER_OK_RE = re.compile(r"\b(?:chair\w*|president of the (?:board|council|commission)|"
                                   r"(?:police|corrections|public safety) commissioner)\b", re.I)
+
+# "Federal commissioners voted": a federal voice, though no federal agency is named.
+_FEDERAL_WORD_RE = re.compile(r"(?i)\bfederal\b")
+
 
 def person(phrase: str, inside: list[Mention], abs_at: int) -> tuple[str | None, str | None]:
     """(name, title) from a speaker phrase, agency mentions blanked out first."""
@@ -159,6 +165,8 @@ def agency_role(phrase: str, desc: str, inside: list[Mention], before: list[Ment
         return (local[0].agency if local else None), "excluded"
     if any(m.federal for m in inside) and not local:
         return inside[0].agency, "federal"
+    if _FEDERAL_WORD_RE.search(phrase) and not local:
+        return None, "federal"
     if any(m.org for m in inside) and not local:
         return None, "excluded"
     if local:

@@ -325,3 +325,49 @@ def test_a_title_without_a_name(detector, text: str, speaker: str | None, agency
 def test_unnamed_holder_is_an_official_with_the_title() -> None:
     found = attributed("The mayor's order bars city staff from sharing home addresses with ICE.")[-1]
     assert (found.speaker, found.title, found.role) == ("the mayor", "mayor", "official")
+
+
+# (id, text, agency name or None): a body named by its members or role noun acts as one;
+# its speaker stays unnamed, as for councils ("Commissioners voted ...").
+BODIES = [
+    ("lower-case-members-are-the-body",
+     "After a long hearing, commissioners voted 3-2 to keep the jail's 287(g) agreement with ICE.",
+     "commissioners"),
+    ("body-after-a-clause-between-dashes",
+     "Last spring - well before the election - supervisors voted to end the jail's contract with ICE.",
+     "supervisors"),
+    ("members-placed-by-the-county-named",
+     "Commissioners in Lamar County voted 4-1 to approve a resolution backing the sheriff's 287(g) agreement.",
+     "Lamar County Commissioners"),
+    ("body-with-no-act-keeps-its-voice",
+     "By a 3-2 vote, the village board approved a resolution declaring the village a sanctuary for immigrants.",
+     "village board"),
+    ("wire-dateline-without-a-dash-is-skipped",
+     "RIVERTON (AP) The Riverton City Council voted to end the city's agreement with ICE.",
+     "Riverton City Council"),
+    ("a-scene-before-the-subject-is-not-the-voice",
+     "In Dade County, the county jail honors ICE detainers only for people charged with felonies.",
+     "county jail"),
+    ("a-single-member-is-not-the-body",
+     "The council member voted against the city's sanctuary resolution on ICE detainers.", None),
+    ("a-federal-body-voting-is-no-local-body",
+     "Federal commissioners voted to expand the detention of immigrants held for ICE.", None),
+    ("a-state-body-voting-is-no-local-body",
+     "The Senate Judiciary Committee voted to cut grants to sanctuary cities.", None),
+]
+
+
+@pytest.mark.parametrize("text,agency", [b[1:] for b in BODIES], ids=[b[0] for b in BODIES])
+def test_a_body_named_by_its_members(detector, text: str, agency: str | None) -> None:
+    found = rule_lead(detector, text)
+    assert found is not None and found.speaker is None
+    assert (found.agency.name if found.agency else None) == agency
+
+
+@pytest.mark.parametrize("text,role", [
+    ("After a long hearing, commissioners voted 3-2 to keep the jail's 287(g) agreement with ICE.", "body"),
+    ("The council member voted against the city's sanctuary resolution on ICE detainers.", "excluded"),
+    ("Federal commissioners voted to expand the detention of immigrants held for ICE.", "federal"),
+], ids=["members-act-as-a-body", "one-member-is-excluded", "federal-members-are-federal"])
+def test_role_of_a_voting_body(text: str, role: str) -> None:
+    assert attributed(text)[-1].role == role
