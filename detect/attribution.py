@@ -45,9 +45,12 @@ Rules, in evaluation order, over ``Unit.outside`` (the reporter's words only):
    June - long before ... - commissioners voted"); a phrase of place ("In X County, the
    jail honors ...") yields to a subject after it.
    Rule 3c: a subject that is only a person's name followed by a verb ("Fulop signed ...",
-   "Carr honors ...") names the speaker with no role and no voice, when no agency or
-   official is the subject; a single word must not look like an opener ("Even", "Those",
-   "Undocumented").
+   "Carr honors ...", also after an adverb: "Marx recently shared ...") names the speaker
+   with no role and no voice, when no agency or official is the subject; a single word
+   must not look like an opener ("Even", "Those", "Undocumented") or a group of people
+   ("Lawmakers said"). A bare surname never introduced ("..., McDonald said") is a
+   speaker the same way: no role, no agency unless one is found otherwise; the learned
+   model decides whether the voice is relevant.
    A subject followed by "should", "must", "needs to" is someone's opinion about the
    agency ("Our sheriff should stop ..."), an excluded voice. When the subject is no local
    voice (none, or a federal body: "ICE agents may interview inmates ... under rules the
@@ -521,9 +524,17 @@ def _bare_name(found: Attribution, tail: str) -> bool:
     if " ".join(words) != found.speaker:
         return False
     if len(words) == 1:  # one word may be any capitalised opener ("Undocumented immigrants")
-        return _VERB_TAIL_RE.fullmatch(tail.split()[0] if tail else "") is not None \
-            and not _NOT_SURNAME_RE.search(words[0])
-    return tail.startswith(",") or _VERB_TAIL_RE.fullmatch(tail.split()[0] if tail else "")
+        return _verb_follows(tail) and _surname(words[0])
+    return tail.startswith(",") or _verb_follows(tail)
+
+
+def _verb_follows(tail: str) -> bool:
+    """Do the words after a subject open with its verb, perhaps after an adverb ("signed",
+    "recently shared")?"""
+    words = tail.split()
+    if len(words) > 1 and words[0].endswith("ly"):
+        words = words[1:]
+    return _VERB_TAIL_RE.fullmatch(words[0] if words else "") is not None
 
 
 def _forward_subject(text: str, start: int) -> tuple[str, int, str]:

@@ -259,9 +259,21 @@ class _Article:
                 seconds.append((unit.paragraph, self._statement(
                     [unit], unit.text[cut:], second, _SECONDARY_FACTOR)))
         found = [(r.units[0].paragraph, self._statement(r.units, " ".join(r.words),
-                                                        r.attribution)) for r in runs]
+                                                        self._paragraph_voice(r))) for r in runs]
         return [(i, s) for i, s in found if s is not None] + self.fallback, \
             [(i, s) for i, s in seconds if s is not None]
+
+    def _paragraph_voice(self, run: _Run) -> Attribution:
+        """A run that names no one, before "..., McDonald said." in its paragraph, is that
+        speaker's: a reporter attributes a paragraph once, and says so (a speech verb, not
+        an act). Its voice stays "none", so only the speaker and agency change."""
+        attr = run.attribution
+        voice = self.voices.get(run.units[0].paragraph)
+        if attr.speaker or attr.agency is not None or attr.voice != "none" or \
+                voice is None or not voice.speaker or voice.voice not in {"reported", "quote"}:
+            return attr
+        return replace(attr, speaker=voice.speaker, title=voice.title, agency=voice.agency,
+                       role=voice.role)
 
     def _remember_voice(self, paragraph: int, said: Attribution) -> None:
         """Keep the paragraph's first named voice, else its first body or agency acting."""

@@ -70,6 +70,12 @@ _DISCOURSE = frozenset("""well no yes will however u.s. us okay ok please thanks
     several few nearly about only just amid despite following during throughout within without
     against among upon until unless whether because once while where there yet perhaps maybe
     instead rather overall together currently recently""".split())
+# Words for a group of people that open a sentence ("Lawmakers said", "Advocates argued"):
+# never a surname.
+_GROUP_NOUNS = frozenset("""lawmakers legislators residents advocates activists critics
+    supporters opponents protesters voters leaders members agents immigrants families parents
+    students workers organizers experts analysts authorities prosecutors attorneys lawyers
+    judges citizens people neighbors others officers deputies""".split())
 # Capitals labels before a colon that head a story or a section, never a speaker's
 # transcript label ("UPDATE: ...", "EDITOR'S NOTE: ...").
 HEADER_WORDS = frozenset("""UPDATE UPDATED BREAKING NOTE EDITOR'S CORRECTION WATCH READ MORE
@@ -138,7 +144,7 @@ def _name_word(word: str) -> bool:
     low = word.lower()
     if not word[:1].isupper() or word.endswith(("'s", "'")) or not _NAME_SHAPE_RE.fullmatch(word):
         return False
-    if low in TITLE_WORDS | GENERIC | TIME | _NOT_NAMES or \
+    if low in TITLE_WORDS | GENERIC | TIME | _NOT_NAMES | _GROUP_NOUNS or \
             low.rstrip(".") in _DISCOURSE | _DOCUMENT_WORDS:  # "No. LAPD officers ..."
         return False
     return not (low.endswith("s") and low[:-1] in TITLE_WORDS)  # "Commissioners voted"

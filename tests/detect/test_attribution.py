@@ -371,3 +371,46 @@ def test_a_body_named_by_its_members(detector, text: str, agency: str | None) ->
 ], ids=["members-act-as-a-body", "one-member-is-excluded", "federal-members-are-federal"])
 def test_role_of_a_voting_body(text: str, role: str) -> None:
     assert attributed(text)[-1].role == role
+
+
+# (id, text, speaker, agency name or None): a bare surname speaks, never introduced in the
+# excerpt; the paragraph it closes is that speaker's when no one else is named in it.
+SURNAMES = [
+    ("surname-closing-the-paragraph-is-its-voice",
+     "Either way, the booking clerk notifies ICE before each release. Most of the time nobody comes for the "
+     "person, Okafor said.", "Okafor", None),
+    ("surname-after-a-he-said-with-no-one-before",
+     "The agency will not take part in immigration sweeps, he said. However, Brannigan later stated that "
+     "deputies would work with ICE on criminal cases.", "Brannigan", None),
+    ("surname-adverb-verb-is-a-subject",
+     "Brannigan recently shared a video saying deputies will not honor ICE detainers without a warrant.",
+     "Brannigan", None),
+    ("a-weekday-is-no-surname",
+     "Deputies will not honor ICE detainers without a warrant, Tuesday said.", None, None),
+    ("a-month-is-no-surname",
+     "Deputies will not honor ICE detainers without a warrant, March said.", None, None),
+    ("a-county-is-its-government-not-a-surname",
+     "Deputies will not honor ICE detainers without a warrant, Monroe County said.", None,
+     "Monroe County government"),
+    ("a-group-noun-is-no-surname",
+     "Lawmakers said every county jail must honor ICE detainers.", None, ANY),
+    ("a-named-agency-keeps-its-own-sentence",
+     "The Dane County Sheriff's Office will keep honoring ICE detainers. Nobody asked us about it, Okafor said.",
+     None, "Dane County Sheriff's Office"),
+    ("an-advocate-is-not-the-paragraphs-voice",
+     "Either way, nobody is held for ICE past release anymore. That is not enough, said Rosa Lim, an "
+     "organizer with the Valley Immigrant Alliance.", None, None),
+]
+
+
+@pytest.mark.parametrize("text,speaker,agency", [s[1:] for s in SURNAMES], ids=[s[0] for s in SURNAMES])
+def test_a_bare_surname_speaks(detector, text: str, speaker: str | None, agency: str | None) -> None:
+    found = rule_lead(detector, text)
+    assert found is not None and found.speaker == speaker
+    assert agency is ANY or (found.agency.name if found.agency else None) == agency
+
+
+def test_a_bare_surname_has_no_role() -> None:
+    """The learned model, not the rules, decides whether an unknown voice is relevant."""
+    found = attributed("Deputies will not honor ICE detainers without a warrant, Okafor said.")[-1]
+    assert (found.speaker, found.role, found.agency) == ("Okafor", "unknown", None)
