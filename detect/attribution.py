@@ -104,8 +104,18 @@ from . import agencies
 from .agencies import LEADING_STOP, Mention
 from .model import Agency
 from .places import is_state, states_named
-from .speakers import (BODY_MEMBERS, GENERIC, HEAD_TITLES, HEADER_WORDS, TIME, TITLE_DOCUMENTS,
-                       TITLE_MODIFIERS, TITLE_WORDS, agency_role, person)
+from .speakers import (
+    BODY_MEMBERS,
+    GENERIC,
+    HEAD_TITLES,
+    HEADER_WORDS,
+    TIME,
+    TITLE_DOCUMENTS,
+    TITLE_MODIFIERS,
+    TITLE_WORDS,
+    agency_role,
+    person,
+)
 
 _SPEECH_RE = re.compile(
     r"\b(?:said|says|told|tells|announced|announces|wrote|writes|stated|states|added|adds|"
