@@ -80,7 +80,8 @@ def gather(text: str, statements: list[Statement]) -> dict[str, float]:
             for name in (_VOICES.get(m.group(1)), f"role_{m.group(2)}"):
                 if name in found:
                     found[name] = 1.0
-    found["speaker_named"] = float(bool(best.speaker))
+    # A title alone ("the deputy mayor") is a speaker but names no one.
+    found["speaker_named"] = float(any(c.isupper() for c in best.speaker or ""))
     found["agency_named"] = float(best.agency is not None)
     found["agency_placed"] = float(best.agency is not None and best.agency.place is not None)
     found["no_agency"] = float(best.agency is None)

@@ -29,6 +29,23 @@ def test_evidence_present(detector, text: str, names: set[str]) -> None:
     assert {n for n in names if found[n] <= 0} == set()
 
 
+# passage -> is its speaker named?
+NAMED = [
+    ("a-name-names-the-speaker",
+     "Mayor Ines Calvo of Port Alder said the city will not ask anyone about immigration status.",
+     1.0),
+    ("a-title-alone-names-no-one",
+     "The deputy mayor said the city will not ask anyone about immigration status.", 0.0),
+]
+
+
+@pytest.mark.parametrize("text,named", [c[1:] for c in NAMED], ids=[c[0] for c in NAMED])
+def test_speaker_named_means_a_name(detector, text: str, named: float) -> None:
+    passages = detector.passages(text)
+    assert passages and passages[0].statements[0].speaker  # a speaker either way
+    assert gathered(detector, text)["speaker_named"] == named
+
+
 def test_passage_without_rule_statement_says_no_agency() -> None:
     found = evidence.gather("ICE was mentioned once.", [])
     assert found["rule_none"] == 1.0 and found["no_agency"] == 1.0 and found["rule_score"] == 0.0
