@@ -12,7 +12,7 @@ Rules, in the order they are applied:
    it at once: the unique url_hash lets one insert win; the other gets `already_stored`.
    (INSERT … ON CONFLICT DO NOTHING rather than a SAVEPOINT around a plain INSERT: one
    statement, and nothing to roll back. pysqlite would release a savepoint opened before any
-   other write as a COMMIT: `store_articles` opens the transaction first, `begin_writing`.)
+   other write as a COMMIT: `store_articles` opens the transaction first, `db.locks.write_lock`.)
 2. Within one article, a quote identical or near-identical to one already taken is dropped.
 3. Novelty: a statement whose quote is `detect.novelty.same_quote` as an earlier primary
    statement (not itself a duplicate) of the same agency — any agency for statements with
@@ -65,6 +65,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session
 
 from db.engine import chunks, is_postgres
+from db.locks import write_lock
 from db.models import Agency, Alert, Article, Feed, FeedEntry, Statement, utcnow
 from items import ArticleItem
 
@@ -240,7 +241,7 @@ def store_articles(session: Session, articles: Sequence[ArticleToStore], *, chan
     """`store_article` for each, each in a SAVEPOINT of the caller's transaction: one the
     database refuses for its data, or that lost a lock race (`lost_lock_race`), is rolled
     back alone and its error returned in its place."""
-    begin_writing(session)
+    write_lock(session)
     polled = polled_feeds(session, {a.item.feed_id for a in articles}) if backfill else set()
     results: list[StoreResult | Exception] = []
     for article in articles:
@@ -264,16 +265,6 @@ def lost_lock_race(exc: BaseException) -> bool:
     article locks in a fixed order, but a batch's earlier articles hold theirs, so two
     workers' batches can wait on each other. The article is worth storing again later."""
     return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
-
-
-def begin_writing(session: Session) -> None:
-    """Open the session's transaction for writing now. pysqlite opens one only at the first
-    INSERT or UPDATE, so a SAVEPOINT before it would start (and its RELEASE commit) one of
-    its own; BEGIN IMMEDIATE also waits for the write lock instead of failing on upgrade."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection \
-            .in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def polled_feeds(session: Session, feed_ids: set[int]) -> set[int]:

@@ -35,7 +35,16 @@ def cluster_lock(session: Session, name: str) -> None:
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _key(name)})
         return
-    dbapi = session.connection().connection.dbapi_connection
-    # pysqlite opens a transaction at the first write only: none yet means no lock yet.
-    if not dbapi.in_transaction:
-        dbapi.execute("BEGIN IMMEDIATE")
+    write_lock(session)
+
+
+def write_lock(session: Session) -> None:
+    """SQLite: open this transaction now, with the database's write lock (BEGIN IMMEDIATE).
+    pysqlite opens one only at the first INSERT or UPDATE, so before it there is no lock yet,
+    and a SAVEPOINT would start (and its RELEASE commit) a transaction of its own; waiting
+    for the lock here also avoids failing on a read lock's upgrade. PostgreSQL: nothing."""
+    if is_postgres(session):
+        return
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
