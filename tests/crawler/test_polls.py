@@ -95,7 +95,9 @@ async def _close_two_of_three(tracker: PollTracker) -> tuple[bool, bool]:
 
 async def _none_closes(tracker: PollTracker) -> tuple[bool, bool]:
     tracker.open(_feeds(1)[0])
-    return False, await tracker.wait_below(0, 0.1)
+    waiting = asyncio.create_task(tracker.wait_below(0, 0.2))
+    await asyncio.sleep(0.05)
+    return waiting.done(), await waiting
 
 
 # what happens to the open polls -> what wait_below returns
