@@ -64,7 +64,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session
 
-from db.engine import chunks, is_postgres
+from db.engine import chunks, is_postgres, scalars_in
 from db.locks import write_lock
 from db.models import Agency, Alert, Article, Feed, FeedEntry, Statement, utcnow
 from items import ArticleItem
@@ -185,11 +185,8 @@ def entry_seen(session: Session, feed_id: int, entry_key: str) -> bool:
 
 def seen_entry_keys(session: Session, feed_id: int, entry_keys: Sequence[str]) -> set[str]:
     """Those of `entry_keys` this feed has seen before, in one query per 500 keys."""
-    seen: set[str] = set()
-    for keys in chunks(list(entry_keys)):
-        seen.update(session.connection().scalars(select(FeedEntry.entry_key).where(
-            FeedEntry.feed_id == feed_id, FeedEntry.entry_key.in_(keys))))
-    return seen
+    return scalars_in(session, lambda keys: select(FeedEntry.entry_key).where(
+        FeedEntry.feed_id == feed_id, FeedEntry.entry_key.in_(keys)), entry_keys)
 
 
 def article_by_url(session: Session, canonical_url: str) -> Article | None:
@@ -269,11 +266,8 @@ def lost_lock_race(exc: BaseException) -> bool:
 
 def polled_feeds(session: Session, feed_ids: set[int]) -> set[int]:
     """Those of `feed_ids` polled successfully before: not on the first poll of rule 5."""
-    polled: set[int] = set()
-    for ids in chunks(sorted(feed_ids)):
-        polled.update(session.connection().scalars(select(Feed.id).where(
-            Feed.id.in_(ids), Feed.last_success_at.is_not(None))))
-    return polled
+    return scalars_in(session, lambda ids: select(Feed.id).where(
+        Feed.id.in_(ids), Feed.last_success_at.is_not(None)), sorted(feed_ids))
 
 
 def store_article(session: Session, item: ArticleItem, statements: Sequence[FoundStatement],

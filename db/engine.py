@@ -217,6 +217,14 @@ def chunks(values: list, size: int = 500) -> Iterator[list]:
         yield values[start:start + size]
 
 
+def scalars_in(session: Session, query_for, values) -> set:
+    """The scalars of `query_for(chunk)` for each `chunks` slice of `values`, as one set."""
+    found: set = set()
+    for chunk in chunks(list(values)):
+        found.update(session.connection().scalars(query_for(chunk)))
+    return found
+
+
 def is_postgres(session_or_engine) -> bool:
     """True when the bound database is PostgreSQL."""
     bind = session_or_engine

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.engine import chunks
+from db.engine import scalars_in
 from db.models import FailedEntry
 
 MAX_DETECTION_ATTEMPTS = 3
@@ -42,12 +42,9 @@ def given_up(session: Session, feed_id: int, entry_key: str) -> bool:
 
 def given_up_keys(session: Session, feed_id: int, entry_keys: Sequence[str]) -> set[str]:
     """Those of `entry_keys` this feed gave up on (`given_up`), in one query per 500 keys."""
-    skipped: set[str] = set()
-    for keys in chunks(list(entry_keys)):
-        skipped.update(session.connection().scalars(select(FailedEntry.entry_key).where(
-            FailedEntry.feed_id == feed_id, FailedEntry.entry_key.in_(keys),
-            FailedEntry.attempts >= MAX_DETECTION_ATTEMPTS)))
-    return skipped
+    return scalars_in(session, lambda keys: select(FailedEntry.entry_key).where(
+        FailedEntry.feed_id == feed_id, FailedEntry.entry_key.in_(keys),
+        FailedEntry.attempts >= MAX_DETECTION_ATTEMPTS), entry_keys)
 
 
 def skipped_per_feed(session: Session) -> dict[int, int]:
