@@ -27,6 +27,7 @@ run `Detector.find_statements` for the pipeline.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import resource
@@ -255,6 +256,7 @@ def _serve(conn, initializer, initargs: tuple, memory_limit: int | None) -> None
     except BaseException as exc:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
+    gc.freeze()  # the model and gazetteer stay for the process's life: no collection walks them
     conn.send(("ready", None))
     while True:
         try:
