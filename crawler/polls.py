@@ -2,9 +2,11 @@
 
 A poll is open from `submit` until its outcome is written: the feed request,
 then every new entry (article fetch, extraction, detection, storage). Every
-poll ends in exactly one record (success, not modified, failure), written in
-one transaction that also releases the feed's lease, and fenced on the claim
-(a worker that lost the feed's lease records nothing). A poll whose entries
+poll ends in exactly one record (success, not modified, failure), which also
+releases the feed's lease and is fenced on the claim (a worker that lost the
+feed's lease records nothing). The records of polls that close while a write is
+in flight go into the next transaction together (at most MAX_RECORDS, each in a
+SAVEPOINT: db.feeds.record_polls); a lone record is written at once. A poll whose entries
 failed to store records success without the new validators, so the next poll
 fetches the whole feed again and retries them instead of getting a 304 —
 unless every failed entry was refused by the database for its data: those fail
@@ -19,17 +21,27 @@ import asyncio
 import itertools
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from db.archive import record_refused_entries
 from db.claims import release_feed
-from db.feeds import clean_error, record_failure, record_not_modified, record_success
+from db.feeds import (
+    PollRecord,
+    clean_error,
+    record_failure,
+    record_not_modified,
+    record_polls,
+    record_success,
+)
 from db.health import is_unavailable
 from db.models import Feed, utcnow
 from items import redact_url
 
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
+# Poll records per transaction: a 304 cycle closes polls faster than one commit each allows.
+MAX_RECORDS = 64
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,9 @@ class PollTracker:
         self._idle.set()
         self._closed = asyncio.Event()  # set each time a poll closes: wait_below's wake-up
         self._records: set[asyncio.Task] = set()
+        # Polls closed and not yet written: the next transaction takes what has gathered.
+        self._queue: deque[tuple[Poll, PollRecord]] = deque()
+        self._writer: asyncio.Task | None = None
 
     def open(self, feed: FeedSnapshot) -> Poll | None:
         """A new poll of `feed`, or None when that feed is already being polled."""
@@ -166,19 +181,34 @@ class PollTracker:
 
     def _close(self, poll: Poll, record, **fields) -> None:
         poll.closed = True
-        task = asyncio.get_running_loop().create_task(self._record(poll, record, fields))
-        self._records.add(task)
-        task.add_done_callback(self._records.discard)
+        fields.update(now=utcnow(), holder=poll.feed.holder, duration_ms=poll.duration_ms())
+        self._queue.append((poll, PollRecord(record, poll.feed.id, fields)))
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write_queued())
+            self._records.add(self._writer)
+            self._writer.add_done_callback(self._records.discard)
 
-    async def _record(self, poll: Poll, record, fields: dict) -> None:
+    async def _write_queued(self) -> None:
+        """Write the queued records, a batch a transaction, until none is left."""
         try:
-            await self.db.run(record, poll.feed.id, now=utcnow(), holder=poll.feed.holder,
-                              duration_ms=poll.duration_ms(), **fields)
-        except Exception as exc:
-            log_database_failure("recording poll failed (its lease will expire) feed=%s url=%s",
-                                 exc, poll.feed.name, redact_url(poll.feed.url))
+            while self._queue:
+                count = min(MAX_RECORDS, len(self._queue))
+                await self._write([self._queue.popleft() for _ in range(count)])
         finally:
-            self._forget(poll)
+            self._writer = None
+
+    async def _write(self, batch: list[tuple[Poll, PollRecord]]) -> None:
+        try:
+            refused = await self.db.run(record_polls, [record for _, record in batch])
+        except Exception as exc:  # nothing of the batch was committed
+            refused = [exc] * len(batch)
+        finally:
+            for poll, _ in batch:
+                self._forget(poll)
+        for (poll, _), exc in zip(batch, refused, strict=True):
+            if exc is not None:
+                log_database_failure("recording poll failed (its lease will expire) feed=%s "
+                                     "url=%s", exc, poll.feed.name, redact_url(poll.feed.url))
 
     def _forget(self, poll: Poll) -> None:
         if self.polls.pop(poll.id, None) is not None:

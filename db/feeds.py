@@ -24,15 +24,17 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from config import Config, FeedConfig
 from db.claims import held_by
-from db.locks import cluster_lock
+from db.locks import cluster_lock, write_lock
 from db.models import Feed, FeedSyncState, FetchLog
 from items import redact_url, storable
 
@@ -201,6 +203,32 @@ def _reset_for_new_url(feed: Feed, url: str, now: datetime) -> None:
 
 
 # --- recording polls -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """One poll's outcome to write: ``write(session, feed_id, **fields)``."""
+
+    write: Callable[..., Feed | None]
+    feed_id: int
+    fields: dict
+
+
+def record_polls(session: Session, records: Sequence[PollRecord]) -> list[Exception | None]:
+    """Each poll's record (``record_success``, ``record_failure``, ...) in a SAVEPOINT of
+    the caller's one transaction: a record the database refuses for its data is rolled back
+    alone and its error returned in its place (None for the others)."""
+    write_lock(session)
+    refused: list[Exception | None] = []
+    for record in records:
+        try:
+            with session.begin_nested():
+                record.write(session, record.feed_id, **record.fields)
+        except (DataError, IntegrityError, UnicodeError) as exc:
+            refused.append(exc)
+        else:
+            refused.append(None)
+    return refused
 
 
 def record_success(session: Session, feed_id: int, *, now: datetime, http_status: int,

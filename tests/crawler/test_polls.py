@@ -1,17 +1,21 @@
-"""Recording polls when the database fails: trouble is one warning line, a bug its traceback."""
+"""Recording polls: batched, each record all or nothing; when the database fails, trouble is
+one warning line and a bug its traceback."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 import pytest
+from sqlalchemy import event, select
 
 from crawler.database import Database
 from crawler.polls import FeedSnapshot, PollTracker
 from db.engine import make_engine, make_sessionmaker
+from db.feeds import PollRecord, record_not_modified, record_polls
 from db.migrate import upgrade
-from db.models import Feed
+from db.models import Feed, FetchLog, utcnow
 
 FEED = FeedSnapshot(id=1, name="News", url="https://bob:hunter2@news.example/rss", kind="feed",
                     agency=None, item_selector=None, etag=None, last_modified=None)
@@ -122,3 +126,73 @@ def test_wait_below_follows_the_open_polls(sqlite_url, happens, returns):
         db.close()
         engine.dispose()
     assert (woke_early, result) == (False, returns)
+
+
+def _archive_with_feeds(url: str, n: int):
+    upgrade(url)
+    engine = make_engine(url)
+    with make_sessionmaker(engine).begin() as session:
+        session.add_all(Feed(id=f.id, name=f.name, url=f.url, interval_seconds=900,
+                             claimed_by="worker-1") for f in _feeds(n))
+    return engine
+
+
+def _close(tracker: PollTracker, poll, n: int) -> str:
+    """Close `poll` one of three ways; the outcome its fetch_log row must show."""
+    if n % 3 == 0:
+        tracker.not_modified(poll)
+        return "not_modified"
+    if n % 3 == 1:
+        tracker.failed(poll, "connection refused")
+        return "error"
+    tracker.listed(poll, http_status=200, etag='"v2"', last_modified=None, entries=0)
+    return "ok"
+
+
+def test_polls_closing_together_are_recorded_in_shared_transactions(db_url):
+    engine = _archive_with_feeds(db_url, 40)
+    commits = []
+    event.listen(engine, "commit", lambda _connection: commits.append(1))
+    db = Database(make_sessionmaker(engine))
+    tracker = PollTracker(db, max_backoff=lambda: 3600)
+
+    async def close_all() -> dict[int, str]:
+        polls = [tracker.open(replace(f, holder="worker-1")) for f in _feeds(40)]
+        expected = {poll.feed.id: _close(tracker, poll, n) for n, poll in enumerate(polls)}
+        assert await tracker.wait_idle(30)
+        return expected
+
+    try:
+        expected = asyncio.run(close_all())
+    finally:
+        db.close()
+    with make_sessionmaker(engine)() as session:
+        logged = session.execute(select(FetchLog.feed_id, FetchLog.outcome)).all()
+        claimed = session.scalars(select(Feed.id).where(Feed.claimed_by.is_not(None))).all()
+    engine.dispose()
+    assert sorted(logged) == sorted(expected.items())  # each poll once, its own outcome
+    assert claimed == []  # every lease released with its record
+    assert len(commits) <= 3  # batches, not a commit a poll
+
+
+def _orphan_log(session, feed_id: int, **_fields) -> None:
+    """A record the database refuses for its data: its feed does not exist."""
+    session.add(FetchLog(feed_id=feed_id + 1000, outcome="ok"))
+    session.flush()
+
+
+def test_a_record_the_database_refuses_is_rolled_back_alone(db_url):
+    engine = _archive_with_feeds(db_url, 3)
+    now = utcnow()
+    records = [PollRecord(record_not_modified, 1, {"now": now, "holder": "worker-1"}),
+               PollRecord(_orphan_log, 2, {}),
+               PollRecord(record_not_modified, 3, {"now": now, "holder": "worker-1"})]
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            refused = record_polls(session, records)
+        with make_sessionmaker(engine)() as session:
+            logged = sorted(session.scalars(select(FetchLog.feed_id)).all())
+    finally:
+        engine.dispose()
+    assert [type(r).__name__ if r else None for r in refused] == [None, "IntegrityError", None]
+    assert logged == [1, 3]
