@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test,train]'
 	touch $(STAMP)
 
-# The reader for ONNX Runtime, built from the committed weights (not committed: 90 MB).
+# The reader for ONNX Runtime, built from the committed weights (int8; not committed: 23 MB).
 ONNX := detect/data/reader.onnx
 $(ONNX): detect/data/reader.safetensors $(STAMP)
 	$(BIN)/python -m detect.export
