@@ -53,7 +53,7 @@ def export(weights: Path = classifier.WEIGHTS, out: Path = classifier.ONNX, *,
 def quantise(source: Path, out: Path) -> None:
     """The network with int8 weights (per output channel; activations quantised as they
     come): reads 2x faster than float32 in a quarter of the file. Measured in grouped CV
-    (bench/PROFILE.md, "Detection speed"): F1 and stance within the spread between seeds."""
+    (README, "How good is detection"): F1 and stance within the spread between seeds."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = logging.getLogger()
