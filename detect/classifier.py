@@ -157,8 +157,8 @@ class OnnxReading:
         self.session = session
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file()))
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        # tokenizer.json pads every text to 128 tokens; to the longest of a call is none here.
-        self.tokenizer.enable_padding()
+        # tokenizer.json pads every text to 128 tokens; each text runs alone here, unpadded.
+        self.tokenizer.no_padding()
 
     @classmethod
     def open(cls, path: Path, weights: Path) -> OnnxReading | None:
@@ -181,8 +181,8 @@ class OnnxReading:
         import numpy
 
         out: list[list[float]] = []
-        # One text a run: int8 activations are scaled by the range of the whole input, so in
-        # a batch a passage's reading would depend on its batch-mates (and their padding).
+        # One text a run, unpadded: int8 activations are scaled by the range of the whole
+        # input, so in a batch a passage's reading would depend on its batch-mates' padding.
         for encoded in self.tokenizer.encode_batch(texts):
             ids = numpy.array([encoded.ids], dtype=numpy.int64)
             mask = numpy.array([encoded.attention_mask], dtype=numpy.int64)
