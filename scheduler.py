@@ -426,7 +426,7 @@ def run(config_path: str | None, config: Config, *, once: bool = False,
             await daemon.start()
             # What start-up built (modules, engine, crawler, config) lives as long as the
             # process: out of the cyclic collector's sight, no full collection walks it again,
-            # nor does the interpreter's at exit (bench/PROFILE.md, "Garbage collection").
+            # nor does the interpreter's at exit (bench/PROFILE.md, "The 304 cycle").
             gc.freeze()
             return await (daemon.run_once(cycle_started) if once else daemon.run_forever())
         finally:

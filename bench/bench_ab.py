@@ -13,33 +13,21 @@ the figure to quote on a shared machine.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.bench_crawl import write_config
+from bench.bench_crawl import child_run, command, write_config
 from bench.site import SitePool, build_site
 
 FIGURES = ("first cycle s", "first cycle CPU s", "304 cycle s", "304 cycle CPU s")
 
 
-def cycle(checkout: Path, config: Path, site: SitePool) -> tuple[float, float]:
+def cycle(checkout: Path, config: Path, archive: Path, site: SitePool) -> tuple[float, float]:
     """One `run --once` of `checkout`: seconds from the site's first request to exit, CPU s."""
-    site.reset()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cli", "--config", str(config), "--log-level", "WARNING", "run",
-         "--init", "--once"], cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "BEATWIRE_BENCH_NO_TOKEN": ""})
-    _, status, usage = os.wait4(proc.pid, 0)
-    ended = time.monotonic()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{checkout}: run --once failed (status {os.waitstatus_to_exitcode(status)})")
-    first, _ = site.span()
-    return ended - first, usage.ru_utime + usage.ru_stime
+    ran = child_run(command("beatwire", config, archive), site, cwd=checkout)
+    return ran.work, ran.cpu_seconds
 
 
 def main() -> int:
@@ -60,10 +48,10 @@ def main() -> int:
             for n in range(args.rounds):
                 order = list(checkouts) if n % 2 == 0 else list(reversed(checkouts))
                 for name in order:
-                    config = tmp / f"{name}-{n}.toml"
-                    write_config(config, site.bases, tmp / f"{name}-{n}.db", args.feeds, "none")
-                    figures = cycle(checkouts[name], config, site) + cycle(checkouts[name],
-                                                                            config, site)
+                    config, archive = tmp / f"{name}-{n}.toml", tmp / f"{name}-{n}.db"
+                    write_config(config, site.bases, archive, args.feeds, "none")
+                    figures = (cycle(checkouts[name], config, archive, site)
+                               + cycle(checkouts[name], config, archive, site))
                     results[name].append(figures)
                     shown = (f"{label} {value:.2f}"
                              for label, value in zip(FIGURES, figures, strict=True))

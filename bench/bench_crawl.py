@@ -71,13 +71,14 @@ def command(system: str, config: Path, archive: Path) -> list[str]:
     return [sys.executable, "-m", f"bench.peers.{system}_peer", str(config), str(archive)]
 
 
-def child_run(cmd: list[str], site: SitePool) -> Cycle:
-    """One cycle in a child process: wall time, its own peak RSS and CPU (pool included)."""
+def child_run(cmd: list[str], site: SitePool, cwd: Path | None = None) -> Cycle:
+    """One cycle in a child process (in `cwd`: which checkout `-m cli` runs): wall time, its
+    own peak RSS and CPU (pool included)."""
     server_before = site.cpu_seconds()
     site.reset()
     started = time.monotonic()
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err,
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=cwd,
                                 env={**os.environ, "BEATWIRE_BENCH_NO_TOKEN": ""})
         # wait4, not RUSAGE_CHILDREN: this child's figures alone, not the max over all so far.
         _, status, usage = os.wait4(proc.pid, 0)
